@@ -1,0 +1,219 @@
+//! Pool configuration with validated limits.
+
+use std::error::Error;
+use std::fmt;
+
+/// The limits that every poolside pool understands, checked when built.
+///
+/// A pool keeps idle objects in two tiers: a small cache per thread, and one shared tier.
+/// The limits bound them like this:
+///
+/// | limit | what it bounds |
+/// |---|---|
+/// | [`max_idle`](PoolConfig::max_idle) | idle objects in the shared tier |
+/// | [`thread_cache`](PoolConfig::thread_cache) | idle objects in each thread's cache |
+/// | [`max_idle_bytes`](PoolConfig::max_idle_bytes) | retained bytes of the shared tier's idle objects |
+/// | [`prewarm`](PoolConfig::prewarm) | objects made when the pool is built |
+///
+/// So the honest bound on idle objects is `max_idle + threads × thread_cache`, where
+/// `threads` is the number of threads that have used the pool. A per-thread cache is
+/// what makes the fast path free of shared writes; its price is that idle memory grows
+/// with the thread count. `trim()` and `decay()` on a pool give it back.
+///
+/// ```
+/// use poolside_core::{ConfigError, PoolConfig};
+///
+/// let config = PoolConfig::builder().max_idle(256).thread_cache(16).prewarm(32).build()?;
+/// assert_eq!(config.max_idle(), 256);
+///
+/// let bad = PoolConfig::builder().max_idle(8).prewarm(9).build();
+/// assert_eq!(bad, Err(ConfigError::PrewarmAboveMaxIdle { prewarm: 9, max_idle: 8 }));
+/// # Ok::<(), ConfigError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PoolConfig {
+    max_idle: usize,
+    max_idle_bytes: Option<usize>,
+    thread_cache: usize,
+    prewarm: usize,
+}
+
+impl PoolConfig {
+    /// The largest accepted [`max_idle`](PoolConfig::max_idle): 2^24 objects. A shared tier
+    /// is allocated up front, so a larger value would be a mistake rather than a limit.
+    pub const MAX_IDLE_LIMIT: usize = 1 << 24;
+
+    /// The default [`max_idle`](PoolConfig::max_idle): 1024 objects.
+    pub const DEFAULT_MAX_IDLE: usize = 1024;
+
+    /// The default [`thread_cache`](PoolConfig::thread_cache): 32 objects per thread.
+    pub const DEFAULT_THREAD_CACHE: usize = 32;
+
+    /// A builder that starts from the defaults.
+    pub fn builder() -> PoolConfigBuilder {
+        PoolConfigBuilder {
+            config: PoolConfig::default(),
+        }
+    }
+
+    /// Idle objects the shared tier may hold; returns beyond it are dropped and counted as
+    /// [`PoolFull`](crate::Discard::PoolFull).
+    pub fn max_idle(&self) -> usize {
+        self.max_idle
+    }
+
+    /// Retained bytes the shared tier's idle objects may hold, if limited. Sizes come from
+    /// the pool's [`Recycle::retained_bytes`](crate::Recycle::retained_bytes).
+    pub fn max_idle_bytes(&self) -> Option<usize> {
+        self.max_idle_bytes
+    }
+
+    /// Idle objects each thread's cache may hold. 0 turns the per-thread tier off.
+    pub fn thread_cache(&self) -> usize {
+        self.thread_cache
+    }
+
+    /// Objects made and put in the shared tier when the pool is built.
+    pub fn prewarm(&self) -> usize {
+        self.prewarm
+    }
+
+    fn validate(self) -> Result<Self, ConfigError> {
+        if self.max_idle == 0 {
+            return Err(ConfigError::ZeroMaxIdle);
+        }
+        if self.max_idle > Self::MAX_IDLE_LIMIT {
+            return Err(ConfigError::MaxIdleTooLarge {
+                max_idle: self.max_idle,
+                limit: Self::MAX_IDLE_LIMIT,
+            });
+        }
+        if self.max_idle_bytes == Some(0) {
+            return Err(ConfigError::ZeroMaxIdleBytes);
+        }
+        if self.thread_cache > self.max_idle {
+            return Err(ConfigError::ThreadCacheAboveMaxIdle {
+                thread_cache: self.thread_cache,
+                max_idle: self.max_idle,
+            });
+        }
+        if self.prewarm > self.max_idle {
+            return Err(ConfigError::PrewarmAboveMaxIdle {
+                prewarm: self.prewarm,
+                max_idle: self.max_idle,
+            });
+        }
+        Ok(self)
+    }
+}
+
+impl Default for PoolConfig {
+    /// 1024 idle objects shared, 32 per thread, no byte limit, no pre-warm.
+    fn default() -> Self {
+        PoolConfig {
+            max_idle: Self::DEFAULT_MAX_IDLE,
+            max_idle_bytes: None,
+            thread_cache: Self::DEFAULT_THREAD_CACHE,
+            prewarm: 0,
+        }
+    }
+}
+
+/// Builds a [`PoolConfig`]; [`build`](PoolConfigBuilder::build) checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct PoolConfigBuilder {
+    config: PoolConfig,
+}
+
+impl PoolConfigBuilder {
+    /// Sets [`PoolConfig::max_idle`]. Must be 1 to [`PoolConfig::MAX_IDLE_LIMIT`].
+    pub fn max_idle(mut self, n: usize) -> Self {
+        self.config.max_idle = n;
+        self
+    }
+
+    /// Sets [`PoolConfig::max_idle_bytes`]; `None` for no byte limit. `Some(0)` is an error.
+    pub fn max_idle_bytes(mut self, bytes: Option<usize>) -> Self {
+        self.config.max_idle_bytes = bytes;
+        self
+    }
+
+    /// Sets [`PoolConfig::thread_cache`]. Must not exceed `max_idle`.
+    pub fn thread_cache(mut self, n: usize) -> Self {
+        self.config.thread_cache = n;
+        self
+    }
+
+    /// Sets [`PoolConfig::prewarm`]. Must not exceed `max_idle`.
+    pub fn prewarm(mut self, n: usize) -> Self {
+        self.config.prewarm = n;
+        self
+    }
+
+    /// Checks the limits against each other and returns the config, or what is wrong.
+    pub fn build(self) -> Result<PoolConfig, ConfigError> {
+        self.config.validate()
+    }
+}
+
+/// What is wrong with a [`PoolConfig`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `max_idle` is 0: the pool could never keep an object.
+    ZeroMaxIdle,
+    /// `max_idle` is above [`PoolConfig::MAX_IDLE_LIMIT`].
+    MaxIdleTooLarge {
+        /// The value given.
+        max_idle: usize,
+        /// The largest accepted value.
+        limit: usize,
+    },
+    /// `max_idle_bytes` is `Some(0)`: the pool could never keep an object. Use `None`
+    /// for no byte limit.
+    ZeroMaxIdleBytes,
+    /// A thread's cache would hold more than the whole shared tier.
+    ThreadCacheAboveMaxIdle {
+        /// The value given.
+        thread_cache: usize,
+        /// The shared tier's limit.
+        max_idle: usize,
+    },
+    /// Pre-warming would make more objects than the pool may keep idle.
+    PrewarmAboveMaxIdle {
+        /// The value given.
+        prewarm: usize,
+        /// The shared tier's limit.
+        max_idle: usize,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            ConfigError::ZeroMaxIdle => {
+                f.write_str("max_idle is 0, so the pool could never keep an object")
+            }
+            ConfigError::MaxIdleTooLarge { max_idle, limit } => {
+                write!(f, "max_idle is {max_idle}, above the limit of {limit}")
+            }
+            ConfigError::ZeroMaxIdleBytes => f.write_str(
+                "max_idle_bytes is Some(0), so the pool could never keep an object; use None for no byte limit",
+            ),
+            ConfigError::ThreadCacheAboveMaxIdle {
+                thread_cache,
+                max_idle,
+            } => write!(
+                f,
+                "thread_cache ({thread_cache}) is above max_idle ({max_idle}): one thread's cache would hold more than the whole pool"
+            ),
+            ConfigError::PrewarmAboveMaxIdle { prewarm, max_idle } => write!(
+                f,
+                "prewarm ({prewarm}) is above max_idle ({max_idle}): the extra objects would be dropped at once"
+            ),
+        }
+    }
+}
+
+impl Error for ConfigError {}

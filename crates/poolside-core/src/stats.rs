@@ -1,0 +1,421 @@
+//! Statistics: the snapshot type, the recorders pools write to, and the observe trait.
+
+use std::fmt;
+
+use crossbeam_utils::CachePadded;
+
+use crate::sync::{AtomicU64, Ordering, PerThread};
+
+/// Why a pool dropped an object instead of keeping it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Discard {
+    /// Every tier was full.
+    PoolFull,
+    /// The object kept more memory than the pool retains.
+    Oversized,
+    /// The recycle policy refused it.
+    Rejected,
+    /// Its reset or recycle step panicked.
+    ResetPanicked,
+}
+
+/// Discards, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Discards {
+    /// Dropped because every tier was full.
+    pub pool_full: u64,
+    /// Dropped because it kept more memory than the pool retains.
+    pub oversized: u64,
+    /// Dropped because the recycle policy refused it.
+    pub rejected: u64,
+    /// Dropped because its reset panicked.
+    pub reset_panicked: u64,
+}
+
+impl Discards {
+    /// All discards, whatever the reason.
+    pub fn total(&self) -> u64 {
+        self.pool_full + self.oversized + self.rejected + self.reset_panicked
+    }
+}
+
+/// A snapshot of what a pool has done, in the style of bb8's `Statistics`.
+///
+/// Counters count since the pool was made. Gauges (`idle_objects`, `idle_bytes`,
+/// `in_use`) are the state at the snapshot. Every object a pool made is in one of five
+/// places, so `prewarmed + misses = in_use + idle_objects + detached + discards + trimmed`.
+///
+/// # Consistency
+///
+/// Pools count per thread and sum the counts when read. While threads run, a snapshot
+/// is approximate: it may see one thread's latest update and not another's, and a
+/// gauge derived from two counters may be briefly off (it never goes below 0). Once
+/// the threads that used the pool have been joined, a snapshot is exact.
+///
+/// ```
+/// use poolside_core::Stats;
+///
+/// let mut s = Stats::default();
+/// assert_eq!(s.hit_rate(), None);
+/// s.gets = 4;
+/// s.hits = 3;
+/// assert_eq!(s.hit_rate(), Some(0.75));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Objects handed out: `hits + misses`.
+    pub gets: u64,
+    /// Gets served by an idle object (reuses).
+    pub hits: u64,
+    /// Gets that made a new object (news).
+    pub misses: u64,
+    /// Objects made ahead of time, when the pool was built.
+    pub prewarmed: u64,
+    /// Objects given back (kept or discarded).
+    pub puts: u64,
+    /// Returned objects that were dropped, by reason.
+    pub discards: Discards,
+    /// Objects taken out of the pool for good with `detach`.
+    pub detached: u64,
+    /// Calls to `trim` or `decay` that released anything.
+    pub trims: u64,
+    /// Idle objects released by `trim` or `decay`.
+    pub trimmed: u64,
+    /// Objects idle in the pool now.
+    pub idle_objects: u64,
+    /// Retained bytes of the idle objects, as the pool's policy reports them.
+    pub idle_bytes: u64,
+    /// Objects handed out and not yet given back or detached.
+    pub in_use: u64,
+    /// The highest `in_use` seen. Exact for pools that count live objects; otherwise the
+    /// highest seen by a snapshot.
+    pub high_water: u64,
+}
+
+impl Stats {
+    /// The share of gets served by an idle object, or `None` before the first get.
+    pub fn hit_rate(&self) -> Option<f64> {
+        (self.gets > 0).then(|| self.hits as f64 / self.gets as f64)
+    }
+}
+
+/// Something a pool counts. Pools pass it to a [`Recorder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Event {
+    /// A get served by an idle object.
+    Hit,
+    /// A get that made a new object.
+    Miss,
+    /// An object made ahead of time.
+    Prewarm,
+    /// An object given back.
+    Put,
+    /// A returned object dropped, and why.
+    Discard(Discard),
+    /// An object taken out for good.
+    Detach,
+    /// A `trim` or `decay` call that released something.
+    Trim,
+    /// An idle object released by `trim` or `decay`.
+    Trimmed,
+}
+
+/// Where a pool records its statistics on the hot path.
+///
+/// Pools take the recorder as a type parameter, so that [`NoStats`] compiles to nothing:
+/// a cargo feature could not switch it off, since features unify across a build.
+pub trait Recorder: Send + Sync {
+    /// Whether this recorder records anything. Pools may skip work that only feeds it,
+    /// such as measuring an object's retained bytes.
+    const ENABLED: bool;
+
+    /// Counts `n` occurrences of `event`.
+    fn add(&self, event: Event, n: u64);
+
+    /// Counts one `event`.
+    #[inline]
+    fn record(&self, event: Event) {
+        self.add(event, 1);
+    }
+
+    /// Adds `delta` to the retained bytes of idle objects (negative when they leave).
+    fn add_idle_bytes(&self, delta: i64);
+
+    /// Reports a live-object count that the pool knows exactly, for the high-water mark.
+    fn observe_in_use(&self, in_use: u64);
+
+    /// Sums the counts into a snapshot.
+    fn stats(&self) -> Stats;
+}
+
+/// A recorder that records nothing and costs nothing; its [`stats`](Recorder::stats)
+/// are all zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct NoStats;
+
+impl Recorder for NoStats {
+    const ENABLED: bool = false;
+
+    #[inline(always)]
+    fn add(&self, _event: Event, _n: u64) {}
+
+    #[inline(always)]
+    fn add_idle_bytes(&self, _delta: i64) {}
+
+    #[inline(always)]
+    fn observe_in_use(&self, _in_use: u64) {}
+
+    fn stats(&self) -> Stats {
+        Stats::default()
+    }
+}
+
+const HIT: usize = 0;
+const MISS: usize = 1;
+const PREWARM: usize = 2;
+const PUT: usize = 3;
+const POOL_FULL: usize = 4;
+const OVERSIZED: usize = 5;
+const REJECTED: usize = 6;
+const RESET_PANICKED: usize = 7;
+const DETACH: usize = 8;
+const TRIM: usize = 9;
+const TRIMMED: usize = 10;
+/// Idle bytes, as a wrapping sum of signed deltas.
+const IDLE_BYTES: usize = 11;
+const SLOTS: usize = 12;
+
+/// One thread's counts. Only its own thread writes it, with a plain load and store (no
+/// read-modify-write), so an update costs about what a non-atomic add does; any thread
+/// may read it.
+struct Slot {
+    counts: [AtomicU64; SLOTS],
+}
+
+impl Slot {
+    fn new() -> Self {
+        Slot {
+            counts: std::array::from_fn(|_| AtomicU64::new(0)),
+        }
+    }
+
+    #[inline]
+    fn bump(&self, index: usize, n: u64) {
+        let cell = &self.counts[index];
+        // Relaxed is enough: this thread is the only writer, and readers need no order
+        // between counters (see the consistency note on `Stats`).
+        cell.store(cell.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+    }
+}
+
+/// The default recorder: per-thread counters, each thread's on its own cache line,
+/// summed when read.
+///
+/// Recording touches only the calling thread's line, so two threads never contend.
+/// Reading walks every thread's counters; it is meant for monitoring, not the hot path.
+/// Counts of a thread that has exited are kept. See [`Stats`] for consistency.
+///
+/// ```
+/// use poolside_core::{Counters, Event, Recorder};
+///
+/// let counters = Counters::new();
+/// std::thread::scope(|s| {
+///     for _ in 0..2 {
+///         s.spawn(|| {
+///             for _ in 0..1000 {
+///                 counters.record(Event::Miss);
+///             }
+///         });
+///     }
+/// });
+/// let stats = counters.stats();
+/// assert_eq!((stats.gets, stats.misses, stats.in_use), (2000, 2000, 2000));
+/// ```
+pub struct Counters {
+    slots: PerThread<CachePadded<Slot>>,
+    high_water: AtomicU64,
+}
+
+impl Counters {
+    /// Counters at zero.
+    #[cfg(not(poolside_loom))]
+    pub const fn new() -> Self {
+        Counters {
+            slots: PerThread::new(),
+            high_water: AtomicU64::new(0),
+        }
+    }
+
+    /// Counters at zero.
+    #[cfg(poolside_loom)]
+    pub fn new() -> Self {
+        Counters {
+            slots: PerThread::new(),
+            high_water: AtomicU64::new(0),
+        }
+    }
+
+    #[inline]
+    fn bump(&self, index: usize, n: u64) {
+        self.slots
+            .with(|| CachePadded::new(Slot::new()), |slot| slot.bump(index, n));
+    }
+
+    fn sums(&self) -> [u64; SLOTS] {
+        let mut sums = [0u64; SLOTS];
+        self.slots.for_each(|slot| {
+            for (sum, cell) in sums.iter_mut().zip(&slot.counts) {
+                *sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
+            }
+        });
+        sums
+    }
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Counters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Counters")
+            .field("stats", &self.stats())
+            .finish()
+    }
+}
+
+impl Recorder for Counters {
+    const ENABLED: bool = true;
+
+    #[inline]
+    fn add(&self, event: Event, n: u64) {
+        let index = match event {
+            Event::Hit => HIT,
+            Event::Miss => MISS,
+            Event::Prewarm => PREWARM,
+            Event::Put => PUT,
+            Event::Discard(Discard::PoolFull) => POOL_FULL,
+            Event::Discard(Discard::Oversized) => OVERSIZED,
+            Event::Discard(Discard::Rejected) => REJECTED,
+            Event::Discard(Discard::ResetPanicked) => RESET_PANICKED,
+            Event::Detach => DETACH,
+            Event::Trim => TRIM,
+            Event::Trimmed => TRIMMED,
+        };
+        self.bump(index, n);
+    }
+
+    #[inline]
+    fn add_idle_bytes(&self, delta: i64) {
+        // Two's complement: a wrapping sum of the deltas as u64 is the signed total.
+        self.bump(IDLE_BYTES, delta as u64);
+    }
+
+    fn observe_in_use(&self, in_use: u64) {
+        self.high_water.fetch_max(in_use, Ordering::Relaxed);
+    }
+
+    fn stats(&self) -> Stats {
+        let c = self.sums();
+        let discards = Discards {
+            pool_full: c[POOL_FULL],
+            oversized: c[OVERSIZED],
+            rejected: c[REJECTED],
+            reset_panicked: c[RESET_PANICKED],
+        };
+        let gets = c[HIT] + c[MISS];
+        let in_use = gets.saturating_sub(c[PUT] + c[DETACH]);
+        let made = c[MISS] + c[PREWARM];
+        let gone = in_use + c[DETACH] + discards.total() + c[TRIMMED];
+        self.observe_in_use(in_use);
+        Stats {
+            gets,
+            hits: c[HIT],
+            misses: c[MISS],
+            prewarmed: c[PREWARM],
+            puts: c[PUT],
+            discards,
+            detached: c[DETACH],
+            trims: c[TRIM],
+            trimmed: c[TRIMMED],
+            idle_objects: made.saturating_sub(gone),
+            idle_bytes: (c[IDLE_BYTES] as i64).max(0) as u64,
+            in_use,
+            high_water: self.high_water.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// One extra metric that a pool reports beyond [`Stats`], for [`Observe::visit_metrics`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Metric<'a> {
+    /// A snake_case name, unique within the pool, such as `"tasks_panicked"`.
+    pub name: &'a str,
+    /// One line saying what it measures.
+    pub help: &'a str,
+    /// Whether it only grows, or goes up and down.
+    pub kind: MetricKind,
+    /// The value now.
+    pub value: f64,
+}
+
+/// Whether a [`Metric`] is a counter or a gauge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MetricKind {
+    /// Only grows, from 0 when the pool was made.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+}
+
+/// The object-safe view of a pool that monitors hold: its statistics, any metrics of
+/// its own, and the ways to give memory back.
+///
+/// Every poolside pool implements it, and so can yours:
+///
+/// ```
+/// use poolside_core::{Metric, MetricKind, Observe, Stats};
+///
+/// struct Mine;
+///
+/// impl Observe for Mine {
+///     fn stats(&self) -> Stats {
+///         let mut s = Stats::default();
+///         s.gets = 1;
+///         s
+///     }
+///     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+///         visit(Metric { name: "queue_depth", help: "tasks waiting", kind: MetricKind::Gauge, value: 3.0 });
+///     }
+/// }
+///
+/// let pools: Vec<Box<dyn Observe>> = vec![Box::new(Mine)];
+/// let mut names = Vec::new();
+/// pools[0].visit_metrics(&mut |m| names.push(m.name.to_owned()));
+/// assert_eq!(names, ["queue_depth"]);
+/// assert_eq!(pools[0].trim(), 0);
+/// ```
+pub trait Observe: Send + Sync {
+    /// A snapshot of the core statistics.
+    fn stats(&self) -> Stats;
+
+    /// Calls `visit` with each metric this pool has beyond [`Stats`]. The default has none.
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+        let _ = visit;
+    }
+
+    /// Releases every idle object it can, and returns how many. The default releases none.
+    fn trim(&self) -> u64 {
+        0
+    }
+
+    /// Releases idle objects not used since the previous call, and returns how many. The
+    /// default releases none.
+    fn decay(&self) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,354 @@
+//! `#[derive(Reset)]` for poolside-core. Use it through `poolside_core::Reset`.
+//!
+//! The derive resets a struct field by field, through the fully qualified
+//! `poolside_core::Reset::reset`, so that a user-side item named `Reset` never gets in
+//! the way. A field whose type mentions one of the struct's type parameters gets a
+//! `FieldType: Reset` bound on the impl; every other field type is checked where the
+//! impl is written, so private types never show up in its bounds.
+#![forbid(unsafe_code)]
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::parse::ParseStream;
+use syn::spanned::Spanned;
+use syn::{
+    meta::ParseNestedMeta, parse_quote, Data, DeriveInput, Error, ExprPath, Ident, LitStr, Member,
+    Path, Token,
+};
+
+/// Derives `poolside_core::Reset`; documented at its re-export in poolside-core.
+#[proc_macro_derive(Reset, attributes(reset))]
+pub fn derive_reset(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as DeriveInput);
+    expand(&input)
+        .unwrap_or_else(Error::into_compile_error)
+        .into()
+}
+
+/// What the derive does with one field.
+enum Mode {
+    /// `poolside_core::Reset::reset(&mut self.field)`.
+    Reset,
+    /// Nothing: `#[reset(skip)]`.
+    Skip,
+    /// `path(&mut self.field)`: `#[reset(with = path)]`.
+    With(ExprPath),
+}
+
+/// Errors collected while reading the attributes, reported together.
+#[derive(Default)]
+struct Errors(Option<Error>);
+
+impl Errors {
+    fn push(&mut self, error: Error) {
+        match &mut self.0 {
+            Some(first) => first.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    fn finish(self) -> syn::Result<()> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
+fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
+    let fields = match &input.data {
+        Data::Struct(data) => &data.fields,
+        Data::Enum(data) => {
+            return Err(Error::new(
+                data.enum_token.span,
+                "#[derive(Reset)] supports structs only; for an enum, implement `Reset` by hand \
+                 and choose which variant is its clean state",
+            ));
+        }
+        Data::Union(data) => {
+            return Err(Error::new(
+                data.union_token.span,
+                "#[derive(Reset)] supports structs only; a union cannot tell which field holds \
+                 its value, so implement `Reset` by hand",
+            ));
+        }
+    };
+
+    let mut errors = Errors::default();
+    let krate = struct_attrs(input, &mut errors);
+    let modes: Vec<Mode> = fields
+        .iter()
+        .map(|field| field_attrs(field, &mut errors))
+        .collect();
+    errors.finish()?;
+
+    let type_params: Vec<&Ident> = input.generics.type_params().map(|p| &p.ident).collect();
+    let mut generics = input.generics.clone();
+    let mut body = TokenStream2::new();
+    for (index, (field, mode)) in fields.iter().zip(modes).enumerate() {
+        let member = match &field.ident {
+            Some(ident) => Member::Named(ident.clone()),
+            None => Member::Unnamed(index.into()),
+        };
+        match mode {
+            Mode::Skip => {}
+            Mode::With(path) => {
+                body.extend(quote! { #path(&mut self.#member); });
+            }
+            Mode::Reset => {
+                let ty = &field.ty;
+                if mentions_any(ty.to_token_stream(), &type_params) {
+                    generics
+                        .make_where_clause()
+                        .predicates
+                        .push(parse_quote!(#ty: #krate::Reset));
+                }
+                // The whole call is located at the field's type, so that a type without
+                // `Reset` is reported there. `self` resolves at the call site, so that it is
+                // the method's `self` even when the struct comes out of a `macro_rules!`
+                // macro; the crate path and the member keep their own name resolution (the
+                // path may be `$crate`).
+                let span = Span::call_site().located_at(ty.span());
+                let krate = relocate(krate.to_token_stream(), span);
+                let member = relocate(member.to_token_stream(), span);
+                body.extend(quote_spanned! {span=>
+                    #krate::Reset::reset(&mut self.#member);
+                });
+            }
+        }
+    }
+
+    let name = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    Ok(quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::Reset for #name #ty_generics #where_clause {
+            #[inline]
+            fn reset(&mut self) {
+                #body
+            }
+        }
+    })
+}
+
+/// Reads `#[reset(crate = path)]` off the struct; returns the path to poolside_core.
+fn struct_attrs(input: &DeriveInput, errors: &mut Errors) -> Path {
+    let mut krate: Option<Path> = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("reset")) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("crate") {
+                let path = path_value(
+                    &meta,
+                    "crate = path::to::poolside_core",
+                    Path::parse_mod_style,
+                )?;
+                if krate.is_some() {
+                    errors.push(Error::new_spanned(
+                        &meta.path,
+                        "duplicate `crate` attribute",
+                    ));
+                } else {
+                    krate = Some(path);
+                }
+                Ok(())
+            } else if meta.path.is_ident("skip") || meta.path.is_ident("with") {
+                errors.push(Error::new_spanned(
+                    &meta.path,
+                    format!(
+                        "`{}` goes on a field, not on the struct; \
+                         the struct takes only `crate = path`",
+                        path_name(&meta.path),
+                    ),
+                ));
+                skip_value(meta.input)
+            } else {
+                errors.push(Error::new_spanned(
+                    &meta.path,
+                    format!(
+                        "unknown reset attribute `{}`; the struct takes only `crate = path`",
+                        path_name(&meta.path),
+                    ),
+                ));
+                skip_value(meta.input)
+            }
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+    }
+    krate.unwrap_or_else(|| parse_quote!(::poolside_core))
+}
+
+/// Reads `#[reset(skip)]` and `#[reset(with = path)]` off a field.
+fn field_attrs(field: &syn::Field, errors: &mut Errors) -> Mode {
+    let mut skip = false;
+    let mut with: Option<ExprPath> = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("reset")) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("skip") {
+                if !(meta.input.is_empty() || meta.input.peek(Token![,])) {
+                    errors.push(Error::new_spanned(
+                        &meta.path,
+                        "`skip` takes no value: write `#[reset(skip)]`",
+                    ));
+                    return skip_value(meta.input);
+                }
+                if skip {
+                    errors.push(Error::new_spanned(&meta.path, "duplicate `skip` attribute"));
+                } else if with.is_some() {
+                    errors.push(conflict(&meta.path));
+                } else {
+                    skip = true;
+                }
+                Ok(())
+            } else if meta.path.is_ident("with") {
+                let path = path_value(&meta, "with = path::to::function", |input| {
+                    let path: ExprPath = input.parse()?;
+                    match path.attrs.first() {
+                        Some(attr) => Err(Error::new_spanned(attr, "expected a path")),
+                        None => Ok(path),
+                    }
+                })?;
+                if with.is_some() {
+                    errors.push(Error::new_spanned(&meta.path, "duplicate `with` attribute"));
+                } else if skip {
+                    errors.push(conflict(&meta.path));
+                } else {
+                    with = Some(path);
+                }
+                Ok(())
+            } else if meta.path.is_ident("crate") {
+                errors.push(Error::new_spanned(
+                    &meta.path,
+                    "`crate` goes on the struct, not on a field: \
+                     `#[reset(crate = path)]` above the struct",
+                ));
+                skip_value(meta.input)
+            } else {
+                errors.push(Error::new_spanned(
+                    &meta.path,
+                    format!(
+                        "unknown reset attribute `{}`; a field takes `skip` or `with = path`",
+                        path_name(&meta.path),
+                    ),
+                ));
+                skip_value(meta.input)
+            }
+        });
+        if let Err(error) = parsed {
+            errors.push(error);
+        }
+    }
+    match (skip, with) {
+        (_, Some(path)) => Mode::With(path),
+        (true, None) => Mode::Skip,
+        (false, None) => Mode::Reset,
+    }
+}
+
+fn conflict(second: &Path) -> Error {
+    Error::new_spanned(
+        second,
+        "`skip` and `with` cannot be combined: `skip` leaves the field as it is, \
+         `with` resets it with a function",
+    )
+}
+
+/// Parses the `= path` after `meta.path`, with `parse`, up to the next `,`.
+fn path_value<T>(
+    meta: &ParseNestedMeta<'_>,
+    example: &str,
+    parse: fn(ParseStream<'_>) -> syn::Result<T>,
+) -> syn::Result<T> {
+    let expected = format!("expected a path, as in `{example}`");
+    if !meta.input.peek(Token![=]) {
+        return Err(Error::new_spanned(&meta.path, expected));
+    }
+    let value = meta.value()?;
+    if value.peek(LitStr) {
+        let lit: LitStr = value.parse()?;
+        return Err(Error::new(
+            lit.span(),
+            format!("expected a path, found a string: write `{example}` without quotes"),
+        ));
+    }
+    let parsed = parse(value).map_err(|error| Error::new(error.span(), &expected))?;
+    if !(value.is_empty() || value.peek(Token![,])) {
+        return Err(value.error(expected));
+    }
+    Ok(parsed)
+}
+
+/// Steps over whatever value follows an attribute key, up to the next `,`, so that the
+/// keys after it are still read (and their errors reported too).
+fn skip_value(input: ParseStream<'_>) -> syn::Result<()> {
+    input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((token, next)) = rest.token_tree() {
+            if matches!(&token, TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    })
+}
+
+/// `a::b` for an attribute key, for error messages.
+fn path_name(path: &Path) -> String {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let name = segments.join("::");
+    if path.leading_colon.is_some() {
+        format!("::{name}")
+    } else {
+        name
+    }
+}
+
+/// Whether `tokens` (a field type) use one of `params`: an identifier that is one of
+/// them, not after `::` (a path's later segment) nor after `'` (a lifetime).
+fn mentions_any(tokens: TokenStream2, params: &[&Ident]) -> bool {
+    if params.is_empty() {
+        return false;
+    }
+    let mut after_colon_or_quote = false;
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) => {
+                if !after_colon_or_quote && params.iter().any(|p| **p == ident) {
+                    return true;
+                }
+                after_colon_or_quote = false;
+            }
+            TokenTree::Punct(punct) => {
+                after_colon_or_quote = matches!(punct.as_char(), ':' | '\'');
+            }
+            TokenTree::Group(group) => {
+                if mentions_any(group.stream(), params) {
+                    return true;
+                }
+                after_colon_or_quote = false;
+            }
+            TokenTree::Literal(_) => after_colon_or_quote = false,
+        }
+    }
+    false
+}
+
+/// `tokens`, every one of them (and those inside groups) moved to where `span` is, each
+/// keeping its own name resolution.
+fn relocate(tokens: TokenStream2, span: Span) -> TokenStream2 {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            let moved = token.span().located_at(span);
+            if let TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), relocate(group.stream(), span));
+                inner.set_span(moved);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(moved);
+            }
+            token
+        })
+        .collect()
+}

@@ -1,0 +1,23 @@
+//! Measuring tools for poolside's own tests and benchmarks. Not published.
+//!
+//! - [`CountingAlloc`]: a global allocator that counts allocations per thread and in
+//!   total; [`measure`] and [`measure_global`] read it around a closure.
+//! - [`OwnershipChecker`]: ids and in-use flags for stress tests; it panics the moment
+//!   an object is handed to a second holder.
+//! - [`serial`]: a tiny harness for `harness = false` test binaries whose tests must not
+//!   run in parallel with each other (global allocation counts, process-wide state).
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+
+mod alloc;
+mod ownership;
+pub mod serial;
+
+pub use alloc::{
+    global_counts, installed, measure, measure_global, thread_counts, AllocCounts, CountingAlloc,
+};
+pub use ownership::{Hold, OwnershipChecker};
