@@ -1,1 +1,89 @@
-//! placeholder
+//! poolside's benchmark cases, in one registry that feeds three runners.
+//!
+//! - `benches/suite.rs`: criterion times every case (`cargo bench -p poolside-benches`).
+//! - `src/bin/count.rs`: the counting pass, in its own process with a counting global
+//!   allocator, reports B/op and allocs/op for the same cases without skewing timings.
+//! - `src/bin/instr.rs`: runs one case a given number of times, for instruction counts
+//!   under `valgrind --tool=callgrind` (`cargo xtask instr`).
+//!
+//! A case is a [`Routine`] that runs its own loop of `iters` operations and returns the
+//! time they took, so the loop is compiled for the case (no dynamic call per operation)
+//! and two-thread cases can start their threads on a barrier inside the timing.
+#![warn(missing_docs, missing_debug_implementations)]
+#![forbid(unsafe_code)]
+
+use std::fmt;
+use std::time::Duration;
+
+mod cases;
+mod threads;
+
+pub use threads::TwoThreads;
+
+/// A benchmark body: runs `iters` operations and returns how long they took.
+pub trait Routine {
+    /// Runs `iters` operations; returns the wall time they took.
+    fn run(&mut self, iters: u64) -> Duration;
+}
+
+/// One benchmark case.
+#[derive(Clone, Copy)]
+pub struct Case {
+    /// The group it is compared within, such as `"reset_vec_4k"`.
+    pub group: &'static str,
+    /// Its name within the group, such as `"new"`.
+    pub name: &'static str,
+    /// Whether it is the group's baseline, the one the others are divided by.
+    pub baseline: bool,
+    /// Whether `cargo xtask bench --quick` (the default) runs it.
+    pub quick: bool,
+    /// Makes its routine, with whatever state (pools, threads) it needs.
+    pub make: fn() -> Box<dyn Routine>,
+}
+
+impl Case {
+    /// `group/name`, as criterion names it.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.group, self.name)
+    }
+}
+
+impl fmt::Debug for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Case")
+            .field("group", &self.group)
+            .field("name", &self.name)
+            .field("baseline", &self.baseline)
+            .field("quick", &self.quick)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every case, grouped: each group's cases are adjacent and its baseline comes first.
+pub fn cases() -> Vec<Case> {
+    let mut all = Vec::new();
+    cases::register(&mut all);
+    all
+}
+
+/// The cases whose `group/name` contains any of `filters` (all cases when empty).
+pub fn select<'a>(all: &'a [Case], filters: &[String]) -> Vec<&'a Case> {
+    all.iter()
+        .filter(|c| filters.is_empty() || filters.iter().any(|f| c.id().contains(f.as_str())))
+        .collect()
+}
+
+/// A [`Routine`] from a closure that runs one operation on the calling thread.
+pub fn single<F: FnMut() + 'static>(op: F) -> Box<dyn Routine> {
+    struct Single<F>(F);
+    impl<F: FnMut()> Routine for Single<F> {
+        fn run(&mut self, iters: u64) -> Duration {
+            let start = std::time::Instant::now();
+            for _ in 0..iters {
+                (self.0)();
+            }
+            start.elapsed()
+        }
+    }
+    Box::new(Single(op))
+}

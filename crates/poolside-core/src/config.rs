@@ -53,6 +53,7 @@ impl PoolConfig {
     pub fn builder() -> PoolConfigBuilder {
         PoolConfigBuilder {
             config: PoolConfig::default(),
+            thread_cache_set: false,
         }
     }
 
@@ -124,6 +125,8 @@ impl Default for PoolConfig {
 #[must_use = "a builder does nothing until `build` is called"]
 pub struct PoolConfigBuilder {
     config: PoolConfig,
+    /// Whether `thread_cache` was set; unset, it follows `max_idle` down.
+    thread_cache_set: bool,
 }
 
 impl PoolConfigBuilder {
@@ -139,9 +142,11 @@ impl PoolConfigBuilder {
         self
     }
 
-    /// Sets [`PoolConfig::thread_cache`]. Must not exceed `max_idle`.
+    /// Sets [`PoolConfig::thread_cache`]. Must not exceed `max_idle`. Left unset, it is
+    /// [`PoolConfig::DEFAULT_THREAD_CACHE`] or `max_idle`, whichever is smaller.
     pub fn thread_cache(mut self, n: usize) -> Self {
         self.config.thread_cache = n;
+        self.thread_cache_set = true;
         self
     }
 
@@ -152,7 +157,10 @@ impl PoolConfigBuilder {
     }
 
     /// Checks the limits against each other and returns the config, or what is wrong.
-    pub fn build(self) -> Result<PoolConfig, ConfigError> {
+    pub fn build(mut self) -> Result<PoolConfig, ConfigError> {
+        if !self.thread_cache_set {
+            self.config.thread_cache = PoolConfig::DEFAULT_THREAD_CACHE.min(self.config.max_idle);
+        }
         self.config.validate()
     }
 }

@@ -78,6 +78,11 @@ use std::time::Duration;
 /// r.reset();
 /// assert_eq!((r.status, r.body.len()), (0, 0));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `Reset`",
+    label = "`{Self}` cannot be reset for reuse",
+    note = "implement `Reset` for it, derive it with `#[derive(Reset)]`, or mark the field `#[reset(skip)]` or `#[reset(with = path)]`"
+)]
 pub trait Reset {
     /// Brings `self` back to its clean state, keeping its allocations.
     fn reset(&mut self);

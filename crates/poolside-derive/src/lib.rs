@@ -1,17 +1,17 @@
 //! `#[derive(Reset)]` for poolside-core. Use it through `poolside_core::Reset`.
 //!
-//! The derive resets a struct field by field, through the fully qualified
-//! `poolside_core::Reset::reset`, so that a user-side item named `Reset` never gets in
-//! the way. A field whose type mentions one of the struct's type parameters gets a
+//! The derive resets a struct field by field, each with the fully qualified
+//! `<FieldType as poolside_core::Reset>::reset(&mut self.field)`, so that a user-side item
+//! named `Reset` never gets in the way and a field type without `Reset` is reported at
+//! that type. A field whose type mentions one of the struct's type parameters gets a
 //! `FieldType: Reset` bound on the impl; every other field type is checked where the
 //! impl is written, so private types never show up in its bounds.
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;
-use proc_macro2::{Span, TokenStream as TokenStream2, TokenTree};
-use quote::{quote, quote_spanned, ToTokens};
+use proc_macro2::{TokenStream as TokenStream2, TokenTree};
+use quote::{quote, ToTokens};
 use syn::parse::ParseStream;
-use syn::spanned::Spanned;
 use syn::{
     meta::ParseNestedMeta, parse_quote, Data, DeriveInput, Error, ExprPath, Ident, LitStr, Member,
     Path, Token,
@@ -28,7 +28,7 @@ pub fn derive_reset(input: TokenStream) -> TokenStream {
 
 /// What the derive does with one field.
 enum Mode {
-    /// `poolside_core::Reset::reset(&mut self.field)`.
+    /// `<FieldType as poolside_core::Reset>::reset(&mut self.field)`.
     Reset,
     /// Nothing: `#[reset(skip)]`.
     Skip,
@@ -101,16 +101,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
                         .predicates
                         .push(parse_quote!(#ty: #krate::Reset));
                 }
-                // The whole call is located at the field's type, so that a type without
-                // `Reset` is reported there. `self` resolves at the call site, so that it is
-                // the method's `self` even when the struct comes out of a `macro_rules!`
-                // macro; the crate path and the member keep their own name resolution (the
-                // path may be `$crate`).
-                let span = Span::call_site().located_at(ty.span());
-                let krate = relocate(krate.to_token_stream(), span);
-                let member = relocate(member.to_token_stream(), span);
-                body.extend(quote_spanned! {span=>
-                    #krate::Reset::reset(&mut self.#member);
+                // Named through the field's own type tokens, so that a type without `Reset`
+                // is reported at the type, not at the derive.
+                body.extend(quote! {
+                    <#ty as #krate::Reset>::reset(&mut self.#member);
                 });
             }
         }
@@ -271,6 +265,11 @@ fn path_value<T>(
         ));
     }
     let parsed = parse(value).map_err(|error| Error::new(error.span(), &expected))?;
+    if value.peek(syn::token::Paren) {
+        return Err(value.error(format!(
+            "expected a path, not a call: write `{example}`; the derive calls it on the field"
+        )));
+    }
     if !(value.is_empty() || value.peek(Token![,])) {
         return Err(value.error(expected));
     }
@@ -331,24 +330,4 @@ fn mentions_any(tokens: TokenStream2, params: &[&Ident]) -> bool {
         }
     }
     false
-}
-
-/// `tokens`, every one of them (and those inside groups) moved to where `span` is, each
-/// keeping its own name resolution.
-fn relocate(tokens: TokenStream2, span: Span) -> TokenStream2 {
-    tokens
-        .into_iter()
-        .map(|mut token| {
-            let moved = token.span().located_at(span);
-            if let TokenTree::Group(group) = &token {
-                let mut inner =
-                    proc_macro2::Group::new(group.delimiter(), relocate(group.stream(), span));
-                inner.set_span(moved);
-                token = TokenTree::Group(inner);
-            } else {
-                token.set_span(moved);
-            }
-            token
-        })
-        .collect()
 }

@@ -1,0 +1,91 @@
+//! The cost of one statistics update, on one thread and on two.
+//!
+//! - `shared_atomic`: one `AtomicU64::fetch_add` that every thread hits, as the seed's
+//!   `MonitoredPool` does. The baseline.
+//! - `per_thread`: poolside's [`Counters`]: a per-thread, padded slot, plain load and store.
+//! - `no_stats`: [`NoStats`], which compiles to nothing: the loop's own cost.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use poolside_core::{Counters, Event, NoStats, Recorder};
+
+use crate::{single, Case, TwoThreads};
+
+fn updates<R: Recorder>(recorder: &R, n: u64) {
+    for _ in 0..n {
+        black_box(recorder).record(black_box(Event::Hit));
+    }
+}
+
+fn fetch_adds(counter: &AtomicU64, n: u64) {
+    for _ in 0..n {
+        black_box(counter).fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub(crate) fn register(all: &mut Vec<Case>) {
+    all.extend([
+        Case {
+            group: "counter_update_1t",
+            name: "shared_atomic",
+            baseline: true,
+            quick: true,
+            make: || {
+                let counter = AtomicU64::new(0);
+                single(move || fetch_adds(&counter, 1))
+            },
+        },
+        Case {
+            group: "counter_update_1t",
+            name: "per_thread",
+            baseline: false,
+            quick: true,
+            make: || {
+                let counters = Counters::new();
+                single(move || updates(&counters, 1))
+            },
+        },
+        Case {
+            group: "counter_update_1t",
+            name: "no_stats",
+            baseline: false,
+            quick: false,
+            make: || single(|| updates(&NoStats, 1)),
+        },
+        Case {
+            group: "counter_update_2t",
+            name: "shared_atomic",
+            baseline: true,
+            quick: true,
+            make: || {
+                let counter = Arc::new(AtomicU64::new(0));
+                TwoThreads::new(move || {
+                    let counter = counter.clone();
+                    move |n| fetch_adds(&counter, n)
+                })
+            },
+        },
+        Case {
+            group: "counter_update_2t",
+            name: "per_thread",
+            baseline: false,
+            quick: true,
+            make: || {
+                let counters = Arc::new(Counters::new());
+                TwoThreads::new(move || {
+                    let counters = counters.clone();
+                    move |n| updates(&*counters, n)
+                })
+            },
+        },
+        Case {
+            group: "counter_update_2t",
+            name: "no_stats",
+            baseline: false,
+            quick: false,
+            make: || TwoThreads::new(|| |n| updates(&NoStats, n)),
+        },
+    ]);
+}

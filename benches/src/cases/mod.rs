@@ -1,0 +1,11 @@
+//! The case registry, one module per subject.
+
+use crate::Case;
+
+mod counters;
+mod reset;
+
+pub(crate) fn register(all: &mut Vec<Case>) {
+    reset::register(all);
+    counters::register(all);
+}

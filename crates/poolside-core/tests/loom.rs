@@ -1,0 +1,48 @@
+//! Loom models for core's concurrent pieces. Run with
+//! `RUSTFLAGS="--cfg poolside_loom" cargo test --release --test loom` (`cargo xtask ci loom`).
+#![cfg(poolside_loom)]
+
+use loom::sync::Arc;
+use loom::thread;
+
+use poolside_core::{Counters, Event, Recorder};
+
+/// Two threads count into their own slots while a third reads: a read mid-run sees at
+/// most what was counted, and the totals are exact once both have joined.
+#[test]
+fn per_thread_counters_sum_exactly_after_join() {
+    loom::model(|| {
+        let counters = Arc::new(Counters::new());
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let counters = counters.clone();
+                thread::spawn(move || {
+                    counters.record(Event::Hit);
+                    counters.record(Event::Put);
+                })
+            })
+            .collect();
+        let mid = counters.stats();
+        assert!(mid.hits <= 2 && mid.puts <= 2);
+        for w in writers {
+            w.join().unwrap();
+        }
+        let end = counters.stats();
+        assert_eq!((end.hits, end.puts, end.in_use), (2, 2, 0));
+    });
+}
+
+/// Counts recorded on one thread are never lost when another thread starts counting
+/// into the same recorder.
+#[test]
+fn a_new_thread_does_not_disturb_existing_counts() {
+    loom::model(|| {
+        let counters = Arc::new(Counters::new());
+        counters.add(Event::Miss, 3);
+        let c2 = counters.clone();
+        let t = thread::spawn(move || c2.record(Event::Miss));
+        counters.record(Event::Miss);
+        t.join().unwrap();
+        assert_eq!(counters.stats().misses, 5);
+    });
+}

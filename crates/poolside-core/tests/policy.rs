@@ -1,0 +1,169 @@
+//! Recycle policies and the panicking-reset helper.
+
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Mutex, MutexGuard};
+
+use poolside_core::{
+    recycle_guarded, CapPolicy, Capacity, DefaultPolicy, Discard, FnPolicy, OverCap, Recycle,
+    Reset, Verdict,
+};
+
+/// Tests that panic on purpose silence the panic hook, one at a time.
+static HOOK: Mutex<()> = Mutex::new(());
+
+fn quiet_panics() -> MutexGuard<'static, ()> {
+    let guard = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+    std::panic::set_hook(Box::new(|_| {}));
+    guard
+}
+
+#[derive(Default, Reset)]
+struct Response {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+#[test]
+fn default_policy_makes_default_and_resets() {
+    let policy = DefaultPolicy;
+    let mut r: Response = policy.create();
+    r.status = 500;
+    r.headers.insert("a".into(), "b".into());
+    r.body.extend_from_slice(&[0; 100]);
+    let cap = r.body.capacity();
+    assert_eq!(policy.recycle(&mut r), Verdict::Keep);
+    assert_eq!(r.status, 0);
+    assert!(r.headers.is_empty() && r.body.is_empty());
+    assert_eq!(r.body.capacity(), cap);
+    assert_eq!(Recycle::<Response>::retained_bytes(&policy, &r), 0);
+}
+
+#[test]
+fn fn_policy_without_recycle_step_resets() {
+    let policy = FnPolicy::new(|| Response {
+        status: 200,
+        ..Response::default()
+    });
+    let mut r = policy.create();
+    assert_eq!(r.status, 200);
+    r.body.push(1);
+    assert_eq!(policy.recycle(&mut r), Verdict::Keep);
+    // Reset gives the type's clean state, not the factory's: that is what a recycle step
+    // is for (next test).
+    assert_eq!(r.status, 0);
+    assert!(r.body.is_empty());
+}
+
+#[test]
+fn fn_policy_recycle_step_restores_the_factory_state_and_can_reject() {
+    let policy = FnPolicy::new(|| Response {
+        status: 200,
+        ..Response::default()
+    })
+    .with_recycle(|r: &mut Response| {
+        if r.status == 418 {
+            return Verdict::Reject;
+        }
+        r.reset();
+        r.status = 200;
+        Verdict::Keep
+    });
+    let mut r = policy.create();
+    r.status = 404;
+    assert_eq!(policy.recycle(&mut r), Verdict::Keep);
+    assert_eq!(r.status, 200);
+    r.status = 418;
+    assert_eq!(recycle_guarded(&policy, &mut r), Err(Discard::Rejected));
+    assert!(format!("{policy:?}").contains("FnPolicy"));
+}
+
+#[test]
+fn cap_policy_drops_or_shrinks_above_the_cap() {
+    let dropping = CapPolicy::drop_above(DefaultPolicy, 1024);
+    let mut small: Vec<u8> = Vec::with_capacity(1024);
+    small.push(1);
+    assert_eq!(recycle_guarded(&dropping, &mut small), Ok(()));
+    assert!(small.is_empty());
+    assert_eq!(dropping.retained_bytes(&small), small.capacity());
+
+    let mut big: Vec<u8> = Vec::with_capacity(1025);
+    assert_eq!(recycle_guarded(&dropping, &mut big), Err(Discard::Oversized));
+
+    let shrinking = CapPolicy::new(DefaultPolicy, 1024, OverCap::Shrink);
+    let mut grown: Vec<u32> = Vec::with_capacity(10_000);
+    grown.push(1);
+    assert_eq!(recycle_guarded(&shrinking, &mut grown), Ok(()));
+    assert!(grown.is_empty());
+    assert!(grown.capacity_bytes() <= 1024, "{}", grown.capacity_bytes());
+    assert_eq!(shrinking.max_bytes(), 1024);
+    assert_eq!(*shrinking.inner(), DefaultPolicy);
+}
+
+#[test]
+fn capacity_counts_bytes_not_elements() {
+    let v: Vec<u64> = Vec::with_capacity(10);
+    assert_eq!(v.capacity_bytes(), v.capacity() * 8);
+    let s = String::with_capacity(33);
+    assert_eq!(s.capacity_bytes(), s.capacity());
+    let zst: Vec<()> = Vec::with_capacity(10);
+    assert_eq!(zst.capacity_bytes(), 0);
+    let mut map: HashMap<u32, u32> = HashMap::with_capacity(100);
+    assert_eq!(map.capacity_bytes(), map.capacity() * 8);
+    map.shrink_to_bytes(0);
+    assert_eq!(map.capacity(), 0);
+}
+
+#[test]
+fn a_panicking_reset_discards_the_object_and_the_caller_lives_on() {
+    let _quiet = quiet_panics();
+    let policy = FnPolicy::new(Vec::<u8>::new).with_recycle(|v: &mut Vec<u8>| {
+        assert!(v.len() < 3, "too long to reset");
+        v.clear();
+        Verdict::Keep
+    });
+    let mut bad = vec![1, 2, 3];
+    assert_eq!(recycle_guarded(&policy, &mut bad), Err(Discard::ResetPanicked));
+    // The same policy keeps working after the panic.
+    let mut good = vec![1];
+    assert_eq!(recycle_guarded(&policy, &mut good), Ok(()));
+    assert!(good.is_empty());
+    let _ = std::panic::take_hook();
+}
+
+#[test]
+fn a_panicking_derived_reset_is_caught_too() {
+    #[derive(Default)]
+    struct Explosive;
+    impl Reset for Explosive {
+        fn reset(&mut self) {
+            panic!("boom");
+        }
+    }
+    #[derive(Default, Reset)]
+    struct Holder {
+        a: Vec<u8>,
+        e: Explosive,
+    }
+    let _quiet = quiet_panics();
+    let mut h = Holder::default();
+    assert_eq!(
+        recycle_guarded(&DefaultPolicy, &mut h),
+        Err(Discard::ResetPanicked)
+    );
+    // Without the helper the panic would propagate.
+    assert!(catch_unwind(AssertUnwindSafe(|| h.reset())).is_err());
+    let _ = std::panic::take_hook();
+}
+
+#[test]
+fn policies_are_object_safe() {
+    let policies: Vec<Box<dyn Recycle<Vec<u8>>>> = vec![
+        Box::new(DefaultPolicy),
+        Box::new(CapPolicy::drop_above(DefaultPolicy, 8)),
+    ];
+    let mut v = vec![0u8; 16];
+    assert_eq!(recycle_guarded(policies[1].as_ref(), &mut v), Err(Discard::Oversized));
+    assert_eq!(recycle_guarded(policies[0].as_ref(), &mut v), Ok(()));
+}

@@ -1,0 +1,170 @@
+//! Counter accuracy: exact totals after threads join, derived gauges, and `NoStats`.
+
+use rayon::prelude::*;
+
+use poolside_core::{Counters, Discard, Event, NoStats, Observe, Recorder, Stats};
+
+const THREADS: usize = 8;
+const UPDATES: u64 = if cfg!(miri) { 100 } else { 100_000 };
+
+#[test]
+fn totals_are_exact_after_join() {
+    let counters = Counters::new();
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let counters = &counters;
+            s.spawn(move || {
+                for i in 0..UPDATES {
+                    // Each get is a hit or a miss, each is returned, every tenth discarded.
+                    counters.record(if (i + t as u64) % 4 == 0 { Event::Miss } else { Event::Hit });
+                    counters.record(Event::Put);
+                    if i % 10 == 0 {
+                        counters.record(Event::Discard(Discard::PoolFull));
+                    }
+                }
+            });
+        }
+    });
+    let s = counters.stats();
+    let total = THREADS as u64 * UPDATES;
+    assert_eq!(s.gets, total);
+    assert_eq!(s.hits + s.misses, total);
+    assert_eq!(s.misses, total / 4);
+    assert_eq!(s.puts, total);
+    assert_eq!(s.discards.pool_full, THREADS as u64 * UPDATES.div_ceil(10));
+    assert_eq!(s.in_use, 0);
+    assert_eq!(s.idle_objects, s.misses - s.discards.total());
+}
+
+#[test]
+fn totals_are_exact_across_a_rayon_pool() {
+    // Rayon reuses its threads across calls, so this checks that a slot reused by later
+    // work keeps earlier counts.
+    let counters = Counters::new();
+    for _ in 0..3 {
+        (0..10_000u64).into_par_iter().for_each(|_| counters.record(Event::Hit));
+    }
+    counters.add(Event::Trimmed, 5);
+    let s = counters.stats();
+    assert_eq!(s.hits, 30_000);
+    assert_eq!(s.trimmed, 5);
+}
+
+#[test]
+fn gauges_follow_the_object_lifecycle() {
+    let c = Counters::new();
+    c.add(Event::Prewarm, 4);
+    c.add_idle_bytes(4 * 100);
+    c.add(Event::Hit, 3);
+    c.add_idle_bytes(-300);
+    c.record(Event::Miss);
+    c.record(Event::Detach);
+    let s = c.stats();
+    assert_eq!((s.gets, s.in_use, s.idle_objects, s.idle_bytes), (4, 3, 1, 100));
+    assert_eq!(s.high_water, 3);
+
+    c.add(Event::Put, 3);
+    c.record(Event::Discard(Discard::Oversized));
+    c.add_idle_bytes(200);
+    let s = c.stats();
+    assert_eq!((s.in_use, s.idle_objects, s.idle_bytes), (0, 3, 300));
+    assert_eq!(s.high_water, 3, "the high-water mark stays");
+
+    c.record(Event::Trim);
+    c.add(Event::Trimmed, 3);
+    c.add_idle_bytes(-300);
+    let s = c.stats();
+    assert_eq!((s.idle_objects, s.idle_bytes, s.trims), (0, 0, 1));
+    // made = in use + idle + detached + discarded + trimmed
+    assert_eq!(
+        s.prewarmed + s.misses,
+        s.in_use + s.idle_objects + s.detached + s.discards.total() + s.trimmed
+    );
+}
+
+#[test]
+fn every_discard_reason_has_its_own_count() {
+    let c = Counters::new();
+    let reasons = [
+        Discard::PoolFull,
+        Discard::Oversized,
+        Discard::Rejected,
+        Discard::ResetPanicked,
+    ];
+    for (n, reason) in reasons.into_iter().enumerate() {
+        c.add(Event::Discard(reason), n as u64 + 1);
+    }
+    let d = c.stats().discards;
+    assert_eq!(
+        (d.pool_full, d.oversized, d.rejected, d.reset_panicked),
+        (1, 2, 3, 4)
+    );
+    assert_eq!(d.total(), 10);
+}
+
+#[test]
+fn an_exact_live_count_feeds_the_high_water_mark() {
+    let c = Counters::new();
+    c.observe_in_use(42);
+    c.observe_in_use(7);
+    assert_eq!(c.stats().high_water, 42);
+}
+
+#[test]
+fn gauges_never_go_below_zero() {
+    // A reader can see a put before the get it pairs with, from another thread's slot.
+    let c = Counters::new();
+    c.record(Event::Put);
+    c.add_idle_bytes(-10);
+    let s = c.stats();
+    assert_eq!((s.in_use, s.idle_objects, s.idle_bytes), (0, 0, 0));
+}
+
+#[test]
+fn hit_rate_with_known_counts() {
+    let c = Counters::new();
+    c.add(Event::Hit, 9);
+    c.record(Event::Miss);
+    assert_eq!(c.stats().hit_rate(), Some(0.9));
+    assert_eq!(Stats::default().hit_rate(), None);
+}
+
+#[test]
+fn no_stats_records_nothing() {
+    let n = NoStats;
+    n.add(Event::Hit, 100);
+    n.add_idle_bytes(5);
+    n.observe_in_use(3);
+    assert_eq!(n.stats(), Stats::default());
+    const { assert!(!NoStats::ENABLED && Counters::ENABLED) };
+}
+
+#[test]
+fn counters_are_send_sync_and_usable_as_a_static() {
+    static COUNTERS: Counters = Counters::new();
+    COUNTERS.record(Event::Hit);
+    assert!(COUNTERS.stats().hits >= 1);
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Counters>();
+    send_sync::<NoStats>();
+    assert!(format!("{:?}", Counters::new()).contains("Counters"));
+}
+
+#[test]
+fn observe_is_object_safe_with_defaults() {
+    struct Fixed;
+    impl Observe for Fixed {
+        fn stats(&self) -> Stats {
+            let mut s = Stats::default();
+            s.gets = 2;
+            s.hits = 1;
+            s
+        }
+    }
+    let pools: Vec<Box<dyn Observe>> = vec![Box::new(Fixed)];
+    let mut seen = 0;
+    pools[0].visit_metrics(&mut |_| seen += 1);
+    assert_eq!(seen, 0);
+    assert_eq!((pools[0].trim(), pools[0].decay()), (0, 0));
+    assert_eq!(pools[0].stats().hit_rate(), Some(0.5));
+}
