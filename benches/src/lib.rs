@@ -18,7 +18,7 @@ use std::time::Duration;
 mod cases;
 mod threads;
 
-pub use threads::TwoThreads;
+pub use threads::two_threads;
 
 /// A benchmark body: runs `iters` operations and returns how long they took.
 pub trait Routine {

@@ -14,11 +14,8 @@ struct Shared {
     done: Barrier,
 }
 
-/// Runs the same operation on the calling thread and one persistent helper thread at
-/// once. `run(iters)` has each thread do `iters` operations and returns the wall time,
-/// so ns/op is the time per operation per thread: equal to the one-thread figure when
-/// the threads do not interfere.
-pub struct TwoThreads {
+/// The routine behind [`two_threads`].
+struct TwoThreads {
     shared: Arc<Shared>,
     mine: Box<dyn FnMut(u64)>,
     helper: Option<JoinHandle<()>>,
@@ -27,13 +24,18 @@ pub struct TwoThreads {
 /// `iters` of 0 is not a valid request from criterion, so it tells the helper to exit.
 const STOP: u64 = 0;
 
-impl TwoThreads {
-    /// Makes a two-thread routine. `make` is called once per thread, on that thread, and
-    /// returns that thread's loop: a closure that runs `n` operations.
-    pub fn new<M, L>(make: M) -> Box<dyn Routine>
-    where
-        M: Fn() -> L + Send + Sync + 'static,
-        L: FnMut(u64) + 'static,
+/// Runs the same operation on the calling thread and one persistent helper thread at
+/// once. `run(iters)` has each thread do `iters` operations and returns the wall time,
+/// so ns/op is the time per operation per thread: equal to the one-thread figure when
+/// the threads do not interfere.
+///
+/// `make` is called once per thread, on that thread, and returns that thread's loop: a
+/// closure that runs `n` operations.
+pub fn two_threads<M, L>(make: M) -> Box<dyn Routine>
+where
+    M: Fn() -> L + Send + Sync + 'static,
+    L: FnMut(u64) + 'static,
+{
     {
         let shared = Arc::new(Shared {
             iters: AtomicU64::new(STOP),
@@ -64,6 +66,12 @@ impl TwoThreads {
             mine: Box::new(make()),
             helper: Some(helper),
         })
+    }
+}
+
+impl std::fmt::Debug for TwoThreads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TwoThreads").finish_non_exhaustive()
     }
 }
 

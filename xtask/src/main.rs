@@ -1,2 +1,51 @@
-//! placeholder
-fn main() {}
+//! poolside's developer tasks, run as `cargo xtask TASK`.
+//!
+//! - `ci [STEP]`: every check CI runs, in order, stopping at the first failure; or one step.
+//! - `bench [--full] [--filter TEXT]... [-- CRITERION-ARGS]`: the benchmark report.
+//! - `instr [FILTER]...`: instructions per operation under callgrind.
+//! - `tidy`: the checks a linter cannot make (also a `#[test]`).
+#![forbid(unsafe_code)]
+
+mod bench;
+mod ci;
+mod instr;
+mod shell;
+mod tidy;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask TASK
+tasks:
+  ci [STEP]     run every CI step in order, or only STEP
+                (steps: fmt clippy test doc tidy loom bench memcheck miri)
+  bench         run the benchmarks and print ns/op, B/op, allocs/op and ratios
+                [--quick (default) | --full] [--filter TEXT]... [-- CRITERION-ARGS]
+  instr         instructions per operation under callgrind [FILTER]...
+  tidy          check file headers, SAFETY comments and dependency versions";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (task, rest) = match args.split_first() {
+        Some((task, rest)) => (task.as_str(), rest),
+        None => ("help", &[][..]),
+    };
+    let result = match task {
+        "ci" => ci::run(rest),
+        "bench" => bench::run(rest),
+        "instr" => instr::run(rest),
+        "tidy" => tidy::run(),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown task `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask {task}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use poolside_core::{Counters, Event, NoStats, Recorder};
 
-use crate::{single, Case, TwoThreads};
+use crate::{single, two_threads, Case};
 
 fn updates<R: Recorder>(recorder: &R, n: u64) {
     for _ in 0..n {
@@ -61,7 +61,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             quick: true,
             make: || {
                 let counter = Arc::new(AtomicU64::new(0));
-                TwoThreads::new(move || {
+                two_threads(move || {
                     let counter = counter.clone();
                     move |n| fetch_adds(&counter, n)
                 })
@@ -74,7 +74,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             quick: true,
             make: || {
                 let counters = Arc::new(Counters::new());
-                TwoThreads::new(move || {
+                two_threads(move || {
                     let counters = counters.clone();
                     move |n| updates(&*counters, n)
                 })
@@ -85,7 +85,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             name: "no_stats",
             baseline: false,
             quick: false,
-            make: || TwoThreads::new(|| |n| updates(&NoStats, n)),
+            make: || two_threads(|| |n| updates(&NoStats, n)),
         },
     ]);
 }

@@ -22,7 +22,10 @@ const HEADERS: [(&str, &str); 12] = [
     ("accept", "application/json"),
     ("accept-encoding", "gzip, deflate, br"),
     ("accept-language", "en-GB,en;q=0.9"),
-    ("authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"),
+    (
+        "authorization",
+        "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl",
+    ),
     ("cache-control", "no-cache"),
     ("connection", "keep-alive"),
     ("content-type", "application/json; charset=utf-8"),

@@ -206,7 +206,10 @@ impl Slot {
         let cell = &self.counts[index];
         // Relaxed is enough: this thread is the only writer, and readers need no order
         // between counters (see the consistency note on `Stats`).
-        cell.store(cell.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+        cell.store(
+            cell.load(Ordering::Relaxed).wrapping_add(n),
+            Ordering::Relaxed,
+        );
     }
 }
 

@@ -68,7 +68,13 @@ impl<T: Send + Sync> PerThread<T> {
     }
 
     pub(crate) fn for_each(&self, mut f: impl FnMut(&T)) {
-        let slots: Vec<_> = self.inner.lock().unwrap().iter().map(|(_, v)| v.clone()).collect();
+        let slots: Vec<_> = self
+            .inner
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, v)| v.clone())
+            .collect();
         for value in &slots {
             f(value);
         }

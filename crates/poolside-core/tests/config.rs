@@ -69,13 +69,22 @@ fn thread_cache_above_max_idle_is_an_error() {
 #[test]
 fn prewarm_above_max_idle_is_an_error() {
     assert_eq!(
-        PoolConfig::builder().max_idle(8).thread_cache(8).prewarm(9).build(),
+        PoolConfig::builder()
+            .max_idle(8)
+            .thread_cache(8)
+            .prewarm(9)
+            .build(),
         Err(ConfigError::PrewarmAboveMaxIdle {
             prewarm: 9,
             max_idle: 8
         })
     );
-    assert!(PoolConfig::builder().max_idle(8).prewarm(8).thread_cache(8).build().is_ok());
+    assert!(PoolConfig::builder()
+        .max_idle(8)
+        .prewarm(8)
+        .thread_cache(8)
+        .build()
+        .is_ok());
 }
 
 #[test]

@@ -89,7 +89,10 @@ fn cap_policy_drops_or_shrinks_above_the_cap() {
     assert_eq!(dropping.retained_bytes(&small), small.capacity());
 
     let mut big: Vec<u8> = Vec::with_capacity(1025);
-    assert_eq!(recycle_guarded(&dropping, &mut big), Err(Discard::Oversized));
+    assert_eq!(
+        recycle_guarded(&dropping, &mut big),
+        Err(Discard::Oversized)
+    );
 
     let shrinking = CapPolicy::new(DefaultPolicy, 1024, OverCap::Shrink);
     let mut grown: Vec<u32> = Vec::with_capacity(10_000);
@@ -124,7 +127,10 @@ fn a_panicking_reset_discards_the_object_and_the_caller_lives_on() {
         Verdict::Keep
     });
     let mut bad = vec![1, 2, 3];
-    assert_eq!(recycle_guarded(&policy, &mut bad), Err(Discard::ResetPanicked));
+    assert_eq!(
+        recycle_guarded(&policy, &mut bad),
+        Err(Discard::ResetPanicked)
+    );
     // The same policy keeps working after the panic.
     let mut good = vec![1];
     assert_eq!(recycle_guarded(&policy, &mut good), Ok(()));
@@ -164,6 +170,9 @@ fn policies_are_object_safe() {
         Box::new(CapPolicy::drop_above(DefaultPolicy, 8)),
     ];
     let mut v = vec![0u8; 16];
-    assert_eq!(recycle_guarded(policies[1].as_ref(), &mut v), Err(Discard::Oversized));
+    assert_eq!(
+        recycle_guarded(policies[1].as_ref(), &mut v),
+        Err(Discard::Oversized)
+    );
     assert_eq!(recycle_guarded(policies[0].as_ref(), &mut v), Ok(()));
 }

@@ -32,7 +32,8 @@ macro_rules! cleared_keeping_capacity {
 fn vec_string_deque_heap() {
     cleared_keeping_capacity!(Vec::<u32>::new(), |v: &mut Vec<u32>| v.extend(0..100));
     cleared_keeping_capacity!(String::new(), |s: &mut String| s.push_str("hello world"));
-    cleared_keeping_capacity!(VecDeque::<u8>::new(), |d: &mut VecDeque<u8>| d.extend(0..50));
+    cleared_keeping_capacity!(VecDeque::<u8>::new(), |d: &mut VecDeque<u8>| d
+        .extend(0..50));
     cleared_keeping_capacity!(BinaryHeap::<i32>::new(), |h: &mut BinaryHeap<i32>| h
         .extend(0..50));
 }
@@ -47,7 +48,8 @@ fn hash_map_and_set() {
             m.insert(format!("k{i}"), format!("v{i}"));
         }
     });
-    cleared_keeping_capacity!(HashSet::<u64>::new(), |s: &mut HashSet<u64>| s.extend(0..40));
+    cleared_keeping_capacity!(HashSet::<u64>::new(), |s: &mut HashSet<u64>| s
+        .extend(0..40));
 }
 
 #[test]
@@ -141,7 +143,9 @@ fn tuples_and_arrays_reset_each_element() {
     t.reset();
     assert_eq!(t, (vec![], String::new(), 0));
 
-    let mut big = (1u8, 2u8, 3u8, 4u8, 5u8, 6u8, 7u8, 8u8, 9u8, 10u8, 11u8, 12u8);
+    let mut big = (
+        1u8, 2u8, 3u8, 4u8, 5u8, 6u8, 7u8, 8u8, 9u8, 10u8, 11u8, 12u8,
+    );
     big.reset();
     assert_eq!(big, Default::default());
 

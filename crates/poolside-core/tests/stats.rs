@@ -16,7 +16,11 @@ fn totals_are_exact_after_join() {
             s.spawn(move || {
                 for i in 0..UPDATES {
                     // Each get is a hit or a miss, each is returned, every tenth discarded.
-                    counters.record(if (i + t as u64) % 4 == 0 { Event::Miss } else { Event::Hit });
+                    counters.record(if (i + t as u64) % 4 == 0 {
+                        Event::Miss
+                    } else {
+                        Event::Hit
+                    });
                     counters.record(Event::Put);
                     if i % 10 == 0 {
                         counters.record(Event::Discard(Discard::PoolFull));
@@ -42,7 +46,9 @@ fn totals_are_exact_across_a_rayon_pool() {
     // work keeps earlier counts.
     let counters = Counters::new();
     for _ in 0..3 {
-        (0..10_000u64).into_par_iter().for_each(|_| counters.record(Event::Hit));
+        (0..10_000u64)
+            .into_par_iter()
+            .for_each(|_| counters.record(Event::Hit));
     }
     counters.add(Event::Trimmed, 5);
     let s = counters.stats();
@@ -60,7 +66,10 @@ fn gauges_follow_the_object_lifecycle() {
     c.record(Event::Miss);
     c.record(Event::Detach);
     let s = c.stats();
-    assert_eq!((s.gets, s.in_use, s.idle_objects, s.idle_bytes), (4, 3, 1, 100));
+    assert_eq!(
+        (s.gets, s.in_use, s.idle_objects, s.idle_bytes),
+        (4, 3, 1, 100)
+    );
     assert_eq!(s.high_water, 3);
 
     c.add(Event::Put, 3);

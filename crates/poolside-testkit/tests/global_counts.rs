@@ -15,7 +15,7 @@ fn counts_other_threads_exactly() {
     let [ready, start, done, exit] = [(); 4].map(|()| Arc::new(Barrier::new(3)));
     let workers: Vec<_> = (0..2)
         .map(|_| {
-            let barriers = [&ready, &start, &done, &exit].map(|b| Arc::clone(b));
+            let barriers = [&ready, &start, &done, &exit].map(Arc::clone);
             std::thread::spawn(move || {
                 let [ready, start, done, exit] = barriers;
                 ready.wait();

@@ -17,7 +17,9 @@ struct PeekingPool(Mutex<Vec<usize>>);
 #[test]
 fn a_correct_pool_passes_under_contention() {
     let checker = OwnershipChecker::new(THREADS);
-    let pool = LockedPool(Mutex::new((0..THREADS).map(|_| checker.register()).collect()));
+    let pool = LockedPool(Mutex::new(
+        (0..THREADS).map(|_| checker.register()).collect(),
+    ));
     std::thread::scope(|s| {
         for _ in 0..THREADS {
             s.spawn(|| {

@@ -1,0 +1,212 @@
+//! `cargo xtask ci`: every check, in order, stopping at the first failure.
+//!
+//! CI (`.ci/run`) and a developer run the very same commands. Everything but loom, the
+//! benchmark counting pass and Miri builds in the dev/test profile, so one build serves
+//! clippy's check, the tests, the docs and memcheck.
+
+use std::time::Instant;
+
+use crate::shell::{self, cargo, program, run as sh};
+
+type Step = (&'static str, fn() -> Result<(), String>);
+
+const STEPS: &[Step] = &[
+    ("fmt", fmt),
+    ("clippy", clippy),
+    ("test", test),
+    ("doc", doc),
+    ("tidy", crate::tidy::run),
+    ("loom", loom),
+    ("bench", bench),
+    ("memcheck", memcheck),
+    ("miri", miri),
+];
+
+pub(crate) fn run_steps(steps: &[&Step]) -> Result<(), String> {
+    let mut times = Vec::new();
+    for (name, step) in steps {
+        println!("\n==> {name}");
+        let start = Instant::now();
+        let result = step();
+        let secs = start.elapsed().as_secs_f64();
+        match result {
+            Ok(()) => {
+                println!("<== {name}: ok in {secs:.1}s");
+                times.push((*name, secs));
+            }
+            Err(e) => {
+                println!("<== {name}: FAILED after {secs:.1}s");
+                return Err(format!("step `{name}` failed: {e}"));
+            }
+        }
+    }
+    println!("\nci summary:");
+    for (name, secs) in &times {
+        println!("  {name:<10} {secs:>7.1}s");
+    }
+    Ok(())
+}
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    match args {
+        [] => run_steps(&STEPS.iter().collect::<Vec<_>>()),
+        [one] => match STEPS.iter().find(|(name, _)| name == one) {
+            Some(step) => run_steps(&[step]),
+            None => Err(format!(
+                "no step `{one}`; steps: {}",
+                STEPS.iter().map(|s| s.0).collect::<Vec<_>>().join(" ")
+            )),
+        },
+        _ => Err("ci takes at most one step name".into()),
+    }
+}
+
+fn fmt() -> Result<(), String> {
+    sh(cargo().args(["fmt", "--all", "--check"]))
+}
+
+fn clippy() -> Result<(), String> {
+    sh(cargo().args([
+        "clippy",
+        "--locked",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))
+}
+
+fn test() -> Result<(), String> {
+    // Lib, bin, integration and doc tests of every member, xtask's tidy test included.
+    sh(cargo().args(["test", "--locked", "--workspace"]))
+}
+
+fn doc() -> Result<(), String> {
+    sh(cargo()
+        .args(["doc", "--locked", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings"))
+}
+
+fn loom() -> Result<(), String> {
+    let crates: Vec<String> = shell::crates()
+        .into_iter()
+        .filter(|(_, dir)| dir.join("tests/loom.rs").is_file())
+        .map(|(name, _)| name)
+        .collect();
+    if crates.is_empty() {
+        return Err("no crate has tests/loom.rs".into());
+    }
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "--locked",
+        "--release",
+        "--target-dir",
+        "target/loom",
+    ]);
+    for name in &crates {
+        cmd.args(["-p", name]);
+    }
+    cmd.args(["--test", "loom"])
+        .env("RUSTFLAGS", "--cfg poolside_loom")
+        .env("LOOM_MAX_PREEMPTIONS", "2");
+    sh(&mut cmd)
+}
+
+fn bench() -> Result<(), String> {
+    // Criterion's test mode: every case runs once, unoptimised; then the counting pass.
+    sh(cargo().args(["test", "--locked", "-p", "poolside-benches", "--benches"]))?;
+    sh(cargo().args([
+        "run",
+        "--locked",
+        "-q",
+        "-p",
+        "poolside-benches",
+        "--bin",
+        "count",
+        "--",
+        "--iters",
+        "100",
+    ]))
+}
+
+/// The test binaries of `package`, built in the test profile.
+fn test_binaries(package: &str) -> Result<Vec<String>, String> {
+    let out = shell::capture(cargo().args([
+        "test",
+        "--locked",
+        "-p",
+        package,
+        "--tests",
+        "--no-run",
+        "--message-format=json",
+    ]))?;
+    if !out.status.success() {
+        return Err(format!(
+            "building {package}'s tests failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let mut binaries = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] == "compiler-artifact" && msg["profile"]["test"] == true {
+            if let Some(exe) = msg["executable"].as_str() {
+                binaries.push(exe.to_owned());
+            }
+        }
+    }
+    Ok(binaries)
+}
+
+fn memcheck() -> Result<(), String> {
+    if !shell::have("valgrind", &["--version"]) {
+        return Err("valgrind is not installed (.ci/run installs it)".into());
+    }
+    for package in shell::unsafe_crates() {
+        let binaries = test_binaries(&package)?;
+        if binaries.is_empty() {
+            return Err(format!("{package} has no test binaries to check"));
+        }
+        for exe in binaries {
+            // std's own thread-locals show as "possibly lost"; only definite leaks and
+            // invalid accesses fail the step.
+            sh(program("valgrind").args([
+                "-q",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+                "--error-exitcode=1",
+                &exe,
+                "--test-threads=1",
+            ]))?;
+        }
+    }
+    Ok(())
+}
+
+fn miri() -> Result<(), String> {
+    if !shell::have("cargo", &["+nightly", "miri", "--version"]) {
+        println!("{}", "!".repeat(78));
+        println!("!!! MIRI IS NOT AVAILABLE: the nightly toolchain with miri and rust-src is");
+        println!("!!! missing (.ci/run tries `rustup component add --toolchain nightly miri");
+        println!("!!! rust-src`). Unsafe code is checked by loom and valgrind only this run.");
+        println!("{}", "!".repeat(78));
+        return Ok(());
+    }
+    let packages = shell::unsafe_crates();
+    if packages.is_empty() {
+        println!("no crate contains unsafe code; nothing for Miri to check");
+        return Ok(());
+    }
+    let mut cmd = program("cargo");
+    cmd.args(["+nightly", "miri", "test", "--locked"]);
+    for package in &packages {
+        cmd.args(["-p", package]);
+    }
+    // Miri's isolation would refuse the clock that the serial harness reads.
+    cmd.env("MIRIFLAGS", "-Zmiri-disable-isolation");
+    sh(&mut cmd)
+}

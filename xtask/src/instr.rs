@@ -1,0 +1,66 @@
+//! `cargo xtask instr [FILTER]...`: instructions per operation, counted by callgrind.
+//!
+//! Timings of a few-nanosecond operation drown in noise on a shared 2-core machine;
+//! instruction counts do not. Each case runs under `valgrind --tool=callgrind` twice,
+//! for a short and a long loop, and the difference divided by the extra operations is
+//! the cost of one operation, with start-up and set-up cancelled out.
+
+use crate::shell::{self, cargo, program, root};
+
+const SHORT: u64 = 10_000;
+const LONG: u64 = 110_000;
+
+pub(crate) fn run(filters: &[String]) -> Result<(), String> {
+    if !shell::have("valgrind", &["--version"]) {
+        return Err("valgrind is not installed".into());
+    }
+    shell::run(cargo().args([
+        "build",
+        "--locked",
+        "--release",
+        "-q",
+        "-p",
+        "poolside-benches",
+        "--bin",
+        "instr",
+        "--bin",
+        "count",
+    ]))?;
+    let list = shell::capture(program("target/release/count").arg("--list"))?;
+    let ids: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|id| filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str())))
+        .map(str::to_owned)
+        .collect();
+    if ids.is_empty() {
+        return Err("no case matches".into());
+    }
+    println!("{:<40} {:>14}", "case", "instructions/op");
+    for id in ids {
+        let short = instructions(&id, SHORT)?;
+        let long = instructions(&id, LONG)?;
+        let per_op = long.saturating_sub(short) as f64 / (LONG - SHORT) as f64;
+        println!("{id:<40} {per_op:>14.1}");
+    }
+    Ok(())
+}
+
+fn instructions(id: &str, iters: u64) -> Result<u64, String> {
+    let exe = root().join("target/release/instr");
+    let out = shell::capture(
+        program("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&exe)
+            .args([id, &iters.to_string()]),
+    )?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("callgrind on {id} failed:\n{stderr}"));
+    }
+    stderr
+        .lines()
+        .find_map(|l| l.split("Collected :").nth(1))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| format!("no instruction count in callgrind's output:\n{stderr}"))
+}
