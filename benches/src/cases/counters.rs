@@ -3,19 +3,28 @@
 //! - `shared_atomic`: one `AtomicU64::fetch_add` that every thread hits, as the seed's
 //!   `MonitoredPool` does. The baseline.
 //! - `per_thread`: poolside's [`Counters`]: a per-thread, padded slot, plain load and store.
+//! - `local`: a [`LocalCounters`] that the thread already holds, as a pool embeds it in
+//!   its per-thread cache: the update without the thread-local lookup.
 //! - `no_stats`: [`NoStats`], which compiles to nothing: the loop's own cost.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use poolside_core::{Counters, Event, NoStats, Recorder};
+use crossbeam_utils::CachePadded;
+use poolside_core::{Counters, Event, LocalCounters, NoStats, Recorder};
 
 use crate::{single, two_threads, Case};
 
 fn updates<R: Recorder>(recorder: &R, n: u64) {
     for _ in 0..n {
         black_box(recorder).record(black_box(Event::Hit));
+    }
+}
+
+fn local_updates(local: &LocalCounters, n: u64) {
+    for _ in 0..n {
+        black_box(local).record(black_box(Event::Hit));
     }
 }
 
@@ -49,6 +58,16 @@ pub(crate) fn register(all: &mut Vec<Case>) {
         },
         Case {
             group: "counter_update_1t",
+            name: "local",
+            baseline: false,
+            quick: true,
+            make: || {
+                let local = LocalCounters::new();
+                single(move || local_updates(&local, 1))
+            },
+        },
+        Case {
+            group: "counter_update_1t",
             name: "no_stats",
             baseline: false,
             quick: false,
@@ -77,6 +96,18 @@ pub(crate) fn register(all: &mut Vec<Case>) {
                 two_threads(move || {
                     let counters = counters.clone();
                     move |n| updates(&*counters, n)
+                })
+            },
+        },
+        Case {
+            group: "counter_update_2t",
+            name: "local",
+            baseline: false,
+            quick: true,
+            make: || {
+                two_threads(|| {
+                    let local = CachePadded::new(LocalCounters::new());
+                    move |n| local_updates(&local, n)
                 })
             },
         },

@@ -10,7 +10,9 @@
 //! - [`PoolConfig`]: limits that every pool understands, validated into a
 //!   [`ConfigError`] instead of a panic.
 //! - [`Stats`], [`Discards`]: a snapshot of what a pool did; [`Recorder`] is how a pool
-//!   records it, [`Counters`] (per-thread, padded) or [`NoStats`] (nothing at all).
+//!   records it, [`Counters`] (per-thread, padded) or [`NoStats`] (nothing at all);
+//!   [`LocalCounters`] is one thread's counters, for pools to embed in their own
+//!   per-thread state.
 //! - [`Observe`]: the object-safe view of a pool that monitors hold, with extra
 //!   [`Metric`]s.
 #![warn(
@@ -34,7 +36,8 @@ pub use policy::{
 };
 pub use reset::{reset_inner, Reset};
 pub use stats::{
-    Counters, Discard, Discards, Event, Metric, MetricKind, NoStats, Observe, Recorder, Stats,
+    Counters, Discard, Discards, Event, LocalCounters, Metric, MetricKind, NoStats, Observe,
+    Recorder, Stats,
 };
 
 /// Derives [`Reset`] for a struct by resetting each field.

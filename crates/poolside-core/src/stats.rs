@@ -187,16 +187,36 @@ const TRIMMED: usize = 10;
 const IDLE_BYTES: usize = 11;
 const SLOTS: usize = 12;
 
-/// One thread's counts. Only its own thread writes it, with a plain load and store (no
-/// read-modify-write), so an update costs about what a non-atomic add does; any thread
-/// may read it.
-struct Slot {
+/// One thread's counters, for pools that keep per-thread state of their own.
+///
+/// [`Counters`] finds the calling thread's `LocalCounters` through a thread-local lookup
+/// on every update. A pool that already holds a per-thread cache can embed one of these
+/// in it instead and pay no lookup at all, then sum them with [`LocalCounters::stats`].
+///
+/// Only its own thread should write it: an update is a plain load and store (no
+/// read-modify-write), so it costs about what a non-atomic add does, and two threads
+/// writing one `LocalCounters` at once could lose counts (never memory safety). Any
+/// thread may read it. Keep each on its own cache line (the pool's per-thread struct
+/// is padded, or wrap it in `crossbeam_utils::CachePadded`).
+///
+/// ```
+/// use poolside_core::{Event, LocalCounters};
+///
+/// let mine = LocalCounters::new();
+/// let theirs = LocalCounters::new();
+/// mine.record(Event::Miss);
+/// theirs.record(Event::Put);
+/// let stats = LocalCounters::stats([&mine, &theirs]);
+/// assert_eq!((stats.gets, stats.puts, stats.in_use), (1, 1, 0));
+/// ```
+pub struct LocalCounters {
     counts: [AtomicU64; SLOTS],
 }
 
-impl Slot {
-    fn new() -> Self {
-        Slot {
+impl LocalCounters {
+    /// Counters at zero.
+    pub fn new() -> Self {
+        LocalCounters {
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
@@ -211,6 +231,100 @@ impl Slot {
             Ordering::Relaxed,
         );
     }
+
+    /// Counts `n` occurrences of `event`.
+    #[inline]
+    pub fn add(&self, event: Event, n: u64) {
+        self.bump(index_of(event), n);
+    }
+
+    /// Counts one `event`.
+    #[inline]
+    pub fn record(&self, event: Event) {
+        self.add(event, 1);
+    }
+
+    /// Adds `delta` to the retained bytes of idle objects (negative when they leave).
+    #[inline]
+    pub fn add_idle_bytes(&self, delta: i64) {
+        // Two's complement: a wrapping sum of the deltas as u64 is the signed total.
+        self.bump(IDLE_BYTES, delta as u64);
+    }
+
+    /// Sums every thread's counters into a snapshot. `high_water` is left at 0 for the
+    /// pool to fill in.
+    pub fn stats<'a>(all: impl IntoIterator<Item = &'a LocalCounters>) -> Stats {
+        let mut sums = [0u64; SLOTS];
+        for local in all {
+            local.add_into(&mut sums);
+        }
+        stats_from_sums(&sums)
+    }
+
+    fn add_into(&self, sums: &mut [u64; SLOTS]) {
+        for (sum, cell) in sums.iter_mut().zip(&self.counts) {
+            *sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
+        }
+    }
+}
+
+impl Default for LocalCounters {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for LocalCounters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalCounters")
+            .field("stats", &LocalCounters::stats([self]))
+            .finish()
+    }
+}
+
+#[inline]
+fn index_of(event: Event) -> usize {
+    match event {
+        Event::Hit => HIT,
+        Event::Miss => MISS,
+        Event::Prewarm => PREWARM,
+        Event::Put => PUT,
+        Event::Discard(Discard::PoolFull) => POOL_FULL,
+        Event::Discard(Discard::Oversized) => OVERSIZED,
+        Event::Discard(Discard::Rejected) => REJECTED,
+        Event::Discard(Discard::ResetPanicked) => RESET_PANICKED,
+        Event::Detach => DETACH,
+        Event::Trim => TRIM,
+        Event::Trimmed => TRIMMED,
+    }
+}
+
+fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
+    let discards = Discards {
+        pool_full: c[POOL_FULL],
+        oversized: c[OVERSIZED],
+        rejected: c[REJECTED],
+        reset_panicked: c[RESET_PANICKED],
+    };
+    let gets = c[HIT] + c[MISS];
+    let in_use = gets.saturating_sub(c[PUT] + c[DETACH]);
+    let made = c[MISS] + c[PREWARM];
+    let gone = in_use + c[DETACH] + discards.total() + c[TRIMMED];
+    Stats {
+        gets,
+        hits: c[HIT],
+        misses: c[MISS],
+        prewarmed: c[PREWARM],
+        puts: c[PUT],
+        discards,
+        detached: c[DETACH],
+        trims: c[TRIM],
+        trimmed: c[TRIMMED],
+        idle_objects: made.saturating_sub(gone),
+        idle_bytes: (c[IDLE_BYTES] as i64).max(0) as u64,
+        in_use,
+        high_water: 0,
+    }
 }
 
 /// The default recorder: per-thread counters, each thread's on its own cache line,
@@ -219,6 +333,9 @@ impl Slot {
 /// Recording touches only the calling thread's line, so two threads never contend.
 /// Reading walks every thread's counters; it is meant for monitoring, not the hot path.
 /// Counts of a thread that has exited are kept. See [`Stats`] for consistency.
+///
+/// Each update looks up the calling thread's [`LocalCounters`]; a pool with per-thread
+/// state of its own can embed `LocalCounters` there and skip the lookup.
 ///
 /// ```
 /// use poolside_core::{Counters, Event, Recorder};
@@ -237,7 +354,7 @@ impl Slot {
 /// assert_eq!((stats.gets, stats.misses, stats.in_use), (2000, 2000, 2000));
 /// ```
 pub struct Counters {
-    slots: PerThread<CachePadded<Slot>>,
+    slots: PerThread<CachePadded<LocalCounters>>,
     high_water: AtomicU64,
 }
 
@@ -262,18 +379,10 @@ impl Counters {
 
     #[inline]
     fn bump(&self, index: usize, n: u64) {
-        self.slots
-            .with(|| CachePadded::new(Slot::new()), |slot| slot.bump(index, n));
-    }
-
-    fn sums(&self) -> [u64; SLOTS] {
-        let mut sums = [0u64; SLOTS];
-        self.slots.for_each(|slot| {
-            for (sum, cell) in sums.iter_mut().zip(&slot.counts) {
-                *sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
-            }
-        });
-        sums
+        self.slots.with(
+            || CachePadded::new(LocalCounters::new()),
+            |local| local.bump(index, n),
+        );
     }
 }
 
@@ -296,25 +405,11 @@ impl Recorder for Counters {
 
     #[inline]
     fn add(&self, event: Event, n: u64) {
-        let index = match event {
-            Event::Hit => HIT,
-            Event::Miss => MISS,
-            Event::Prewarm => PREWARM,
-            Event::Put => PUT,
-            Event::Discard(Discard::PoolFull) => POOL_FULL,
-            Event::Discard(Discard::Oversized) => OVERSIZED,
-            Event::Discard(Discard::Rejected) => REJECTED,
-            Event::Discard(Discard::ResetPanicked) => RESET_PANICKED,
-            Event::Detach => DETACH,
-            Event::Trim => TRIM,
-            Event::Trimmed => TRIMMED,
-        };
-        self.bump(index, n);
+        self.bump(index_of(event), n);
     }
 
     #[inline]
     fn add_idle_bytes(&self, delta: i64) {
-        // Two's complement: a wrapping sum of the deltas as u64 is the signed total.
         self.bump(IDLE_BYTES, delta as u64);
     }
 
@@ -323,33 +418,12 @@ impl Recorder for Counters {
     }
 
     fn stats(&self) -> Stats {
-        let c = self.sums();
-        let discards = Discards {
-            pool_full: c[POOL_FULL],
-            oversized: c[OVERSIZED],
-            rejected: c[REJECTED],
-            reset_panicked: c[RESET_PANICKED],
-        };
-        let gets = c[HIT] + c[MISS];
-        let in_use = gets.saturating_sub(c[PUT] + c[DETACH]);
-        let made = c[MISS] + c[PREWARM];
-        let gone = in_use + c[DETACH] + discards.total() + c[TRIMMED];
-        self.observe_in_use(in_use);
-        Stats {
-            gets,
-            hits: c[HIT],
-            misses: c[MISS],
-            prewarmed: c[PREWARM],
-            puts: c[PUT],
-            discards,
-            detached: c[DETACH],
-            trims: c[TRIM],
-            trimmed: c[TRIMMED],
-            idle_objects: made.saturating_sub(gone),
-            idle_bytes: (c[IDLE_BYTES] as i64).max(0) as u64,
-            in_use,
-            high_water: self.high_water.load(Ordering::Relaxed),
-        }
+        let mut sums = [0u64; SLOTS];
+        self.slots.for_each(|local| local.add_into(&mut sums));
+        let mut stats = stats_from_sums(&sums);
+        self.observe_in_use(stats.in_use);
+        stats.high_water = self.high_water.load(Ordering::Relaxed);
+        stats
     }
 }
 

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use poolside_core::{Counters, Discard, Event, NoStats, Observe, Recorder, Stats};
+use poolside_core::{Counters, Discard, Event, LocalCounters, NoStats, Observe, Recorder, Stats};
 
 const THREADS: usize = 8;
 const UPDATES: u64 = if cfg!(miri) { 100 } else { 100_000 };
@@ -38,6 +38,27 @@ fn totals_are_exact_after_join() {
     assert_eq!(s.discards.pool_full, THREADS as u64 * UPDATES.div_ceil(10));
     assert_eq!(s.in_use, 0);
     assert_eq!(s.idle_objects, s.misses - s.discards.total());
+}
+
+#[test]
+fn embedded_local_counters_sum_exactly_after_join() {
+    let locals: Vec<LocalCounters> = (0..THREADS).map(|_| LocalCounters::new()).collect();
+    std::thread::scope(|s| {
+        for local in &locals {
+            s.spawn(move || {
+                for _ in 0..UPDATES {
+                    local.record(Event::Miss);
+                    local.add_idle_bytes(8);
+                }
+                local.add(Event::Put, UPDATES);
+            });
+        }
+    });
+    let s = LocalCounters::stats(&locals);
+    let total = THREADS as u64 * UPDATES;
+    assert_eq!((s.misses, s.puts, s.in_use), (total, total, 0));
+    assert_eq!((s.idle_objects, s.idle_bytes), (total, 8 * total));
+    assert!(format!("{:?}", locals[0]).contains("LocalCounters"));
 }
 
 #[test]

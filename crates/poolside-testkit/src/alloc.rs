@@ -65,9 +65,22 @@ fn count(index: usize, n: u64) {
 
 /// A global allocator that counts, then forwards to `A` (the system allocator by default).
 ///
-/// ```ignore
+/// ```
+/// use poolside_testkit::{measure, CountingAlloc};
+///
 /// #[global_allocator]
-/// static ALLOC: poolside_testkit::CountingAlloc = poolside_testkit::CountingAlloc::system();
+/// static ALLOC: CountingAlloc = CountingAlloc::system();
+///
+/// let mut buf: Vec<u8> = Vec::with_capacity(1024);
+/// let ((), reuse) = measure(|| {
+///     buf.clear();
+///     buf.extend_from_slice(&[1; 1024]);
+/// });
+/// assert_eq!(reuse.allocs, 0);
+///
+/// let (fresh, new) = measure(|| vec![1u8; 1024]);
+/// assert_eq!((new.allocs, new.bytes), (1, 1024));
+/// # drop(fresh);
 /// ```
 #[derive(Debug, Default)]
 pub struct CountingAlloc<A = System> {
