@@ -73,6 +73,20 @@ pub fn select<'a>(all: &'a [Case], filters: &[String]) -> Vec<&'a Case> {
         .collect()
 }
 
+/// A [`Routine`] from a closure that runs `n` operations on the calling thread: the
+/// one-thread counterpart of [`two_threads`], with the same loop shape.
+pub fn looped<F: FnMut(u64) + 'static>(ops: F) -> Box<dyn Routine> {
+    struct Looped<F>(F);
+    impl<F: FnMut(u64)> Routine for Looped<F> {
+        fn run(&mut self, iters: u64) -> Duration {
+            let start = std::time::Instant::now();
+            (self.0)(iters);
+            start.elapsed()
+        }
+    }
+    Box::new(Looped(ops))
+}
+
 /// A [`Routine`] from a closure that runs one operation on the calling thread.
 pub fn single<F: FnMut() + 'static>(op: F) -> Box<dyn Routine> {
     struct Single<F>(F);

@@ -3,7 +3,8 @@
 //! Timings of a few-nanosecond operation drown in noise on a shared 2-core machine;
 //! instruction counts do not. Each case runs under `valgrind --tool=callgrind` twice,
 //! for a short and a long loop, and the difference divided by the extra operations is
-//! the cost of one operation, with start-up and set-up cancelled out.
+//! the cost of one operation, with start-up and set-up cancelled out. For two-thread
+//! cases it is both threads' instructions per iteration (one operation on each).
 
 use crate::shell::{self, cargo, program, root};
 

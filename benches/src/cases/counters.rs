@@ -14,17 +14,17 @@ use std::sync::Arc;
 use crossbeam_utils::CachePadded;
 use poolside_core::{Counters, Event, LocalCounters, NoStats, Recorder};
 
-use crate::{single, two_threads, Case};
+use crate::{looped, two_threads, Case};
 
 fn updates<R: Recorder>(recorder: &R, n: u64) {
     for _ in 0..n {
-        black_box(recorder).record(black_box(Event::Hit));
+        black_box(recorder).record(Event::Hit);
     }
 }
 
 fn local_updates(local: &LocalCounters, n: u64) {
     for _ in 0..n {
-        black_box(local).record(black_box(Event::Hit));
+        black_box(local).record(Event::Hit);
     }
 }
 
@@ -43,7 +43,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             quick: true,
             make: || {
                 let counter = AtomicU64::new(0);
-                single(move || fetch_adds(&counter, 1))
+                looped(move |n| fetch_adds(&counter, n))
             },
         },
         Case {
@@ -53,7 +53,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             quick: true,
             make: || {
                 let counters = Counters::new();
-                single(move || updates(&counters, 1))
+                looped(move |n| updates(&counters, n))
             },
         },
         Case {
@@ -63,7 +63,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             quick: true,
             make: || {
                 let local = LocalCounters::new();
-                single(move || local_updates(&local, 1))
+                looped(move |n| local_updates(&local, n))
             },
         },
         Case {
@@ -71,7 +71,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             name: "no_stats",
             baseline: false,
             quick: false,
-            make: || single(|| updates(&NoStats, 1)),
+            make: || looped(|n| updates(&NoStats, n)),
         },
         Case {
             group: "counter_update_2t",

@@ -72,3 +72,16 @@ pub use stats::{
 /// ```
 #[cfg(feature = "derive")]
 pub use poolside_derive::Reset;
+
+/// The READMEs' examples, run as doctests so they cannot rot.
+#[cfg(doctest)]
+mod readme_examples {
+    #[doc = include_str!("../README.md")]
+    struct Core;
+
+    #[doc = include_str!("../../poolside-derive/README.md")]
+    struct Derive;
+
+    #[doc = include_str!("../../../README.md")]
+    struct Workspace;
+}

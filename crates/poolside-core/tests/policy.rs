@@ -105,6 +105,27 @@ fn cap_policy_drops_or_shrinks_above_the_cap() {
 }
 
 #[test]
+fn cap_policy_edges_zero_and_usize_max() {
+    // A cap of 0 keeps only objects that own no memory at all.
+    let zero = CapPolicy::drop_above(DefaultPolicy, 0);
+    let mut empty: Vec<u8> = Vec::new();
+    assert_eq!(recycle_guarded(&zero, &mut empty), Ok(()));
+    let mut one = Vec::<u8>::with_capacity(1);
+    assert_eq!(recycle_guarded(&zero, &mut one), Err(Discard::Oversized));
+    let shrink_to_zero = CapPolicy::shrink_above(DefaultPolicy, 0);
+    assert_eq!(recycle_guarded(&shrink_to_zero, &mut one), Ok(()));
+    assert_eq!(one.capacity(), 0);
+
+    // usize::MAX never caps, and shrinking to it is a no-op.
+    let unbounded = CapPolicy::shrink_above(DefaultPolicy, usize::MAX);
+    let mut big = Vec::<u64>::with_capacity(1 << 16);
+    assert_eq!(recycle_guarded(&unbounded, &mut big), Ok(()));
+    assert_eq!(big.capacity(), 1 << 16);
+    big.shrink_to_bytes(usize::MAX);
+    assert_eq!(big.capacity(), 1 << 16);
+}
+
+#[test]
 fn capacity_counts_bytes_not_elements() {
     let v: Vec<u64> = Vec::with_capacity(10);
     assert_eq!(v.capacity_bytes(), v.capacity() * 8);
