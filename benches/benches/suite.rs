@@ -5,6 +5,8 @@
 
 use criterion::{criterion_main, Criterion};
 
+// `criterion_main!` calls `final_summary` after the groups run.
+
 fn suite() {
     let mut c = Criterion::default().configure_from_args();
     let all = poolside_benches::cases();
@@ -22,7 +24,6 @@ fn suite() {
         g.finish();
         start = end;
     }
-    c.final_summary();
 }
 
 criterion_main!(suite);

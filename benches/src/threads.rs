@@ -1,7 +1,7 @@
 //! Two-thread cases: a persistent second thread, started together with the caller on a
 //! barrier, so the timing covers only the operations.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -10,6 +10,7 @@ use crate::Routine;
 
 struct Shared {
     iters: AtomicU64,
+    panicked: AtomicBool,
     start: Barrier,
     done: Barrier,
 }
@@ -39,6 +40,7 @@ where
     {
         let shared = Arc::new(Shared {
             iters: AtomicU64::new(STOP),
+            panicked: AtomicBool::new(false),
             start: Barrier::new(2),
             done: Barrier::new(2),
         });
@@ -55,7 +57,13 @@ where
                         if n == STOP {
                             return;
                         }
-                        work(n);
+                        // A panic must not leave the caller waiting at `done` forever:
+                        // record it, meet the caller, and let it re-raise.
+                        let outcome =
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(n)));
+                        if outcome.is_err() {
+                            shared.panicked.store(true, Ordering::Release);
+                        }
                         shared.done.wait();
                     }
                 })
@@ -85,7 +93,12 @@ impl Routine for TwoThreads {
         self.shared.start.wait();
         (self.mine)(iters);
         self.shared.done.wait();
-        start.elapsed()
+        let elapsed = start.elapsed();
+        assert!(
+            !self.shared.panicked.load(Ordering::Acquire),
+            "the helper thread panicked"
+        );
+        elapsed
     }
 }
 

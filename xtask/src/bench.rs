@@ -114,7 +114,11 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         if o.full { "full" } else { "quick" }
     );
 
-    // 1. Timing: criterion, filtered to exactly the chosen cases.
+    // 1. Timing: criterion, filtered to exactly the chosen cases. Their old estimates go
+    // first, so a case criterion did not run cannot be reported from an earlier run.
+    for c in &chosen {
+        let _ = std::fs::remove_file(estimates_path(&c.group, &c.name));
+    }
     let pattern = format!(
         "^({})$",
         ids.iter()
@@ -139,7 +143,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     run_cmd(&mut cmd)?;
 
     // 2. Counting: the same cases in a process whose allocator counts.
-    let out_dir = root().join("target/poolside-bench");
+    let out_dir = target_dir().join("poolside-bench");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     let counts_file = out_dir.join("counts.json");
     let mut cmd = cargo();
@@ -186,14 +190,27 @@ fn read_counts(path: &Path) -> Result<BTreeMap<String, (f64, f64)>, String> {
     Ok(out)
 }
 
-/// Criterion's median and median absolute deviation for a case, in ns per iteration.
-fn estimate(group: &str, name: &str) -> Result<(f64, f64), String> {
-    let path = root()
-        .join("target/criterion")
+/// The target directory: `$CARGO_TARGET_DIR`, or `target/` at the root.
+fn target_dir() -> std::path::PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
+fn estimates_path(group: &str, name: &str) -> std::path::PathBuf {
+    target_dir()
+        .join("criterion")
         .join(group)
         .join(name)
-        .join("new/estimates.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        .join("new/estimates.json")
+}
+
+/// Criterion's median and median absolute deviation for a case, in ns per iteration.
+fn estimate(group: &str, name: &str) -> Result<(f64, f64), String> {
+    let path = estimates_path(group, name);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("no estimate from this run for {group}/{name}: {e}"))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let median = v["median"]["point_estimate"]
         .as_f64()

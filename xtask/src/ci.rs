@@ -1,8 +1,8 @@
 //! `cargo xtask ci`: every check, in order, stopping at the first failure.
 //!
-//! CI (`.ci/run`) and a developer run the very same commands. Everything but loom, the
-//! benchmark counting pass and Miri builds in the dev/test profile, so one build serves
-//! clippy's check, the tests, the docs and memcheck.
+//! CI (`.ci/run`) and a developer run the very same commands. Everything but loom and
+//! Miri builds in the dev/test profile, so one build serves the tests, the bench smoke
+//! run (criterion's test mode and a short counting pass), the docs and memcheck.
 
 use std::time::Instant;
 
@@ -16,6 +16,7 @@ const STEPS: &[Step] = &[
     ("test", test),
     ("doc", doc),
     ("tidy", crate::tidy::run),
+    ("msrv", msrv),
     ("loom", loom),
     ("bench", bench),
     ("memcheck", memcheck),
@@ -86,6 +87,47 @@ fn doc() -> Result<(), String> {
     sh(cargo()
         .args(["doc", "--locked", "--workspace", "--no-deps"])
         .env("RUSTDOCFLAGS", "-D warnings"))
+}
+
+/// The declared MSRV, from `rust-version` in the root manifest.
+fn declared_msrv() -> Result<String, String> {
+    let manifest = std::fs::read_to_string(shell::root().join("Cargo.toml"))
+        .map_err(|e| format!("Cargo.toml: {e}"))?;
+    manifest
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("rust-version"))
+        .and_then(|rest| rest.split('"').nth(1))
+        .map(str::to_owned)
+        .ok_or_else(|| "no rust-version in the root Cargo.toml".into())
+}
+
+/// Checks the published crates with the MSRV toolchain, so `rust-version` is a fact.
+fn msrv() -> Result<(), String> {
+    let version = declared_msrv()?;
+    let toolchain = format!("+{version}");
+    if !shell::have("cargo", &[&toolchain, "--version"]) {
+        println!("{}", "!".repeat(78));
+        println!("!!! THE MSRV TOOLCHAIN {version} IS NOT INSTALLED (.ci/run tries");
+        println!("!!! `rustup toolchain install {version} --profile minimal`); the MSRV is");
+        println!("!!! declared but not checked this run.");
+        println!("{}", "!".repeat(78));
+        return Ok(());
+    }
+    let mut cmd = program("cargo");
+    cmd.args([
+        &toolchain,
+        "check",
+        "--locked",
+        "--target-dir",
+        "target/msrv",
+    ]);
+    for (name, dir) in shell::crates() {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap_or_default();
+        if !manifest.contains("publish = false") {
+            cmd.args(["-p", &name]);
+        }
+    }
+    sh(&mut cmd)
 }
 
 fn loom() -> Result<(), String> {

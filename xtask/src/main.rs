@@ -18,7 +18,7 @@ const USAGE: &str = "\
 usage: cargo xtask TASK
 tasks:
   ci [STEP]     run every CI step in order, or only STEP
-                (steps: fmt clippy test doc tidy loom bench memcheck miri)
+                (steps: fmt clippy test doc tidy msrv loom bench memcheck miri)
   bench         run the benchmarks and print ns/op, B/op, allocs/op and ratios
                 [--quick (default) | --full] [--filter TEXT]... [-- CRITERION-ARGS]
   instr         instructions per operation under callgrind [FILTER]...

@@ -16,7 +16,10 @@ use std::fmt;
 /// | [`prewarm`](PoolConfig::prewarm) | objects made when the pool is built |
 ///
 /// So the honest bound on idle objects is `max_idle + threads × thread_cache`, where
-/// `threads` is the number of threads that have used the pool. A per-thread cache is
+/// `threads` is the number of threads that have used the pool. In bytes, the bound is
+/// `max_idle_bytes + threads × thread_cache × the largest object kept`, and only a
+/// policy that caps retained memory ([`CapPolicy`](crate::CapPolicy)) bounds the last
+/// factor. A per-thread cache is
 /// what makes the fast path free of shared writes; its price is that idle memory grows
 /// with the thread count. `trim()` and `decay()` on a pool give it back.
 ///
@@ -64,7 +67,9 @@ impl PoolConfig {
     }
 
     /// Retained bytes the shared tier's idle objects may hold, if limited. Sizes come from
-    /// the pool's [`Recycle::retained_bytes`](crate::Recycle::retained_bytes).
+    /// the pool's [`Recycle::retained_bytes`](crate::Recycle::retained_bytes): a policy
+    /// that does not measure them (`DefaultPolicy` and `FnPolicy` report 0) makes this
+    /// limit bind nothing; use [`CapPolicy`](crate::CapPolicy) or your own policy.
     pub fn max_idle_bytes(&self) -> Option<usize> {
         self.max_idle_bytes
     }

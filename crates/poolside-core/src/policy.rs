@@ -10,6 +10,7 @@ use crate::{Discard, Reset};
 
 /// What a policy decided about an object that came back to the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Verdict {
     /// The object is clean and may be handed out again.
     Keep,
@@ -86,6 +87,10 @@ pub trait Recycle<T> {
 /// a panic the object may be half-reset, and the pool must never hand it out again. The
 /// panic itself is caught and not propagated, though the panic hook still reports it.
 ///
+/// The policy is used again after a panic, so a policy with interior state (a `Cell`,
+/// a `RefCell`) must leave that state valid if `recycle` unwinds. Under `panic = "abort"`
+/// nothing is caught: the process ends, as with any panic.
+///
 /// ```
 /// use poolside_core::{recycle_guarded, Discard, FnPolicy, Verdict};
 ///
@@ -111,7 +116,7 @@ where
     P: Recycle<T> + ?Sized,
 {
     // AssertUnwindSafe: if `recycle` panics, the object is discarded, so nobody observes
-    // its broken state, and the policy is only borrowed shared.
+    // its broken state. The policy itself must stay usable after a panic (see the docs).
     match catch_unwind(AssertUnwindSafe(|| policy.recycle(obj))) {
         Ok(Verdict::Keep) => Ok(()),
         Ok(Verdict::Oversized) => Err(Discard::Oversized),
@@ -235,12 +240,13 @@ where
 pub trait Capacity {
     /// The heap bytes this value keeps allocated: its capacity times its element size.
     ///
-    /// For hash tables this counts slots times entry size, and leaves out the control
-    /// bytes: an estimate within a few percent.
+    /// For hash tables it is an estimate from std's table layout (buckets at a 7/8 load
+    /// factor, one control byte each).
     fn capacity_bytes(&self) -> usize;
 
-    /// Shrinks the allocation so that [`capacity_bytes`](Capacity::capacity_bytes) is at
-    /// most `max_bytes`, where the contents allow it. Call it on an empty value.
+    /// Shrinks the allocation towards `max_bytes`, where the contents allow it. Call it
+    /// on an empty value. Some types cannot shrink to every size (a hash table's buckets
+    /// are a power of two), so check [`capacity_bytes`](Capacity::capacity_bytes) after.
     fn shrink_to_bytes(&mut self, max_bytes: usize);
 }
 
@@ -270,10 +276,28 @@ capacity_impl!(
     [] String => u8,
 );
 
+/// Estimates the bytes of a std hash table with room for `capacity` entries of
+/// `entry` bytes: buckets at a load factor of 7/8, a power of two, each with its entry and
+/// a control byte, plus one group of trailing control bytes. This follows std's current
+/// table layout; it is an estimate, not a guarantee.
+fn hash_table_bytes(capacity: usize, entry: usize) -> usize {
+    if capacity == 0 {
+        return 0;
+    }
+    let buckets = if capacity < 8 {
+        (capacity + 1).next_power_of_two()
+    } else {
+        (capacity.saturating_mul(8) / 7).next_power_of_two()
+    };
+    buckets
+        .saturating_mul(entry.saturating_add(1))
+        .saturating_add(16)
+}
+
 impl<K: Eq + Hash, V, S: BuildHasher> Capacity for HashMap<K, V, S> {
     #[inline]
     fn capacity_bytes(&self) -> usize {
-        self.capacity().saturating_mul(size_of::<(K, V)>())
+        hash_table_bytes(self.capacity(), size_of::<(K, V)>())
     }
 
     fn shrink_to_bytes(&mut self, max_bytes: usize) {
@@ -284,7 +308,7 @@ impl<K: Eq + Hash, V, S: BuildHasher> Capacity for HashMap<K, V, S> {
 impl<T: Eq + Hash, S: BuildHasher> Capacity for HashSet<T, S> {
     #[inline]
     fn capacity_bytes(&self) -> usize {
-        self.capacity().saturating_mul(size_of::<T>())
+        hash_table_bytes(self.capacity(), size_of::<T>())
     }
 
     fn shrink_to_bytes(&mut self, max_bytes: usize) {
@@ -294,10 +318,12 @@ impl<T: Eq + Hash, S: BuildHasher> Capacity for HashSet<T, S> {
 
 /// What [`CapPolicy`] does with an object above its cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OverCap {
     /// Drop it; the pool counts an [`Oversized`](Discard::Oversized) discard.
     Drop,
-    /// Shrink its allocation to the cap and keep it.
+    /// Shrink its allocation to the cap and keep it; if it cannot shrink that far, drop
+    /// it as for [`Drop`](OverCap::Drop).
     Shrink,
 }
 
@@ -373,6 +399,10 @@ impl<T: Capacity, P: Recycle<T>> Recycle<T> for CapPolicy<P> {
         let verdict = self.inner.recycle(obj);
         if verdict == Verdict::Keep && obj.capacity_bytes() > self.max_bytes {
             obj.shrink_to_bytes(self.max_bytes);
+            if obj.capacity_bytes() > self.max_bytes {
+                // It could not shrink that far: keeping it would break the cap.
+                return Verdict::Oversized;
+            }
         }
         verdict
     }

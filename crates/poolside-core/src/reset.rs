@@ -7,11 +7,11 @@ use std::ffi::OsString;
 use std::io::Cursor;
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
-use std::num::Wrapping;
+use std::num::{Saturating, Wrapping};
 use std::path::PathBuf;
 use std::sync::atomic::{
-    AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicU16, AtomicU32,
-    AtomicU64, AtomicU8, AtomicUsize,
+    AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicPtr, AtomicU16,
+    AtomicU32, AtomicU64, AtomicU8, AtomicUsize,
 };
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::Duration;
@@ -46,6 +46,13 @@ use std::time::Duration;
 /// with an `Option` field must look the same after a reset as when it was made. The
 /// inner value, and its allocation, are dropped. To keep the allocation instead, reset
 /// the inner value in place with [`reset_inner`] through `#[reset(with = ...)]`.
+///
+/// # Shared pointers
+///
+/// `Rc<T>` and `Arc<T>` do not implement `Reset`: other owners may still see the value,
+/// so resetting it in place would change it under them. A field that holds one can use
+/// `#[reset(with = ...)]` with a function that resets through `Rc::get_mut` when the
+/// pool's copy is the only one, or replaces it otherwise.
 ///
 /// # Example
 ///
@@ -297,6 +304,21 @@ impl<T: Reset> Reset for Wrapping<T> {
     #[inline]
     fn reset(&mut self) {
         self.0.reset();
+    }
+}
+
+impl<T: Reset> Reset for Saturating<T> {
+    #[inline]
+    fn reset(&mut self) {
+        self.0.reset();
+    }
+}
+
+impl<T> Reset for AtomicPtr<T> {
+    /// Sets the pointer to null through `get_mut`.
+    #[inline]
+    fn reset(&mut self) {
+        *self.get_mut() = std::ptr::null_mut();
     }
 }
 

@@ -8,6 +8,7 @@ use crate::sync::{AtomicU64, Ordering, PerThread};
 
 /// Why a pool dropped an object instead of keeping it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Discard {
     /// Every tier was full.
     PoolFull,
@@ -89,8 +90,10 @@ pub struct Stats {
     pub idle_bytes: u64,
     /// Objects handed out and not yet given back or detached.
     pub in_use: u64,
-    /// The highest `in_use` seen. Exact for pools that count live objects; otherwise the
-    /// highest seen by a snapshot.
+    /// The highest `in_use` the pool reported through [`Recorder::observe_in_use`]: exact
+    /// for pools that count live objects. Pools that do not (counting them costs a shared
+    /// atomic on every get and put) leave it at 0 rather than guess from a snapshot,
+    /// whose `in_use` may be off while threads run.
     pub high_water: u64,
 }
 
@@ -103,6 +106,7 @@ impl Stats {
 
 /// Something a pool counts. Pools pass it to a [`Recorder`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Event {
     /// A get served by an idle object.
     Hit,
@@ -421,7 +425,6 @@ impl Recorder for Counters {
         let mut sums = [0u64; SLOTS];
         self.slots.for_each(|local| local.add_into(&mut sums));
         let mut stats = stats_from_sums(&sums);
-        self.observe_in_use(stats.in_use);
         stats.high_water = self.high_water.load(Ordering::Relaxed);
         stats
     }
@@ -442,6 +445,7 @@ pub struct Metric<'a> {
 
 /// Whether a [`Metric`] is a counter or a gauge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MetricKind {
     /// Only grows, from 0 when the pool was made.
     Counter,

@@ -1,5 +1,10 @@
 //! Loom models for core's concurrent pieces. Run with
 //! `RUSTFLAGS="--cfg poolside_loom" cargo test --release --test loom` (`cargo xtask ci loom`).
+//!
+//! What is modelled: the counters' atomics (owner-only load and store, readers summing).
+//! What is not: the `thread_local` crate's lookup, which loom cannot see into; under loom
+//! core's `sync` shim swaps it for a stand-in keyed by loom's thread id (see
+//! `src/sync.rs`). The counters use no `unsafe`; these models guard the accounting.
 #![cfg(poolside_loom)]
 
 use loom::sync::Arc;
@@ -22,6 +27,7 @@ fn per_thread_counters_sum_exactly_after_join() {
                 })
             })
             .collect();
+        // Mid-run a reader may see any subset of the updates, never more than were made.
         let mid = counters.stats();
         assert!(mid.hits <= 2 && mid.puts <= 2);
         for w in writers {

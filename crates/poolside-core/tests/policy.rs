@@ -1,21 +1,34 @@
 //! Recycle policies and the panicking-reset helper.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Once;
 
 use poolside_core::{
     recycle_guarded, CapPolicy, Capacity, DefaultPolicy, Discard, FnPolicy, OverCap, Recycle,
     Reset, Verdict,
 };
 
-/// Tests that panic on purpose silence the panic hook, one at a time.
-static HOOK: Mutex<()> = Mutex::new(());
+thread_local! {
+    static EXPECTING_PANIC: Cell<bool> = const { Cell::new(false) };
+}
 
-fn quiet_panics() -> MutexGuard<'static, ()> {
-    let guard = HOOK.lock().unwrap_or_else(|e| e.into_inner());
-    std::panic::set_hook(Box::new(|_| {}));
-    guard
+/// Runs `f` with this thread's panic messages silenced; other threads' still print.
+fn quietly<R>(f: impl FnOnce() -> R) -> R {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !EXPECTING_PANIC.with(Cell::get) {
+                default(info);
+            }
+        }));
+    });
+    EXPECTING_PANIC.with(|e| e.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    EXPECTING_PANIC.with(|e| e.set(false));
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 #[derive(Default, Reset)]
@@ -126,6 +139,24 @@ fn cap_policy_edges_zero_and_usize_max() {
 }
 
 #[test]
+fn a_hash_table_that_cannot_shrink_to_the_cap_is_dropped() {
+    let mut map: HashMap<u64, u64> = HashMap::with_capacity(1000);
+    map.insert(1, 1);
+    let cap = map.capacity_bytes() / 3;
+    let policy = CapPolicy::shrink_above(DefaultPolicy, cap);
+    match recycle_guarded(&policy, &mut map) {
+        Ok(()) => assert!(map.capacity_bytes() <= cap, "kept above the cap"),
+        Err(reason) => assert_eq!(reason, Discard::Oversized),
+    }
+    // A cap between two bucket sizes cannot be met exactly: 100 entries need 128
+    // buckets, so a cap of 100 entries' bytes is either met by shrinking or refused.
+    let mut map: HashMap<u64, u64> = HashMap::with_capacity(100);
+    let cap = 100 * 16;
+    let kept = recycle_guarded(&CapPolicy::shrink_above(DefaultPolicy, cap), &mut map);
+    assert!(kept.is_err() || map.capacity_bytes() <= cap);
+}
+
+#[test]
 fn capacity_counts_bytes_not_elements() {
     let v: Vec<u64> = Vec::with_capacity(10);
     assert_eq!(v.capacity_bytes(), v.capacity() * 8);
@@ -134,14 +165,14 @@ fn capacity_counts_bytes_not_elements() {
     let zst: Vec<()> = Vec::with_capacity(10);
     assert_eq!(zst.capacity_bytes(), 0);
     let mut map: HashMap<u32, u32> = HashMap::with_capacity(100);
-    assert_eq!(map.capacity_bytes(), map.capacity() * 8);
+    // At least an entry and a control byte per slot.
+    assert!(map.capacity_bytes() >= map.capacity() * 9);
     map.shrink_to_bytes(0);
     assert_eq!(map.capacity(), 0);
 }
 
 #[test]
 fn a_panicking_reset_discards_the_object_and_the_caller_lives_on() {
-    let _quiet = quiet_panics();
     let policy = FnPolicy::new(Vec::<u8>::new).with_recycle(|v: &mut Vec<u8>| {
         assert!(v.len() < 3, "too long to reset");
         v.clear();
@@ -156,7 +187,6 @@ fn a_panicking_reset_discards_the_object_and_the_caller_lives_on() {
     let mut good = vec![1];
     assert_eq!(recycle_guarded(&policy, &mut good), Ok(()));
     assert!(good.is_empty());
-    let _ = std::panic::take_hook();
 }
 
 #[test]
@@ -173,15 +203,13 @@ fn a_panicking_derived_reset_is_caught_too() {
         a: Vec<u8>,
         e: Explosive,
     }
-    let _quiet = quiet_panics();
     let mut h = Holder::default();
     assert_eq!(
-        recycle_guarded(&DefaultPolicy, &mut h),
+        quietly(|| recycle_guarded(&DefaultPolicy, &mut h)),
         Err(Discard::ResetPanicked)
     );
     // Without the helper the panic would propagate.
-    assert!(catch_unwind(AssertUnwindSafe(|| h.reset())).is_err());
-    let _ = std::panic::take_hook();
+    assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| h.reset()))).is_err());
 }
 
 #[test]

@@ -7,9 +7,12 @@ use std::ffi::OsString;
 use std::io::{Cursor, Write};
 use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
-use std::num::Wrapping;
+use std::num::{Saturating, Wrapping};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{
+    AtomicBool, AtomicI16, AtomicI32, AtomicI64, AtomicI8, AtomicIsize, AtomicPtr, AtomicU16,
+    AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+};
 use std::sync::{Mutex, OnceLock, RwLock};
 use std::time::Duration;
 
@@ -93,17 +96,32 @@ fn primitives_go_to_default() {
 
 #[test]
 fn atomics_go_to_zero() {
-    let mut a = (
-        AtomicBool::new(true),
-        AtomicU32::new(7),
-        AtomicUsize::new(8),
-        AtomicI64::new(-9),
+    macro_rules! zeroed {
+        ($($t:ident = $v:expr),*) => {$({
+            let mut a = $t::new($v);
+            a.reset();
+            assert_eq!(a.load(Ordering::Relaxed), Default::default(), stringify!($t));
+        })*};
+    }
+    zeroed!(
+        AtomicU8 = 1,
+        AtomicU16 = 2,
+        AtomicU32 = 3,
+        AtomicU64 = 4,
+        AtomicUsize = 5,
+        AtomicI8 = -1,
+        AtomicI16 = -2,
+        AtomicI32 = -3,
+        AtomicI64 = -4,
+        AtomicIsize = -5
     );
-    a.reset();
-    assert!(!a.0.load(Ordering::Relaxed));
-    assert_eq!(a.1.load(Ordering::Relaxed), 0);
-    assert_eq!(a.2.load(Ordering::Relaxed), 0);
-    assert_eq!(a.3.load(Ordering::Relaxed), 0);
+    let mut b = AtomicBool::new(true);
+    b.reset();
+    assert!(!b.load(Ordering::Relaxed));
+    let mut target = 5u8;
+    let mut p = AtomicPtr::new(&mut target);
+    p.reset();
+    assert!(p.load(Ordering::Relaxed).is_null());
 }
 
 #[test]
@@ -165,6 +183,12 @@ fn cells_and_locks_reset_in_place() {
     cell.reset();
     assert_eq!(cell.get(), 0);
 
+    let mut vec_cell = Cell::new(Vec::<u8>::with_capacity(16));
+    vec_cell.get_mut().push(1);
+    vec_cell.reset();
+    let inner = vec_cell.into_inner();
+    assert!(inner.is_empty() && inner.capacity() >= 16);
+
     let mut refcell = RefCell::new(vec![1u8; 4]);
     refcell.reset();
     assert!(refcell.borrow().is_empty() && refcell.borrow().capacity() >= 4);
@@ -221,6 +245,10 @@ fn wrappers_reset_their_inner_value() {
     let mut w = Wrapping(9u8);
     w.reset();
     assert_eq!(w, Wrapping(0));
+
+    let mut sat = Saturating(9i32);
+    sat.reset();
+    assert_eq!(sat, Saturating(0));
 
     let mut r = Reverse(vec![1u8]);
     r.reset();

@@ -91,14 +91,16 @@ fn gauges_follow_the_object_lifecycle() {
         (s.gets, s.in_use, s.idle_objects, s.idle_bytes),
         (4, 3, 1, 100)
     );
-    assert_eq!(s.high_water, 3);
+    assert_eq!(
+        s.high_water, 0,
+        "a snapshot's in_use is not an exact live count, so it is not folded in"
+    );
 
     c.add(Event::Put, 3);
     c.record(Event::Discard(Discard::Oversized));
     c.add_idle_bytes(200);
     let s = c.stats();
     assert_eq!((s.in_use, s.idle_objects, s.idle_bytes), (0, 3, 300));
-    assert_eq!(s.high_water, 3, "the high-water mark stays");
 
     c.record(Event::Trim);
     c.add(Event::Trimmed, 3);
@@ -133,11 +135,31 @@ fn every_discard_reason_has_its_own_count() {
 }
 
 #[test]
+fn a_panicking_reset_is_counted_as_such() {
+    use poolside_core::{recycle_guarded, FnPolicy, Verdict};
+    let policy = FnPolicy::new(Vec::<u8>::new).with_recycle(|v: &mut Vec<u8>| {
+        if v.is_empty() {
+            std::panic::resume_unwind(Box::new("reset failed"));
+        }
+        Verdict::Keep
+    });
+    let c = Counters::new();
+    for mut v in [vec![], vec![1], vec![]] {
+        c.record(Event::Put);
+        if let Err(reason) = recycle_guarded(&policy, &mut v) {
+            c.record(Event::Discard(reason));
+        }
+    }
+    let d = c.stats().discards;
+    assert_eq!((d.reset_panicked, d.total()), (2, 2));
+}
+
+#[test]
 fn an_exact_live_count_feeds_the_high_water_mark() {
     let c = Counters::new();
     c.observe_in_use(42);
     c.observe_in_use(7);
-    assert_eq!(c.stats().high_water, 42);
+    assert_eq!(c.stats().high_water, 42, "the high-water mark stays");
 }
 
 #[test]

@@ -5,7 +5,8 @@
 //! named `Reset` never gets in the way and a field type without `Reset` is reported at
 //! that type. A field whose type mentions one of the struct's type parameters gets a
 //! `FieldType: Reset` bound on the impl; every other field type is checked where the
-//! impl is written, so private types never show up in its bounds.
+//! impl is written, so a concrete private type never shows up in its bounds (a generic
+//! one, such as `Private<T>`, still does, and rustc's `private_bounds` lint may say so).
 #![forbid(unsafe_code)]
 
 use proc_macro::TokenStream;

@@ -44,13 +44,12 @@ impl OwnershipChecker {
     /// If more than `capacity` objects are registered: the pool made more objects than the
     /// test allows.
     pub fn register(&self) -> usize {
-        let id = self.registered.fetch_add(1, Ordering::Relaxed);
-        assert!(
-            id < self.held.len(),
-            "more than {} objects were made",
-            self.held.len()
-        );
-        id
+        let capacity = self.held.len();
+        self.registered
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < capacity).then_some(n + 1)
+            })
+            .unwrap_or_else(|_| panic!("more than {capacity} objects were made"))
     }
 
     /// Marks `id` as held until the returned guard drops.

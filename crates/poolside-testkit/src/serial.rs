@@ -27,8 +27,11 @@
 //! ```
 //!
 //! [`run`] runs each test in turn, catches its panic, prints libtest's lines (so CI
-//! reads the result the same way), and exits non-zero if any failed. Arguments that are
-//! not flags filter tests by substring, as libtest's do.
+//! reads the result the same way), and exits non-zero if any failed. It takes libtest's
+//! selection arguments: filters (substrings, or whole names with `--exact`), `--skip
+//! TEXT` and `--list`. Flags about threads, output and colour are accepted and ignored,
+//! since the tests run one at a time anyway; an unknown flag is an error, not a silent
+//! pass.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant;
@@ -39,14 +42,17 @@ pub type Test = (&'static str, fn());
 /// Runs `tests` one at a time, in order, and exits the process: 0 if all passed, 101
 /// (libtest's code) if any failed.
 pub fn run(tests: &[Test]) -> ! {
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let list_only = std::env::args().any(|a| a == "--list");
+    let args = match Args::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::exit(101);
+        }
+    };
+    let list_only = args.list;
     let selected: Vec<&Test> = tests
         .iter()
-        .filter(|(name, _)| filters.is_empty() || filters.iter().any(|f| name.contains(f)))
+        .filter(|(name, _)| args.selects(name))
         .collect();
     if list_only {
         for (name, _) in &selected {
@@ -81,4 +87,112 @@ pub fn run(tests: &[Test]) -> ! {
         start.elapsed().as_secs_f64()
     );
     std::process::exit(if failed.is_empty() { 0 } else { 101 });
+}
+
+/// libtest's selection arguments.
+#[derive(Debug, Default)]
+struct Args {
+    filters: Vec<String>,
+    skips: Vec<String>,
+    exact: bool,
+    list: bool,
+}
+
+impl Args {
+    fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+        const IGNORED_WITH_VALUE: &[&str] = &[
+            "--test-threads",
+            "--logfile",
+            "--format",
+            "--color",
+            "-Z",
+            "--report-time",
+        ];
+        const IGNORED: &[&str] = &[
+            "--nocapture",
+            "--no-capture",
+            "--show-output",
+            "--quiet",
+            "-q",
+            "--test",
+            "--include-ignored",
+        ];
+        let mut out = Args::default();
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let (flag, inline) = match arg.split_once('=') {
+                Some((f, v)) if f.starts_with('-') => (f.to_owned(), Some(v.to_owned())),
+                _ => (arg.clone(), None),
+            };
+            match flag.as_str() {
+                "--exact" => out.exact = true,
+                "--list" => out.list = true,
+                "--skip" => out.skips.push(
+                    inline
+                        .or_else(|| args.next())
+                        .ok_or("--skip takes a value")?,
+                ),
+                "--ignored" | "--bench" => {
+                    // No test here is ignored or a benchmark: select none.
+                    out.filters.push(String::from("\0none"));
+                    out.exact = true;
+                }
+                f if IGNORED_WITH_VALUE.contains(&f) => {
+                    if inline.is_none() {
+                        args.next().ok_or(format!("{f} takes a value"))?;
+                    }
+                }
+                f if IGNORED.contains(&f) => {}
+                f if f.starts_with('-') => return Err(format!("unknown flag {f}")),
+                _ => out.filters.push(arg),
+            }
+        }
+        Ok(out)
+    }
+
+    fn matches(&self, name: &str, pattern: &str) -> bool {
+        if self.exact {
+            name == pattern
+        } else {
+            name.contains(pattern)
+        }
+    }
+
+    fn selects(&self, name: &str) -> bool {
+        (self.filters.is_empty() || self.filters.iter().any(|f| self.matches(name, f)))
+            && !self.skips.iter().any(|s| self.matches(name, s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+
+    fn args(list: &[&str]) -> Result<Args, String> {
+        Args::parse(list.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn flag_values_are_not_filters() {
+        let a = args(&["--test-threads", "2", "--format=json", "--logfile", "x"]).unwrap();
+        assert!(a.selects("anything"));
+    }
+
+    #[test]
+    fn skip_exact_and_filters() {
+        let a = args(&["count", "--skip", "counts_this"]).unwrap();
+        assert!(a.selects("counts_other_threads"));
+        assert!(!a.selects("counts_this_thread_too"));
+        assert!(!a.selects("unrelated"));
+        let e = args(&["--exact", "count"]).unwrap();
+        assert!(!e.selects("counts_other_threads") && e.selects("count"));
+        let i = args(&["--ignored"]).unwrap();
+        assert!(!i.selects("count"));
+    }
+
+    #[test]
+    fn an_unknown_flag_is_an_error() {
+        assert!(args(&["--frobnicate"]).is_err());
+        assert!(args(&["--skip"]).is_err());
+    }
 }
