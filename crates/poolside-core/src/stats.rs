@@ -18,6 +18,9 @@ pub enum Discard {
     Rejected,
     /// Its reset or recycle step panicked.
     ResetPanicked,
+    /// Its holder panicked: the guard was dropped during unwinding, when running a reset
+    /// (user code that might panic again) is not safe, so the object was dropped as it was.
+    HolderPanicked,
 }
 
 /// Discards, by reason.
@@ -32,12 +35,14 @@ pub struct Discards {
     pub rejected: u64,
     /// Dropped because its reset panicked.
     pub reset_panicked: u64,
+    /// Dropped unreset because its holder panicked.
+    pub holder_panicked: u64,
 }
 
 impl Discards {
     /// All discards, whatever the reason.
     pub fn total(&self) -> u64 {
-        self.pool_full + self.oversized + self.rejected + self.reset_panicked
+        self.pool_full + self.oversized + self.rejected + self.reset_panicked + self.holder_panicked
     }
 }
 
@@ -187,9 +192,10 @@ const RESET_PANICKED: usize = 7;
 const DETACH: usize = 8;
 const TRIM: usize = 9;
 const TRIMMED: usize = 10;
+const HOLDER_PANICKED: usize = 12;
 /// Idle bytes, as a wrapping sum of signed deltas.
 const IDLE_BYTES: usize = 11;
-const SLOTS: usize = 12;
+const SLOTS: usize = 13;
 
 /// One thread's counters, for pools that keep per-thread state of their own.
 ///
@@ -265,6 +271,15 @@ impl LocalCounters {
         stats_from_sums(&sums)
     }
 
+    /// Adds every count of `other` into `self`, for a pool that folds the counters of a
+    /// thread that has exited into one that outlives it. `self` gets the same
+    /// single-writer rule as any `LocalCounters`: fold under a lock, or from its owner.
+    pub fn absorb(&self, other: &LocalCounters) {
+        for (index, cell) in other.counts.iter().enumerate() {
+            self.bump(index, cell.load(Ordering::Relaxed));
+        }
+    }
+
     fn add_into(&self, sums: &mut [u64; SLOTS]) {
         for (sum, cell) in sums.iter_mut().zip(&self.counts) {
             *sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
@@ -297,6 +312,7 @@ fn index_of(event: Event) -> usize {
         Event::Discard(Discard::Oversized) => OVERSIZED,
         Event::Discard(Discard::Rejected) => REJECTED,
         Event::Discard(Discard::ResetPanicked) => RESET_PANICKED,
+        Event::Discard(Discard::HolderPanicked) => HOLDER_PANICKED,
         Event::Detach => DETACH,
         Event::Trim => TRIM,
         Event::Trimmed => TRIMMED,
@@ -309,6 +325,7 @@ fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
         oversized: c[OVERSIZED],
         rejected: c[REJECTED],
         reset_panicked: c[RESET_PANICKED],
+        holder_panicked: c[HOLDER_PANICKED],
     };
     let gets = c[HIT] + c[MISS];
     let in_use = gets.saturating_sub(c[PUT] + c[DETACH]);

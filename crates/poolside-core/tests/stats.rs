@@ -59,6 +59,13 @@ fn embedded_local_counters_sum_exactly_after_join() {
     assert_eq!((s.misses, s.puts, s.in_use), (total, total, 0));
     assert_eq!((s.idle_objects, s.idle_bytes), (total, 8 * total));
     assert!(format!("{:?}", locals[0]).contains("LocalCounters"));
+
+    // Folding an exited thread's counters into a survivor keeps every count.
+    let retired = LocalCounters::new();
+    for local in &locals {
+        retired.absorb(local);
+    }
+    assert_eq!(LocalCounters::stats([&retired]), s);
 }
 
 #[test]
@@ -122,16 +129,23 @@ fn every_discard_reason_has_its_own_count() {
         Discard::Oversized,
         Discard::Rejected,
         Discard::ResetPanicked,
+        Discard::HolderPanicked,
     ];
     for (n, reason) in reasons.into_iter().enumerate() {
         c.add(Event::Discard(reason), n as u64 + 1);
     }
     let d = c.stats().discards;
     assert_eq!(
-        (d.pool_full, d.oversized, d.rejected, d.reset_panicked),
-        (1, 2, 3, 4)
+        (
+            d.pool_full,
+            d.oversized,
+            d.rejected,
+            d.reset_panicked,
+            d.holder_panicked
+        ),
+        (1, 2, 3, 4, 5)
     );
-    assert_eq!(d.total(), 10);
+    assert_eq!(d.total(), 15);
 }
 
 #[test]

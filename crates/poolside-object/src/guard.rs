@@ -1,0 +1,230 @@
+//! The RAII guards that give objects back.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+use poolside_core::{Counters, DefaultPolicy, Recycle};
+
+use crate::{ObjectPool, StatsMode};
+
+/// An object taken from an [`ObjectPool`], given back when dropped.
+///
+/// It derefs to the object. Once the guard is gone nothing can reach the object, so it
+/// cannot be used after it went back:
+///
+/// ```compile_fail
+/// use poolside_object::ObjectPool;
+///
+/// let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+/// let guard = pool.get();
+/// let inside: &Vec<u8> = &guard;
+/// drop(guard);
+/// inside.len(); // error: `guard` was moved while borrowed
+/// ```
+///
+/// nor can the guard outlive its pool:
+///
+/// ```compile_fail
+/// use poolside_object::{ObjectPool, Pooled};
+///
+/// fn escape() -> Pooled<'static, Vec<u8>> {
+///     let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+///     pool.get() // error: returns a value referencing the local `pool`
+/// }
+/// ```
+///
+/// It is `Send` when `T` is and the pool is `Sync`, so it may be dropped on another
+/// thread; the object then joins that thread's cache. A guard of a `!Send` object
+/// stays on its thread:
+///
+/// ```compile_fail
+/// use std::rc::Rc;
+/// use poolside_core::{FnPolicy, PoolConfig};
+/// use poolside_object::ObjectPool;
+///
+/// fn send<T: Send>(_: T) {}
+/// let pool = ObjectPool::with_policy(FnPolicy::new(|| Rc::new(())).with_recycle(|_: &mut Rc<()>| poolside_core::Verdict::Keep), PoolConfig::default());
+/// send(pool.get()); // error: `Rc<()>` cannot be sent between threads safely
+/// ```
+#[must_use = "dropping the guard gives the object back at once"]
+pub struct Pooled<'a, T: Send + 'static, P = DefaultPolicy, S: StatsMode = Counters>
+where
+    P: Recycle<T>,
+{
+    pool: &'a ObjectPool<T, P, S>,
+    /// `Some` until the guard is dropped or detached.
+    obj: Option<T>,
+}
+
+impl<'a, T, P, S> Pooled<'a, T, P, S>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: StatsMode,
+{
+    #[inline]
+    pub(crate) fn new(pool: &'a ObjectPool<T, P, S>, obj: T) -> Self {
+        Pooled {
+            pool,
+            obj: Some(obj),
+        }
+    }
+
+    /// Takes the object out of the pool for good; it is counted as detached.
+    ///
+    /// ```
+    /// use poolside_object::ObjectPool;
+    ///
+    /// let pool: ObjectPool<String> = ObjectPool::new();
+    /// let mut s = pool.get();
+    /// s.push_str("kept by the caller");
+    /// let s: String = s.detach();
+    /// assert_eq!(s, "kept by the caller");
+    /// assert_eq!(pool.stats().detached, 1);
+    /// ```
+    pub fn detach(mut self) -> T {
+        self.pool.record_detach();
+        self.obj.take().expect("a live guard holds its object")
+    }
+
+    /// The pool the object came from.
+    pub fn pool(&self) -> &'a ObjectPool<T, P, S> {
+        self.pool
+    }
+}
+
+/// An object taken from an [`ObjectPool`] with [`get_owned`](ObjectPool::get_owned): it
+/// holds a handle to the pool, so it is `'static`, and the pool lives at least as long
+/// as the guard, even if every other handle is dropped.
+///
+/// ```
+/// use poolside_object::ObjectPool;
+///
+/// let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+/// let mut buf = pool.get_owned();
+/// drop(pool); // the guard keeps the pool alive
+/// let handle = std::thread::spawn(move || {
+///     buf.push(1);
+///     buf.len()
+/// });
+/// assert_eq!(handle.join().unwrap(), 1);
+/// ```
+#[must_use = "dropping the guard gives the object back at once"]
+pub struct OwnedPooled<T: Send + 'static, P = DefaultPolicy, S: StatsMode = Counters>
+where
+    P: Recycle<T>,
+{
+    pool: ObjectPool<T, P, S>,
+    obj: Option<T>,
+}
+
+impl<T, P, S> OwnedPooled<T, P, S>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: StatsMode,
+{
+    pub(crate) fn new(pool: ObjectPool<T, P, S>, obj: T) -> Self {
+        OwnedPooled {
+            pool,
+            obj: Some(obj),
+        }
+    }
+
+    /// Takes the object out of the pool for good; it is counted as detached.
+    pub fn detach(mut self) -> T {
+        self.pool.record_detach();
+        self.obj.take().expect("a live guard holds its object")
+    }
+
+    /// The pool the object came from.
+    pub fn pool(&self) -> &ObjectPool<T, P, S> {
+        &self.pool
+    }
+}
+
+macro_rules! guard_impls {
+    ($guard:ident $(<$a:lifetime>)?) => {
+        impl<$($a,)? T, P, S> Deref for $guard<$($a,)? T, P, S>
+        where
+            T: Send + 'static,
+            P: Recycle<T>,
+            S: StatsMode,
+        {
+            type Target = T;
+
+            #[inline]
+            fn deref(&self) -> &T {
+                match &self.obj {
+                    Some(obj) => obj,
+                    None => unreachable!("a live guard holds its object"),
+                }
+            }
+        }
+
+        impl<$($a,)? T, P, S> DerefMut for $guard<$($a,)? T, P, S>
+        where
+            T: Send + 'static,
+            P: Recycle<T>,
+            S: StatsMode,
+        {
+            #[inline]
+            fn deref_mut(&mut self) -> &mut T {
+                match &mut self.obj {
+                    Some(obj) => obj,
+                    None => unreachable!("a live guard holds its object"),
+                }
+            }
+        }
+
+        impl<$($a,)? T, P, S> AsRef<T> for $guard<$($a,)? T, P, S>
+        where
+            T: Send + 'static,
+            P: Recycle<T>,
+            S: StatsMode,
+        {
+            fn as_ref(&self) -> &T {
+                self
+            }
+        }
+
+        impl<$($a,)? T, P, S> AsMut<T> for $guard<$($a,)? T, P, S>
+        where
+            T: Send + 'static,
+            P: Recycle<T>,
+            S: StatsMode,
+        {
+            fn as_mut(&mut self) -> &mut T {
+                self
+            }
+        }
+
+        impl<$($a,)? T, P, S> fmt::Debug for $guard<$($a,)? T, P, S>
+        where
+            T: Send + fmt::Debug + 'static,
+            P: Recycle<T>,
+            S: StatsMode,
+        {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<$($a,)? T, P, S> Drop for $guard<$($a,)? T, P, S>
+        where
+            T: Send + 'static,
+            P: Recycle<T>,
+            S: StatsMode,
+        {
+            #[inline]
+            fn drop(&mut self) {
+                if let Some(obj) = self.obj.take() {
+                    self.pool.give_back(obj);
+                }
+            }
+        }
+    };
+}
+
+guard_impls!(Pooled<'a>);
+guard_impls!(OwnedPooled);

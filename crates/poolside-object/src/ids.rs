@@ -1,0 +1,56 @@
+//! Pool ids: a small index into each thread's cache table, and a tag that is never
+//! reused, so a thread can tell its cache of a dropped pool from the cache of a new pool
+//! that got the same index.
+
+use std::sync::Mutex;
+
+/// A live pool's place in the per-thread tables.
+#[derive(Debug)]
+pub(crate) struct PoolId {
+    pub(crate) index: usize,
+    pub(crate) tag: u64,
+}
+
+struct Ids {
+    free: Vec<usize>,
+    next_index: usize,
+    next_tag: u64,
+}
+
+static IDS: Mutex<Ids> = Mutex::new(Ids {
+    free: Vec::new(),
+    next_index: 0,
+    next_tag: 1,
+});
+
+fn ids() -> std::sync::MutexGuard<'static, Ids> {
+    // The lock guards plain integers and a Vec; a panic cannot leave them inconsistent.
+    IDS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl PoolId {
+    /// A fresh id. Indices of dropped pools are reused (lowest first, so tables stay
+    /// short); tags never are.
+    pub(crate) fn new() -> PoolId {
+        let mut ids = ids();
+        let tag = ids.next_tag;
+        ids.next_tag += 1;
+        let index = match ids.free.pop() {
+            Some(index) => index,
+            None => {
+                ids.next_index += 1;
+                ids.next_index - 1
+            }
+        };
+        PoolId { index, tag }
+    }
+}
+
+impl Drop for PoolId {
+    fn drop(&mut self) {
+        let mut ids = ids();
+        ids.free.push(self.index);
+        // Keep the lowest index at the end, where `pop` takes it.
+        ids.free.sort_unstable_by(|a, b| b.cmp(a));
+    }
+}

@@ -1,0 +1,32 @@
+//! A fast, safe object pool.
+//!
+//! - [`ObjectPool`]: a thread-safe pool of reusable objects, with a cache per thread over
+//!   a bounded lock-free shared tier.
+//! - [`Pooled`]: the guard [`ObjectPool::get`] returns; it borrows the pool and gives the
+//!   object back when dropped.
+//! - [`OwnedPooled`]: the `'static` guard [`ObjectPool::get_owned`] returns; it holds a
+//!   handle to the pool.
+//! - [`StatsMode`]: whether the pool counts ([`Counters`](poolside_core::Counters)) or
+//!   not ([`NoStats`](poolside_core::NoStats)).
+//!
+//! Objects are cleaned on the way back by the pool's
+//! [`Recycle`](poolside_core::Recycle) policy, by default with
+//! [`Reset`](poolside_core::Reset). See [`ObjectPool`] for the design and its limits.
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+#![forbid(unsafe_code)]
+
+mod guard;
+mod ids;
+mod local;
+mod pool;
+mod stats_mode;
+mod sync;
+
+pub use guard::{OwnedPooled, Pooled};
+pub use pool::ObjectPool;
+pub use stats_mode::StatsMode;

@@ -1,0 +1,651 @@
+//! The pool: its shared tier, and the get and put paths through both tiers.
+
+use std::fmt;
+use std::sync::Arc;
+
+use poolside_core::{
+    recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
+    Observe, PoolConfig, Recycle, Reset, Stats,
+};
+
+use crate::ids::PoolId;
+use crate::local::{with_cache, LocalCache};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
+use crate::{OwnedPooled, Pooled, StatsMode};
+
+/// An idle object and the bytes it retains, measured once when it came back so that
+/// no user code runs when it moves between tiers.
+pub(crate) struct Idle<T> {
+    pub(crate) obj: T,
+    pub(crate) bytes: usize,
+}
+
+/// The trim count lives in the high half of the epoch, the decay count in the low half.
+const TRIM_STEP: u64 = 1 << 32;
+const DECAY_MASK: u64 = TRIM_STEP - 1;
+
+/// What every thread's cache of one pool shares: the shared tier and the statistics.
+pub(crate) struct Shared<T, S: StatsMode> {
+    pub(crate) id: PoolId,
+    queue: Queue<Idle<T>>,
+    pub(crate) thread_cache: usize,
+    /// How many objects a thread moves between its cache and the shared tier at once.
+    batch: usize,
+    /// Trims and decays so far (see `TRIM_STEP`); each thread's cache reads it with one
+    /// plain load per operation and acts when it changes.
+    epoch: AtomicU64,
+    /// The fewest objects the shared tier held since the last decay.
+    low_water: AtomicUsize,
+    /// Retained bytes in the shared tier, counted only when there is a byte limit.
+    bytes: AtomicUsize,
+    max_bytes: Option<usize>,
+    pub(crate) stats: S::Shared,
+}
+
+impl<T, S: StatsMode> Shared<T, S> {
+    #[inline]
+    pub(crate) fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+
+    /// Puts an idle object in the shared tier, or hands it back if the tier is full (in
+    /// objects or in bytes).
+    pub(crate) fn push_shared(&self, idle: Idle<T>) -> Result<(), Idle<T>> {
+        if let Some(max) = self.max_bytes {
+            let before = self.bytes.fetch_add(idle.bytes, Ordering::Relaxed);
+            if before.saturating_add(idle.bytes) > max {
+                self.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
+                return Err(idle);
+            }
+            self.queue.push(idle).inspect_err(|idle| {
+                self.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
+            })
+        } else {
+            self.queue.push(idle)
+        }
+    }
+
+    /// Takes an idle object from the shared tier.
+    pub(crate) fn pop_shared(&self) -> Option<Idle<T>> {
+        let idle = self.queue.pop()?;
+        if self.max_bytes.is_some() {
+            self.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
+        }
+        self.low_water
+            .fetch_min(self.queue.len(), Ordering::Relaxed);
+        Some(idle)
+    }
+}
+
+/// A thread-safe pool of reusable `T`s.
+///
+/// Objects come out as RAII guards ([`Pooled`], or [`OwnedPooled`] for `'static` use)
+/// that give them back when dropped. On the way back the pool's [`Recycle`] policy
+/// cleans each object (by default with [`Reset`]) and may refuse it, so nobody ever
+/// receives a dirty object.
+///
+/// # Tiers
+///
+/// Each thread keeps a small cache of idle objects per pool; a get or put touches only
+/// the calling thread's cache, with no atomic read-modify-write and no cache line that
+/// another thread writes. Behind the caches is one bounded lock-free queue. A get takes
+/// from the thread's cache, then a batch from the shared queue, then makes a new
+/// object. A put keeps the object in the thread's cache and, when that is full, moves a
+/// batch to the shared queue; when every tier is full the object is dropped and counted.
+/// An object may come back on a different thread from the one it left on.
+///
+/// `PoolConfig` sets the sizes; see it for the memory bound (`max_idle + threads ×
+/// thread_cache` idle objects).
+///
+/// # Giving memory back
+///
+/// [`trim`](ObjectPool::trim) releases every idle object and [`decay`](ObjectPool::decay)
+/// those not used since the previous decay. The shared tier is released at once. Each
+/// thread's cache is released by that thread, at its next get or put on this pool, or
+/// when the thread exits; the hot path never reads a clock. Idle objects of a thread
+/// that exits go back to the shared tier (or are dropped if it is full).
+///
+/// # Panics
+///
+/// A panic in a reset or a policy discards that object and is counted
+/// ([`Discard::ResetPanicked`]); the pool stays usable. A guard dropped while its thread
+/// panics (a panic while the object was held) drops the object without resetting it,
+/// since running user code during unwinding risks a second panic and an abort; that is
+/// counted as [`Discard::HolderPanicked`].
+///
+/// # Example
+///
+/// ```
+/// use poolside_object::ObjectPool;
+///
+/// let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+/// {
+///     let mut buf = pool.get();
+///     buf.extend_from_slice(b"hello");
+/// } // back in the pool, cleared
+/// let buf = pool.get();
+/// assert!(buf.is_empty() && buf.capacity() >= 5);
+/// assert_eq!(pool.stats().hits, 1);
+/// ```
+///
+/// A pool in a `static`, through std's `LazyLock`, hands out `Pooled<'static, T>`
+/// without any reference counting:
+///
+/// ```
+/// use std::sync::LazyLock;
+/// use poolside_object::{ObjectPool, Pooled};
+///
+/// static BUFFERS: LazyLock<ObjectPool<Vec<u8>>> = LazyLock::new(ObjectPool::new);
+///
+/// fn scratch() -> Pooled<'static, Vec<u8>> {
+///     BUFFERS.get()
+/// }
+///
+/// let handle = std::thread::spawn(|| scratch().capacity());
+/// handle.join().unwrap();
+/// ```
+pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: StatsMode = Counters> {
+    inner: Arc<Inner<T, P, S>>,
+}
+
+struct Inner<T: Send + 'static, P, S: StatsMode> {
+    policy: P,
+    config: PoolConfig,
+    shared: Arc<Shared<T, S>>,
+}
+
+impl<T: Default + Reset + Send + 'static> ObjectPool<T> {
+    /// A pool with the default configuration, making objects with `Default` and cleaning
+    /// them with [`Reset`].
+    pub fn new() -> Self {
+        Self::with_policy(DefaultPolicy, PoolConfig::default())
+    }
+}
+
+impl<T, P> ObjectPool<T, P>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+{
+    /// A pool with a policy and a configuration, counting statistics.
+    ///
+    /// ```
+    /// use poolside_core::{CapPolicy, DefaultPolicy, PoolConfig};
+    /// use poolside_object::ObjectPool;
+    ///
+    /// // Buffers that grew past 64 KiB are not kept.
+    /// let policy = CapPolicy::drop_above(DefaultPolicy, 64 * 1024);
+    /// let pool: ObjectPool<Vec<u8>, _> = ObjectPool::with_policy(policy, PoolConfig::default());
+    /// pool.get().reserve(1 << 20);
+    /// assert_eq!(pool.stats().discards.oversized, 1);
+    /// ```
+    pub fn with_policy(policy: P, config: PoolConfig) -> Self {
+        Self::with_stats(policy, config, Counters::new())
+    }
+
+    /// A pool from a policy and a configuration builder's result, for one-line setup.
+    ///
+    /// ```
+    /// use poolside_core::{ConfigError, DefaultPolicy, PoolConfig};
+    /// use poolside_object::ObjectPool;
+    ///
+    /// let pool: Result<ObjectPool<String>, _> =
+    ///     ObjectPool::try_with_policy(DefaultPolicy, PoolConfig::builder().max_idle(0).build());
+    /// assert_eq!(pool.unwrap_err(), ConfigError::ZeroMaxIdle);
+    /// ```
+    pub fn try_with_policy(
+        policy: P,
+        config: Result<PoolConfig, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        config.map(|config| Self::with_policy(policy, config))
+    }
+}
+
+impl<T: Default + Reset + Send + 'static> Default for ObjectPool<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, P, S> ObjectPool<T, P, S>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: StatsMode,
+{
+    /// A pool with a policy, a configuration and a [`StatsMode`] (`Counters` or `NoStats`).
+    ///
+    /// ```
+    /// use poolside_core::{DefaultPolicy, NoStats, PoolConfig};
+    /// use poolside_object::ObjectPool;
+    ///
+    /// let config = PoolConfig::builder().max_idle(64).thread_cache(8).build()?;
+    /// let quiet = ObjectPool::<String, _, _>::with_stats(DefaultPolicy, config, NoStats);
+    /// drop(quiet.get());
+    /// assert_eq!(quiet.stats().gets, 0);
+    /// # Ok::<(), poolside_core::ConfigError>(())
+    /// ```
+    pub fn with_stats(policy: P, config: PoolConfig, stats: S) -> Self {
+        let _ = stats;
+        let batch = (config.thread_cache() / 2).max(1);
+        let shared = Arc::new(Shared {
+            id: PoolId::new(),
+            queue: Queue::new(config.max_idle()),
+            thread_cache: config.thread_cache(),
+            batch,
+            epoch: AtomicU64::new(0),
+            low_water: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+            max_bytes: config.max_idle_bytes(),
+            stats: S::Shared::default(),
+        });
+        let pool = ObjectPool {
+            inner: Arc::new(Inner {
+                policy,
+                config,
+                shared,
+            }),
+        };
+        pool.prewarm(config.prewarm());
+        pool
+    }
+
+    fn prewarm(&self, n: usize) {
+        let shared = &self.inner.shared;
+        for _ in 0..n {
+            let obj = self.inner.policy.create();
+            let bytes = self.measure(&obj);
+            S::add_shared(&shared.stats, Event::Prewarm, 1);
+            match shared.push_shared(Idle { obj, bytes }) {
+                Ok(()) => S::add_shared_idle_bytes(&shared.stats, bytes as i64),
+                Err(_) => S::add_shared(&shared.stats, Event::Discard(Discard::PoolFull), 1),
+            }
+        }
+        self.inner
+            .shared
+            .low_water
+            .store(shared.queue.len(), Ordering::Relaxed);
+    }
+
+    /// The configuration the pool was made with.
+    pub fn config(&self) -> &PoolConfig {
+        &self.inner.config
+    }
+
+    /// The pool's recycle policy.
+    pub fn policy(&self) -> &P {
+        &self.inner.policy
+    }
+
+    /// Takes an object: an idle one if there is one, else a new one from the policy.
+    #[inline]
+    pub fn get(&self) -> Pooled<'_, T, P, S> {
+        Pooled::new(self, self.take())
+    }
+
+    /// Like [`get`](ObjectPool::get), but the guard holds a handle to the pool instead of
+    /// borrowing it, so it is `'static` and can cross threads freely. Costs a reference
+    /// count increment and decrement (two atomic read-modify-writes) per use.
+    pub fn get_owned(&self) -> OwnedPooled<T, P, S> {
+        OwnedPooled::new(self.clone(), self.take())
+    }
+
+    #[inline]
+    fn measure(&self, obj: &T) -> usize {
+        if S::ENABLED || self.inner.shared.max_bytes.is_some() {
+            self.inner.policy.retained_bytes(obj)
+        } else {
+            0
+        }
+    }
+
+    #[inline]
+    pub(crate) fn take(&self) -> T {
+        let shared = &self.inner.shared;
+        if shared.thread_cache > 0 {
+            loop {
+                let taken = with_cache(
+                    &shared.id,
+                    || LocalCache::new(shared),
+                    |cache| take_local(shared, cache),
+                );
+                match taken {
+                    Some(Taken::Hit(obj)) => return obj,
+                    Some(Taken::Miss) => return self.inner.policy.create(),
+                    Some(Taken::Release) => self.release_local(),
+                    None => break,
+                }
+            }
+        }
+        // No thread cache: the thread is exiting, the call is reentrant, or the pool has
+        // none.
+        match shared.pop_shared() {
+            Some(idle) => {
+                S::add_shared(&shared.stats, Event::Hit, 1);
+                S::add_shared_idle_bytes(&shared.stats, -(idle.bytes as i64));
+                idle.obj
+            }
+            None => {
+                S::add_shared(&shared.stats, Event::Miss, 1);
+                self.inner.policy.create()
+            }
+        }
+    }
+
+    /// Releases the objects a trim or decay asked this thread's cache to release, one
+    /// per table borrow, dropping each with the table released.
+    #[cold]
+    fn release_local(&self) {
+        let shared = &self.inner.shared;
+        while let Some(Some(idle)) = with_cache(
+            &shared.id,
+            || LocalCache::new(shared),
+            |cache: &mut LocalCache<T, S>| {
+                if cache.to_release == 0 {
+                    return None;
+                }
+                cache.to_release -= 1;
+                let idle = cache.objects.pop_front()?;
+                S::add(&cache.counters, Event::Trimmed, 1);
+                S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+                Some(idle)
+            },
+        ) {
+            drop(idle);
+        }
+    }
+
+    /// Takes an object back: cleans it with the policy and keeps it, or drops it and
+    /// counts why.
+    pub(crate) fn give_back(&self, mut obj: T) {
+        let shared = &self.inner.shared;
+        let verdict = if std::thread::panicking() {
+            Err(Discard::HolderPanicked)
+        } else {
+            recycle_guarded(&self.inner.policy, &mut obj)
+        };
+        if let Err(reason) = verdict {
+            self.record(&[Event::Put, Event::Discard(reason)]);
+            drop(obj);
+            return;
+        }
+        let idle = Idle {
+            bytes: self.measure(&obj),
+            obj,
+        };
+        // The closure may not run (no table to use), so it takes the object out of here.
+        let mut idle = Some(idle);
+        if shared.thread_cache > 0 {
+            match with_cache(
+                &shared.id,
+                || LocalCache::new(shared),
+                |cache| put_local(shared, cache, idle.take().expect("put once")),
+            ) {
+                Some(Put::Kept) => return,
+                Some(Put::Release) => {
+                    self.release_local();
+                    return;
+                }
+                Some(Put::Full(idle)) => {
+                    // Every tier is full; `put_local` counted the discard.
+                    drop(idle);
+                    return;
+                }
+                None => {}
+            }
+        }
+        let Some(idle) = idle else {
+            return;
+        };
+        // No thread cache: straight to the shared tier.
+        let bytes = idle.bytes;
+        S::add_shared(&shared.stats, Event::Put, 1);
+        match shared.push_shared(idle) {
+            Ok(()) => S::add_shared_idle_bytes(&shared.stats, bytes as i64),
+            Err(idle) => {
+                S::add_shared(&shared.stats, Event::Discard(Discard::PoolFull), 1);
+                drop(idle);
+            }
+        }
+    }
+
+    /// Records events in this thread's cache, or in the shared counters without one.
+    fn record(&self, events: &[Event]) {
+        let shared = &self.inner.shared;
+        let recorded = shared.thread_cache > 0
+            && with_cache(
+                &shared.id,
+                || LocalCache::new(shared),
+                |cache: &mut LocalCache<T, S>| {
+                    for &e in events {
+                        S::add(&cache.counters, e, 1);
+                    }
+                },
+            )
+            .is_some();
+        if !recorded {
+            for &e in events {
+                S::add_shared(&shared.stats, e, 1);
+            }
+        }
+    }
+
+    pub(crate) fn record_detach(&self) {
+        if S::ENABLED {
+            self.record(&[Event::Detach]);
+        }
+    }
+
+    /// A snapshot of the pool's statistics; see [`Stats`] for what is exact when.
+    pub fn stats(&self) -> Stats {
+        S::stats(&self.inner.shared.stats)
+    }
+
+    /// Idle objects in the shared tier now (the per-thread caches are not visible from
+    /// here).
+    pub fn shared_idle(&self) -> usize {
+        self.inner.shared.queue.len()
+    }
+
+    /// Releases every idle object: the shared tier's now, each thread's cache at that
+    /// thread's next use of the pool. Returns how many were released now.
+    pub fn trim(&self) -> u64 {
+        let shared = &self.inner.shared;
+        shared.epoch.fetch_add(TRIM_STEP, Ordering::Relaxed);
+        let released = self.release_shared(usize::MAX);
+        shared.low_water.store(0, Ordering::Relaxed);
+        released
+    }
+
+    /// Releases the idle objects not used since the previous `decay`: in the shared tier,
+    /// as many as it never dropped below; in each thread's cache, likewise, at that
+    /// thread's next use of the pool. Returns how many were released now.
+    ///
+    /// Call it periodically (the monitor's maintenance thread can) to let an idle pool
+    /// shrink, as Go's `sync.Pool` does at each garbage collection.
+    pub fn decay(&self) -> u64 {
+        let shared = &self.inner.shared;
+        shared.epoch.fetch_add(1, Ordering::Relaxed);
+        let unused = shared.low_water.load(Ordering::Relaxed);
+        let released = self.release_shared(unused);
+        shared
+            .low_water
+            .store(shared.queue.len(), Ordering::Relaxed);
+        released
+    }
+
+    /// Pops and drops up to `limit` objects, but never more than the tier held when it
+    /// started: objects put back meanwhile (by other threads, or by a `Drop` of `T` that
+    /// uses the pool) stay, so this ends.
+    fn release_shared(&self, limit: usize) -> u64 {
+        let shared = &self.inner.shared;
+        let limit = limit.min(shared.queue.len());
+        let mut released = 0u64;
+        while (released as usize) < limit {
+            let Some(idle) = shared.queue.pop() else {
+                break;
+            };
+            if shared.max_bytes.is_some() {
+                shared.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
+            }
+            S::add_shared_idle_bytes(&shared.stats, -(idle.bytes as i64));
+            drop(idle);
+            released += 1;
+        }
+        if released > 0 {
+            S::add_shared(&shared.stats, Event::Trim, 1);
+            S::add_shared(&shared.stats, Event::Trimmed, released);
+        }
+        released
+    }
+}
+
+enum Taken<T> {
+    Hit(T),
+    Miss,
+    Release,
+}
+
+enum Put<T> {
+    Kept,
+    Release,
+    Full(Idle<T>),
+}
+
+/// Acts on a trim or decay this cache has not seen yet. Returns whether it must release
+/// objects before going on.
+#[inline]
+fn check_epoch<T: Send + 'static, S: StatsMode>(
+    shared: &Shared<T, S>,
+    cache: &mut LocalCache<T, S>,
+) -> bool {
+    let epoch = shared.epoch();
+    if epoch == cache.epoch {
+        return false;
+    }
+    let trimmed = epoch / TRIM_STEP != cache.epoch / TRIM_STEP;
+    let decayed = (epoch & DECAY_MASK) != (cache.epoch & DECAY_MASK);
+    cache.epoch = epoch;
+    cache.to_release = if trimmed {
+        cache.objects.len()
+    } else if decayed {
+        cache.low_water.min(cache.objects.len())
+    } else {
+        0
+    };
+    cache.low_water = cache.objects.len() - cache.to_release;
+    cache.to_release > 0
+}
+
+#[inline]
+fn take_local<T: Send + 'static, S: StatsMode>(
+    shared: &Shared<T, S>,
+    cache: &mut LocalCache<T, S>,
+) -> Taken<T> {
+    if check_epoch(shared, cache) {
+        return Taken::Release;
+    }
+    if cache.objects.is_empty() {
+        // Refill half the cache from the shared tier. No user code runs here: sizes were
+        // measured when the objects came back.
+        while cache.objects.len() < shared.batch {
+            match shared.pop_shared() {
+                Some(idle) => cache.objects.push_front(idle),
+                None => break,
+            }
+        }
+    }
+    match cache.objects.pop_back() {
+        Some(idle) => {
+            cache.low_water = cache.low_water.min(cache.objects.len());
+            S::add(&cache.counters, Event::Hit, 1);
+            S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+            Taken::Hit(idle.obj)
+        }
+        None => {
+            cache.low_water = 0;
+            S::add(&cache.counters, Event::Miss, 1);
+            Taken::Miss
+        }
+    }
+}
+
+#[inline]
+fn put_local<T: Send + 'static, S: StatsMode>(
+    shared: &Shared<T, S>,
+    cache: &mut LocalCache<T, S>,
+    idle: Idle<T>,
+) -> Put<T> {
+    S::add(&cache.counters, Event::Put, 1);
+    let release = check_epoch(shared, cache);
+    if cache.objects.len() == cache.capacity {
+        // Full: move the coldest half to the shared tier.
+        for _ in 0..shared.batch {
+            let Some(cold) = cache.objects.pop_front() else {
+                break;
+            };
+            if let Err(cold) = shared.push_shared(cold) {
+                cache.objects.push_front(cold);
+                break;
+            }
+        }
+        cache.low_water = cache.low_water.min(cache.objects.len());
+    }
+    if cache.objects.len() == cache.capacity {
+        S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
+        return Put::Full(idle);
+    }
+    S::add_idle_bytes(&cache.counters, idle.bytes as i64);
+    cache.objects.push_back(idle);
+    if release {
+        Put::Release
+    } else {
+        Put::Kept
+    }
+}
+
+impl<T: Send + 'static, P, S: StatsMode> Clone for ObjectPool<T, P, S> {
+    /// Another handle to the same pool (not a new pool).
+    fn clone(&self) -> Self {
+        ObjectPool {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T: Send + 'static, P, S: StatsMode> fmt::Debug for ObjectPool<T, P, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ObjectPool")
+            .field("config", &self.inner.config)
+            .field("shared_idle", &self.inner.shared.queue.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, P, S> Observe for ObjectPool<T, P, S>
+where
+    T: Send + 'static,
+    P: Recycle<T> + Send + Sync,
+    S: StatsMode,
+{
+    fn stats(&self) -> Stats {
+        ObjectPool::stats(self)
+    }
+
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+        visit(Metric {
+            name: "shared_idle_objects",
+            help: "Idle objects in the shared tier (the rest are in per-thread caches).",
+            kind: MetricKind::Gauge,
+            value: self.shared_idle() as f64,
+        });
+    }
+
+    fn trim(&self) -> u64 {
+        ObjectPool::trim(self)
+    }
+
+    fn decay(&self) -> u64 {
+        ObjectPool::decay(self)
+    }
+}

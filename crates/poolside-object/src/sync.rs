@@ -1,0 +1,76 @@
+//! The pieces loom must see, switched under `cfg(poolside_loom)`.
+//!
+//! Loom runs model threads on one OS thread and cannot see inside other crates, so under
+//! loom: atomics are loom's, thread-local storage is loom's `thread_local!`, and the
+//! shared tier is a bounded queue behind a loom mutex instead of crossbeam's
+//! `ArrayQueue` (whose own algorithm crossbeam model-checks).
+
+#[cfg(not(poolside_loom))]
+pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+#[cfg(poolside_loom)]
+pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+#[cfg(not(poolside_loom))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
+
+#[cfg(poolside_loom)]
+pub(crate) use loom::sync::{Mutex, MutexGuard};
+
+#[cfg(not(poolside_loom))]
+pub(crate) use crossbeam_queue::ArrayQueue as Queue;
+
+/// A bounded FIFO queue with `ArrayQueue`'s interface, visible to loom.
+#[cfg(poolside_loom)]
+pub(crate) struct Queue<T> {
+    items: loom::sync::Mutex<std::collections::VecDeque<T>>,
+    capacity: usize,
+}
+
+#[cfg(poolside_loom)]
+impl<T> Queue<T> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Queue {
+            items: loom::sync::Mutex::new(std::collections::VecDeque::new()),
+            capacity,
+        }
+    }
+
+    pub(crate) fn push(&self, item: T) -> Result<(), T> {
+        let mut items = self.items.lock().unwrap();
+        if items.len() == self.capacity {
+            return Err(item);
+        }
+        items.push_back(item);
+        Ok(())
+    }
+
+    pub(crate) fn pop(&self) -> Option<T> {
+        self.items.lock().unwrap().pop_front()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.items.lock().unwrap().len()
+    }
+}
+
+/// Declares the per-thread cache table.
+#[cfg(not(poolside_loom))]
+macro_rules! cache_table {
+    ($name:ident: $t:ty = $init:expr) => {
+        std::thread_local! {
+            static $name: $t = const { $init };
+        }
+    };
+}
+
+#[cfg(poolside_loom)]
+macro_rules! cache_table {
+    ($name:ident: $t:ty = $init:expr) => {
+        loom::thread_local! {
+            static $name: $t = $init;
+        }
+    };
+}
+
+pub(crate) use cache_table;

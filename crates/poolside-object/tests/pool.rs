@@ -1,0 +1,426 @@
+//! Behaviour of one pool: tiers, limits, trimming, panics, reentrancy and thread exit.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Once};
+
+use poolside_core::{
+    CapPolicy, ConfigError, DefaultPolicy, FnPolicy, NoStats, Observe, PoolConfig, Reset, Verdict,
+};
+use poolside_object::ObjectPool;
+
+thread_local! {
+    static EXPECTING_PANIC: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with this thread's panic messages silenced.
+fn quietly<R>(f: impl FnOnce() -> R) -> R {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !EXPECTING_PANIC.with(Cell::get) {
+                default(info);
+            }
+        }));
+    });
+    EXPECTING_PANIC.with(|e| e.set(true));
+    let result = catch_unwind(AssertUnwindSafe(f));
+    EXPECTING_PANIC.with(|e| e.set(false));
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+fn config(max_idle: usize, thread_cache: usize) -> PoolConfig {
+    PoolConfig::builder()
+        .max_idle(max_idle)
+        .thread_cache(thread_cache)
+        .build()
+        .unwrap()
+}
+
+#[derive(Default, Reset, Debug)]
+struct Response {
+    status: u16,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+#[test]
+fn a_returned_object_comes_back_clean_with_its_allocations() {
+    let pool: ObjectPool<Response> = ObjectPool::new();
+    let body_ptr;
+    {
+        let mut r = pool.get();
+        r.status = 404;
+        r.headers.insert("a".into(), "b".into());
+        r.body.extend_from_slice(&[7; 1000]);
+        body_ptr = r.body.as_ptr();
+    }
+    let r = pool.get();
+    assert_eq!(r.status, 0);
+    assert!(r.headers.is_empty() && r.body.is_empty());
+    assert!(r.body.capacity() >= 1000);
+    assert_eq!(r.body.as_ptr(), body_ptr, "the same allocation came back");
+    let s = pool.stats();
+    assert_eq!(
+        (s.gets, s.hits, s.misses, s.puts, s.in_use),
+        (2, 1, 1, 1, 1)
+    );
+    assert!(format!("{r:?}").contains("status: 0"));
+}
+
+#[test]
+fn a_factory_state_is_restored_by_the_policy() {
+    let policy = FnPolicy::new(|| Response {
+        status: 200,
+        ..Response::default()
+    })
+    .with_recycle(|r: &mut Response| {
+        r.reset();
+        r.status = 200;
+        Verdict::Keep
+    });
+    let pool = ObjectPool::with_policy(policy, PoolConfig::default());
+    pool.get().status = 500;
+    assert_eq!(pool.get().status, 200);
+}
+
+#[test]
+fn every_tier_full_drops_and_counts() {
+    // One shared slot and a one-object thread cache hold two objects; a third is dropped.
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(1, 1));
+    let guards: Vec<_> = (0..3).map(|_| pool.get()).collect();
+    drop(guards);
+    let s = pool.stats();
+    assert_eq!(s.discards.pool_full, 1);
+    assert_eq!(s.idle_objects, 2);
+    assert_eq!(pool.shared_idle(), 1);
+}
+
+#[test]
+fn without_a_thread_cache_everything_goes_through_the_shared_tier() {
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(4, 0));
+    drop(pool.get());
+    assert_eq!(pool.shared_idle(), 1);
+    drop(pool.get());
+    let s = pool.stats();
+    assert_eq!((s.hits, s.misses, s.idle_objects), (1, 1, 1));
+}
+
+#[test]
+fn prewarmed_objects_are_hits() {
+    let config = PoolConfig::builder()
+        .max_idle(8)
+        .prewarm(8)
+        .build()
+        .unwrap();
+    let made = AtomicUsize::new(0);
+    let pool = ObjectPool::with_policy(
+        FnPolicy::new(|| {
+            made.fetch_add(1, Ordering::Relaxed);
+            Vec::<u8>::with_capacity(64)
+        }),
+        config,
+    );
+    assert_eq!(made.load(Ordering::Relaxed), 8);
+    let held: Vec<_> = (0..8).map(|_| pool.get()).collect();
+    assert_eq!(made.load(Ordering::Relaxed), 8, "no new object was needed");
+    let s = pool.stats();
+    assert_eq!((s.prewarmed, s.hits, s.misses), (8, 8, 0));
+    drop(held);
+}
+
+#[test]
+fn bad_configs_are_errors_not_panics() {
+    let zero =
+        ObjectPool::try_with_policy(DefaultPolicy, PoolConfig::builder().max_idle(0).build());
+    let zero: Result<ObjectPool<Vec<u8>>, _> = zero;
+    assert_eq!(zero.unwrap_err(), ConfigError::ZeroMaxIdle);
+    let huge: Result<ObjectPool<Vec<u8>>, _> = ObjectPool::try_with_policy(
+        DefaultPolicy,
+        PoolConfig::builder().max_idle(usize::MAX).build(),
+    );
+    assert!(matches!(huge, Err(ConfigError::MaxIdleTooLarge { .. })));
+}
+
+#[test]
+fn zero_sized_objects_pool_like_any_other() {
+    let pool: ObjectPool<()> = ObjectPool::new();
+    for _ in 0..100 {
+        drop(pool.get());
+    }
+    let s = pool.stats();
+    assert_eq!((s.gets, s.misses, s.hits), (100, 1, 99));
+}
+
+#[test]
+fn detach_takes_the_object_out_and_counts_it() {
+    let pool: ObjectPool<String> = ObjectPool::new();
+    let mut g = pool.get();
+    g.push_str("mine");
+    let s = g.detach();
+    assert_eq!(s, "mine");
+    let owned = pool.get_owned();
+    assert_eq!(owned.detach(), "");
+    let st = pool.stats();
+    assert_eq!(
+        (st.detached, st.in_use, st.idle_objects, st.puts),
+        (2, 0, 0, 0)
+    );
+}
+
+#[test]
+fn a_panicking_reset_discards_and_the_pool_lives_on() {
+    let policy = FnPolicy::new(Vec::<u8>::new).with_recycle(|v: &mut Vec<u8>| {
+        assert!(v.len() != 13, "unlucky length");
+        v.clear();
+        Verdict::Keep
+    });
+    let pool = ObjectPool::with_policy(policy, PoolConfig::default());
+    quietly(|| pool.get().resize(13, 0));
+    pool.get().resize(12, 0);
+    let s = pool.stats();
+    assert_eq!(s.discards.reset_panicked, 1);
+    assert_eq!(s.idle_objects, 1);
+    assert!(pool.get().is_empty());
+}
+
+#[test]
+fn a_panic_while_holding_drops_the_object_unreset() {
+    let resets = AtomicUsize::new(0);
+    let policy = FnPolicy::new(Vec::<u8>::new).with_recycle(|v: &mut Vec<u8>| {
+        resets.fetch_add(1, Ordering::Relaxed);
+        v.clear();
+        Verdict::Keep
+    });
+    let pool = ObjectPool::with_policy(policy, PoolConfig::default());
+    let outcome = quietly(|| {
+        catch_unwind(AssertUnwindSafe(|| {
+            let mut g = pool.get();
+            g.push(1);
+            panic!("while holding");
+        }))
+    });
+    assert!(outcome.is_err());
+    assert_eq!(
+        resets.load(Ordering::Relaxed),
+        0,
+        "no user code ran during unwinding"
+    );
+    let s = pool.stats();
+    assert_eq!(
+        (s.discards.holder_panicked, s.in_use, s.idle_objects),
+        (1, 0, 0)
+    );
+    drop(pool.get());
+    assert_eq!(pool.stats().idle_objects, 1, "the pool still works");
+}
+
+#[test]
+fn an_oversized_object_is_dropped_and_a_byte_budget_holds() {
+    let config = PoolConfig::builder()
+        .max_idle(16)
+        .thread_cache(0)
+        .max_idle_bytes(Some(2048))
+        .build()
+        .unwrap();
+    let pool: ObjectPool<Vec<u8>, _> =
+        ObjectPool::with_policy(CapPolicy::drop_above(DefaultPolicy, 1024), config);
+    pool.get().reserve_exact(4096);
+    let s = pool.stats();
+    assert_eq!(s.discards.oversized, 1);
+
+    let held: Vec<_> = (0..3)
+        .map(|_| {
+            let mut g = pool.get();
+            g.reserve_exact(1000);
+            g
+        })
+        .collect();
+    drop(held);
+    let s = pool.stats();
+    // Two 1000-byte buffers fit in 2048 bytes; the third does not.
+    assert_eq!(pool.shared_idle(), 2);
+    assert_eq!(s.discards.pool_full, 1);
+    assert_eq!(s.idle_bytes, 2000);
+}
+
+#[test]
+fn trim_releases_the_shared_tier_now_and_thread_caches_at_their_next_use() {
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(8, 4));
+    drop((0..8).map(|_| pool.get()).collect::<Vec<_>>());
+    assert_eq!(
+        pool.shared_idle(),
+        4,
+        "4 in this thread's cache, 4 moved on"
+    );
+    assert_eq!(pool.trim(), 4);
+    assert_eq!(pool.shared_idle(), 0);
+    // This thread's next get releases its cached objects first, then makes a new one.
+    drop(pool.get());
+    let s = pool.stats();
+    assert_eq!(s.trimmed, 8);
+    assert_eq!((s.idle_objects, s.misses), (1, 9));
+    assert_eq!(s.trims, 1);
+}
+
+#[test]
+fn decay_releases_only_what_went_unused() {
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(16, 8));
+    // Eight objects idle in this thread's cache.
+    drop((0..8).map(|_| pool.get()).collect::<Vec<_>>());
+    pool.decay(); // starts a period
+                  // Use two at a time during the period: six were never needed.
+    for _ in 0..10 {
+        let a = pool.get();
+        let b = pool.get();
+        drop((a, b));
+    }
+    pool.decay();
+    drop(pool.get()); // this thread acts on the decay
+    let s = pool.stats();
+    assert_eq!(s.trimmed, 6);
+    assert_eq!(s.idle_objects, 2);
+}
+
+#[test]
+fn an_object_returned_on_another_thread_is_reused() {
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(64, 2));
+    let guards: Vec<_> = (0..8).map(|_| pool.get()).collect();
+    std::thread::scope(|s| {
+        s.spawn(move || drop(guards));
+    });
+    // The other thread has exited: its cache went back to the shared tier.
+    assert_eq!(pool.shared_idle(), 8);
+    let again: Vec<_> = (0..8).map(|_| pool.get()).collect();
+    let s = pool.stats();
+    assert_eq!((s.misses, s.hits), (8, 8));
+    drop(again);
+}
+
+#[test]
+fn the_pool_may_go_before_its_owned_guards() {
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+    let mut a = pool.get_owned();
+    let b = pool.get_owned();
+    let observer = pool.clone();
+    drop(pool);
+    a.push(1);
+    drop(a);
+    drop(b);
+    assert_eq!(observer.stats().idle_objects, 2);
+    drop(observer);
+}
+
+#[test]
+fn no_stats_counts_nothing() {
+    let pool: ObjectPool<Vec<u8>, DefaultPolicy, NoStats> =
+        ObjectPool::with_stats(DefaultPolicy, PoolConfig::default(), NoStats);
+    drop(pool.get());
+    drop(pool.get());
+    assert_eq!(pool.stats(), Default::default());
+}
+
+#[test]
+fn observe_sees_the_pool() {
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(8, 0));
+    drop(pool.get());
+    let observed: Box<dyn Observe> = Box::new(pool.clone());
+    assert_eq!(observed.stats().gets, 1);
+    let mut metrics = Vec::new();
+    observed.visit_metrics(&mut |m| metrics.push((m.name.to_owned(), m.value)));
+    assert_eq!(metrics, [("shared_idle_objects".to_owned(), 1.0)]);
+    assert_eq!(observed.trim(), 1);
+    assert_eq!(observed.decay(), 0);
+    assert!(format!("{pool:?}").contains("ObjectPool"));
+}
+
+/// An object whose `Drop` and reset use the same pool: reentrancy must neither deadlock
+/// nor panic.
+#[derive(Default)]
+struct Reentrant {
+    payload: Vec<u8>,
+}
+
+static REENTRANT: LazyLock<ObjectPool<Reentrant>> =
+    LazyLock::new(|| ObjectPool::with_policy(DefaultPolicy, config(1, 1)));
+
+thread_local! {
+    /// Reentry depth: one level of reentry is the point; more would recurse forever,
+    /// since the inner object's reset and drop reenter too.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+fn reenter() {
+    if DEPTH.with(Cell::get) == 0 {
+        DEPTH.with(|d| d.set(1));
+        let mut other = REENTRANT.get();
+        other.payload.push(1);
+        let extra = REENTRANT.get();
+        drop((other, extra));
+        DEPTH.with(|d| d.set(0));
+    }
+}
+
+impl Reset for Reentrant {
+    fn reset(&mut self) {
+        self.payload.clear();
+        // Takes and returns other objects of the same pool while being returned.
+        reenter();
+    }
+}
+
+impl Drop for Reentrant {
+    fn drop(&mut self) {
+        reenter();
+    }
+}
+
+#[test]
+fn reset_and_drop_may_use_the_same_pool() {
+    let many: Vec<_> = (0..4).map(|_| REENTRANT.get()).collect();
+    drop(many); // some are kept, some dropped: both run user code that reenters
+    REENTRANT.trim();
+    drop(REENTRANT.get());
+    let s = REENTRANT.stats();
+    assert_eq!(s.in_use, 0);
+    assert!(s.discards.pool_full > 0 && s.trimmed > 0);
+}
+
+/// A guard dropped while its thread exits, from another thread-local's destructor.
+static EXITING: LazyLock<ObjectPool<Vec<u8>>> = LazyLock::new(ObjectPool::new);
+
+struct HoldsAGuard(Option<poolside_object::Pooled<'static, Vec<u8>>>);
+
+impl Drop for HoldsAGuard {
+    fn drop(&mut self) {
+        drop(self.0.take());
+    }
+}
+
+thread_local! {
+    static HELD: std::cell::RefCell<Option<HoldsAGuard>> = const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn a_guard_dropped_during_thread_exit_is_neither_lost_nor_fatal() {
+    std::thread::spawn(|| {
+        // Use the pool first, so its cache is made before the holder: thread-locals are
+        // destroyed in reverse order, and either order must be safe.
+        drop(EXITING.get());
+        HELD.with(|h| *h.borrow_mut() = Some(HoldsAGuard(Some(EXITING.get()))));
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    std::thread::spawn(|| {
+        HELD.with(|h| *h.borrow_mut() = Some(HoldsAGuard(Some(EXITING.get()))));
+        drop(EXITING.get());
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    let s = EXITING.stats();
+    assert_eq!(s.in_use, 0);
+    assert_eq!(s.gets, s.puts);
+}
