@@ -1,0 +1,119 @@
+//! Many threads hammer one pool, returning objects on other threads too. No object is
+//! ever held twice, and after join the accounting is exact.
+
+use std::sync::mpsc;
+
+use poolside_core::{FnPolicy, PoolConfig, Reset, Verdict};
+use poolside_object::{ObjectPool, OwnedPooled};
+use poolside_testkit::OwnershipChecker;
+
+const THREADS: usize = 4;
+const ROUNDS: usize = if cfg!(miri) { 50 } else { 20_000 };
+/// Every object ever made fits here: at most what can be held or idle at once.
+const MAX_OBJECTS: usize = 100_000;
+
+struct Tracked {
+    id: usize,
+    scratch: Vec<u8>,
+}
+
+type Policy<'a> =
+    FnPolicy<Box<dyn Fn() -> Tracked + Send + Sync + 'a>, fn(&mut Tracked) -> Verdict>;
+
+fn keep(t: &mut Tracked) -> Verdict {
+    t.scratch.reset();
+    Verdict::Keep
+}
+
+#[test]
+fn no_double_hand_out_and_exact_accounting() {
+    // The pool is `'static` (its objects must be), so the checker is leaked for it.
+    let checker: &'static OwnershipChecker =
+        Box::leak(Box::new(OwnershipChecker::new(MAX_OBJECTS)));
+    let config = PoolConfig::builder()
+        .max_idle(64)
+        .thread_cache(8)
+        .build()
+        .unwrap();
+    let policy: Policy<'static> = FnPolicy::new(Box::new(move || Tracked {
+        id: checker.register(),
+        scratch: Vec::new(),
+    }) as Box<dyn Fn() -> Tracked + Send + Sync>)
+    .with_recycle(keep as fn(&mut Tracked) -> Verdict);
+    let pool = ObjectPool::with_policy(policy, config);
+
+    // Each thread hands every fourth object to the next thread, which returns it.
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..THREADS)
+        .map(|_| mpsc::channel::<OwnedPooled<Tracked, Policy<'static>>>())
+        .unzip();
+    let mut detached = 0u64;
+    std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        for (t, inbox) in receivers.into_iter().enumerate() {
+            let next = senders[(t + 1) % THREADS].clone();
+            let pool = &pool;
+            handles.push(s.spawn(move || {
+                let mut detached = 0u64;
+                for round in 0..ROUNDS {
+                    if round % 4 == 0 {
+                        let mut guard = pool.get_owned();
+                        let hold = checker.hold(guard.id);
+                        guard.scratch.push(t as u8);
+                        drop(hold);
+                        next.send(guard).unwrap();
+                    } else {
+                        let mut guard = pool.get();
+                        let hold = checker.hold(guard.id);
+                        guard.scratch.extend_from_slice(&[1, 2, 3]);
+                        drop(hold);
+                        if round % 1000 == 999 {
+                            drop(guard.detach());
+                            detached += 1;
+                        }
+                    }
+                    // Return what the previous thread sent, on this thread.
+                    while let Ok(guard) = inbox.try_recv() {
+                        let hold = checker.hold(guard.id);
+                        drop(hold);
+                        drop(guard);
+                    }
+                }
+                drop(next);
+                // Drain what is still in flight once every sender is gone.
+                for guard in inbox {
+                    drop(guard);
+                }
+                detached
+            }));
+        }
+        drop(senders);
+        for h in handles {
+            detached += h.join().unwrap();
+        }
+    });
+
+    let s = pool.stats();
+    let gets = (THREADS * ROUNDS) as u64;
+    assert_eq!(s.gets, gets);
+    assert_eq!(s.detached, detached);
+    assert_eq!(
+        s.puts + s.detached,
+        gets,
+        "every object came back or was detached"
+    );
+    assert_eq!(s.in_use, 0);
+    assert_eq!(checker.held(), 0);
+    // Objects made = objects registered with the checker.
+    assert_eq!(s.misses + s.prewarmed, checker.registered() as u64);
+    // created = idle + in use + detached + discarded + trimmed, with idle seen directly:
+    // the worker threads have exited, so their caches went back to the shared tier.
+    let made = s.misses + s.prewarmed;
+    let idle = made - s.detached - s.discards.total() - s.trimmed;
+    assert_eq!(idle, s.idle_objects);
+    assert_eq!(
+        idle,
+        pool.shared_idle() as u64,
+        "all idle objects are in the shared tier"
+    );
+    assert!(s.hits > s.misses, "the pool was reused: {s:?}");
+}
