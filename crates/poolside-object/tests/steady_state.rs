@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Barrier};
 
-use poolside_core::{PoolConfig, Reset};
+use poolside_core::Reset;
 use poolside_object::ObjectPool;
 use poolside_testkit::{measure_global, serial, CountingAlloc};
 
