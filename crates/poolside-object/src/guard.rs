@@ -34,17 +34,34 @@ use crate::{ObjectPool, StatsMode};
 /// ```
 ///
 /// It is `Send` when `T` is and the pool is `Sync`, so it may be dropped on another
-/// thread; the object then joins that thread's cache. A guard of a `!Send` object
-/// stays on its thread:
+/// thread; the object then joins that thread's cache. A pool whose policy is not `Sync`
+/// (here a factory that counts in a `Cell`) is not `Sync`, so its guards stay on their
+/// thread:
 ///
 /// ```compile_fail
-/// use std::rc::Rc;
+/// use std::cell::Cell;
 /// use poolside_core::{FnPolicy, PoolConfig};
 /// use poolside_object::ObjectPool;
 ///
 /// fn send<T: Send>(_: T) {}
-/// let pool = ObjectPool::with_policy(FnPolicy::new(|| Rc::new(())).with_recycle(|_: &mut Rc<()>| poolside_core::Verdict::Keep), PoolConfig::default());
-/// send(pool.get()); // error: `Rc<()>` cannot be sent between threads safely
+/// let made = Cell::new(0);
+/// let policy = FnPolicy::new(move || {
+///     made.set(made.get() + 1);
+///     Vec::<u8>::new()
+/// });
+/// let pool = ObjectPool::with_policy(policy, PoolConfig::default());
+/// send(pool.get()); // error: `Cell<i32>` cannot be shared between threads safely
+/// ```
+///
+/// And the pool itself needs `T: Send`, since objects move between threads' caches:
+///
+/// ```compile_fail
+/// use std::rc::Rc;
+/// use poolside_core::{FnPolicy, PoolConfig, Verdict};
+/// use poolside_object::ObjectPool;
+///
+/// let policy = FnPolicy::new(|| Rc::new(0u8)).with_recycle(|_: &mut Rc<u8>| Verdict::Keep);
+/// let pool = ObjectPool::with_policy(policy, PoolConfig::default()); // error: `Rc<u8>` cannot be sent
 /// ```
 #[must_use = "dropping the guard gives the object back at once"]
 pub struct Pooled<'a, T: Send + 'static, P = DefaultPolicy, S: StatsMode = Counters>

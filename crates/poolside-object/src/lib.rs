@@ -6,6 +6,8 @@
 //!   object back when dropped.
 //! - [`OwnedPooled`]: the `'static` guard [`ObjectPool::get_owned`] returns; it holds a
 //!   handle to the pool.
+//! - [`LiveLimit`]: an optional cap on live objects, with [`LimitReached`] when
+//!   [`ObjectPool::get_timeout`] runs out of time.
 //! - [`StatsMode`]: whether the pool counts ([`Counters`](poolside_core::Counters)) or
 //!   not ([`NoStats`](poolside_core::NoStats)).
 //!
@@ -22,11 +24,13 @@
 
 mod guard;
 mod ids;
+mod limit;
 mod local;
 mod pool;
 mod stats_mode;
 mod sync;
 
 pub use guard::{OwnedPooled, Pooled};
+pub use limit::{LimitReached, LiveLimit};
 pub use pool::ObjectPool;
 pub use stats_mode::StatsMode;

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use poolside_core::{
     recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
@@ -9,6 +10,7 @@ use poolside_core::{
 };
 
 use crate::ids::PoolId;
+use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::{with_cache, LocalCache};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
 use crate::{OwnedPooled, Pooled, StatsMode};
@@ -151,6 +153,7 @@ pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: StatsMode = Count
 struct Inner<T: Send + 'static, P, S: StatsMode> {
     policy: P,
     config: PoolConfig,
+    live: Option<Live>,
     shared: Arc<Shared<T, S>>,
 }
 
@@ -181,6 +184,14 @@ where
     /// ```
     pub fn with_policy(policy: P, config: PoolConfig) -> Self {
         Self::with_stats(policy, config, Counters::new())
+    }
+
+    /// A pool with a cap on live objects; see [`LiveLimit`].
+    pub fn with_live_limit(policy: P, config: PoolConfig, limit: LiveLimit) -> Self {
+        let mut pool = Self::with_policy(policy, config);
+        let inner = Arc::get_mut(&mut pool.inner).expect("a new pool has one handle");
+        inner.live = Some(Live::new(limit));
+        pool
     }
 
     /// A pool from a policy and a configuration builder's result, for one-line setup.
@@ -243,6 +254,7 @@ where
             inner: Arc::new(Inner {
                 policy,
                 config,
+                live: None,
                 shared,
             }),
         };
@@ -278,15 +290,59 @@ where
     }
 
     /// Takes an object: an idle one if there is one, else a new one from the policy.
+    ///
+    /// Never blocks and never fails. With a [`LiveLimit`], at the cap it makes an object
+    /// anyway and counts it (see [`try_get`](ObjectPool::try_get) and
+    /// [`get_timeout`](ObjectPool::get_timeout) for the alternatives).
     #[inline]
     pub fn get(&self) -> Pooled<'_, T, P, S> {
+        if let Some(live) = &self.inner.live {
+            live.acquire_anyway();
+        }
         Pooled::new(self, self.take())
+    }
+
+    /// Like [`get`](ObjectPool::get), but `None` when a [`LiveLimit`] is reached. Without
+    /// a limit it always succeeds.
+    ///
+    /// ```
+    /// use poolside_core::{DefaultPolicy, PoolConfig};
+    /// use poolside_object::{LiveLimit, ObjectPool};
+    ///
+    /// let limit = LiveLimit::new(1).unwrap();
+    /// let pool: ObjectPool<Vec<u8>> =
+    ///     ObjectPool::with_live_limit(DefaultPolicy, PoolConfig::default(), limit);
+    /// let first = pool.try_get().expect("under the cap");
+    /// assert!(pool.try_get().is_none());
+    /// drop(first);
+    /// assert!(pool.try_get().is_some());
+    /// ```
+    pub fn try_get(&self) -> Option<Pooled<'_, T, P, S>> {
+        if let Some(live) = &self.inner.live {
+            if !live.try_acquire() {
+                return None;
+            }
+        }
+        Some(Pooled::new(self, self.take()))
+    }
+
+    /// Like [`get`](ObjectPool::get), but at a [`LiveLimit`] it waits up to `timeout` for
+    /// an object to come back, and returns [`LimitReached`] if none does. Without a limit
+    /// it never waits.
+    pub fn get_timeout(&self, timeout: Duration) -> Result<Pooled<'_, T, P, S>, LimitReached> {
+        if let Some(live) = &self.inner.live {
+            live.acquire_timeout(timeout)?;
+        }
+        Ok(Pooled::new(self, self.take()))
     }
 
     /// Like [`get`](ObjectPool::get), but the guard holds a handle to the pool instead of
     /// borrowing it, so it is `'static` and can cross threads freely. Costs a reference
     /// count increment and decrement (two atomic read-modify-writes) per use.
     pub fn get_owned(&self) -> OwnedPooled<T, P, S> {
+        if let Some(live) = &self.inner.live {
+            live.acquire_anyway();
+        }
         OwnedPooled::new(self.clone(), self.take())
     }
 
@@ -357,7 +413,14 @@ where
 
     /// Takes an object back: cleans it with the policy and keeps it, or drops it and
     /// counts why.
-    pub(crate) fn give_back(&self, mut obj: T) {
+    pub(crate) fn give_back(&self, obj: T) {
+        self.keep_or_drop(obj);
+        if let Some(live) = &self.inner.live {
+            live.release();
+        }
+    }
+
+    fn keep_or_drop(&self, mut obj: T) {
         let shared = &self.inner.shared;
         let verdict = if std::thread::panicking() {
             Err(Discard::HolderPanicked)
@@ -434,11 +497,26 @@ where
         if S::ENABLED {
             self.record(&[Event::Detach]);
         }
+        if let Some(live) = &self.inner.live {
+            live.release();
+        }
     }
 
-    /// A snapshot of the pool's statistics; see [`Stats`] for what is exact when.
+    /// A snapshot of the pool's statistics; see [`Stats`] for what is exact when. With a
+    /// [`LiveLimit`] the pool counts live objects exactly, so `high_water` is exact; without
+    /// one it is 0.
     pub fn stats(&self) -> Stats {
-        S::stats(&self.inner.shared.stats)
+        let mut stats = S::stats(&self.inner.shared.stats);
+        if let (true, Some(live)) = (S::ENABLED, &self.inner.live) {
+            stats.high_water = live.high_water() as u64;
+        }
+        stats
+    }
+
+    /// Objects handed out and not yet returned, counted exactly: only with a
+    /// [`LiveLimit`], else `None`.
+    pub fn live(&self) -> Option<usize> {
+        self.inner.live.as_ref().map(Live::live)
     }
 
     /// Idle objects in the shared tier now (the per-thread caches are not visible from
@@ -639,6 +717,20 @@ where
             kind: MetricKind::Gauge,
             value: self.shared_idle() as f64,
         });
+        if let Some(live) = &self.inner.live {
+            visit(Metric {
+                name: "live_objects",
+                help: "Objects handed out and not yet returned (counted under a live limit).",
+                kind: MetricKind::Gauge,
+                value: live.live() as f64,
+            });
+            visit(Metric {
+                name: "over_limit",
+                help: "Gets that made an object beyond the live limit.",
+                kind: MetricKind::Counter,
+                value: live.over_limit() as f64,
+            });
+        }
     }
 
     fn trim(&self) -> u64 {

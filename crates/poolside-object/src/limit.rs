@@ -1,0 +1,169 @@
+//! The optional cap on live objects (handed out and not yet returned).
+
+use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// A cap on the objects a pool has handed out at once, set with
+/// [`ObjectPool::with_live_limit`](crate::ObjectPool::with_live_limit).
+///
+/// Counting live objects takes a shared atomic read-modify-write on every get and put,
+/// the very thing the per-thread caches avoid, so the cap is opt-in. With a cap:
+///
+/// - [`try_get`](crate::ObjectPool::try_get) returns `None` at the cap;
+/// - [`get_timeout`](crate::ObjectPool::get_timeout) waits for an object to come back, and
+///   returns [`LimitReached`] if none does in time;
+/// - [`get`](crate::ObjectPool::get) never waits and never fails: at the cap it makes an
+///   object anyway, which is counted (`over_limit` in the pool's extra metrics).
+///
+/// The caller chooses the behaviour by the method it calls, as with `Mutex::lock` and
+/// `try_lock`, rather than by a setting that would make `get` fallible for everyone.
+/// Detached objects no longer count as live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LiveLimit {
+    max: usize,
+}
+
+impl LiveLimit {
+    /// At most `max` live objects; `None` for 0, which would make every get fail.
+    pub fn new(max: usize) -> Option<LiveLimit> {
+        (max > 0).then_some(LiveLimit { max })
+    }
+
+    /// The cap.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+}
+
+/// No object came back within the timeout of
+/// [`get_timeout`](crate::ObjectPool::get_timeout).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LimitReached {
+    /// The cap that was reached.
+    pub max: usize,
+    /// How long the call waited.
+    pub waited: Duration,
+}
+
+impl fmt::Display for LimitReached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "all {} live objects stayed in use for {:?}",
+            self.max, self.waited
+        )
+    }
+}
+
+impl std::error::Error for LimitReached {}
+
+/// The live count and the waiters, shared by a pool's handles.
+pub(crate) struct Live {
+    max: usize,
+    live: AtomicUsize,
+    high_water: AtomicUsize,
+    over_limit: AtomicUsize,
+    waiters: AtomicUsize,
+    lock: Mutex<()>,
+    returned: Condvar,
+}
+
+impl Live {
+    pub(crate) fn new(limit: LiveLimit) -> Live {
+        Live {
+            max: limit.max,
+            live: AtomicUsize::new(0),
+            high_water: AtomicUsize::new(0),
+            over_limit: AtomicUsize::new(0),
+            waiters: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            returned: Condvar::new(),
+        }
+    }
+
+    /// Takes a place under the cap, if there is one.
+    pub(crate) fn try_acquire(&self) -> bool {
+        let acquired = self
+            .live
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |n| {
+                (n < self.max).then_some(n + 1)
+            });
+        match acquired {
+            Ok(before) => {
+                self.high_water.fetch_max(before + 1, Ordering::Relaxed);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Takes a place whether or not the cap allows it, counting the excess.
+    pub(crate) fn acquire_anyway(&self) {
+        if !self.try_acquire() {
+            let before = self.live.fetch_add(1, Ordering::Acquire);
+            self.over_limit.fetch_add(1, Ordering::Relaxed);
+            self.high_water.fetch_max(before + 1, Ordering::Relaxed);
+        }
+    }
+
+    /// Waits up to `timeout` for a place.
+    pub(crate) fn acquire_timeout(&self, timeout: Duration) -> Result<(), LimitReached> {
+        if self.try_acquire() {
+            return Ok(());
+        }
+        let start = Instant::now();
+        let deadline = start.checked_add(timeout);
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let outcome = loop {
+            if self.try_acquire() {
+                break Ok(());
+            }
+            let now = Instant::now();
+            let left = match deadline {
+                Some(deadline) if now >= deadline => {
+                    break Err(LimitReached {
+                        max: self.max,
+                        waited: now - start,
+                    })
+                }
+                Some(deadline) => deadline - now,
+                // A timeout too large to add to now: wait in long steps.
+                None => Duration::from_secs(3600),
+            };
+            guard = self
+                .returned
+                .wait_timeout(guard, left)
+                .map(|(g, _)| g)
+                .unwrap_or_else(|p| p.into_inner().0);
+        };
+        drop(guard);
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        outcome
+    }
+
+    /// Gives a place back, waking a waiter if there is one.
+    pub(crate) fn release(&self) {
+        self.live.fetch_sub(1, Ordering::Release);
+        // SeqCst pairs with the waiter's increment: either it sees the place free when it
+        // re-checks under the lock, or this sees it waiting and wakes it.
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+            self.returned.notify_one();
+        }
+    }
+
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn high_water(&self) -> usize {
+        self.high_water.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn over_limit(&self) -> usize {
+        self.over_limit.load(Ordering::Relaxed)
+    }
+}
