@@ -3,9 +3,11 @@
 use crate::Case;
 
 mod counters;
+mod object;
 mod reset;
 
 pub(crate) fn register(all: &mut Vec<Case>) {
     reset::register(all);
     counters::register(all);
+    object::register(all);
 }

@@ -34,3 +34,8 @@ pub use guard::{OwnedPooled, Pooled};
 pub use limit::{LimitReached, LiveLimit};
 pub use pool::ObjectPool;
 pub use stats_mode::StatsMode;
+
+/// The README's example, run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
