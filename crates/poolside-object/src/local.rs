@@ -85,8 +85,43 @@ cache_table!(TABLE: RefCell<Vec<Option<Entry>>> = RefCell::new(Vec::new()));
 /// Runs `f` on this thread's cache of the pool `id`, making the cache with `make` on
 /// first use. `None` when there is no table to use: the thread is exiting, or the table
 /// is already borrowed by a caller further up this thread's stack.
-#[inline]
+#[inline(always)]
 pub(crate) fn with_cache<T, S, R>(
+    id: &PoolId,
+    make: impl FnOnce() -> LocalCache<T, S>,
+    f: impl FnOnce(&mut LocalCache<T, S>) -> R,
+) -> Option<R>
+where
+    T: Send + 'static,
+    S: StatsMode,
+{
+    // The fast path: this thread already has a cache of this pool.
+    let mut f = Some(f);
+    let hit = TABLE
+        .try_with(|table| {
+            let mut table = table.try_borrow_mut().ok()?;
+            let entry = table.get_mut(id.index)?.as_mut()?;
+            if entry.tag != id.tag {
+                return None;
+            }
+            let cache = entry.cache.downcast_mut::<LocalCache<T, S>>()?;
+            let f = f.take()?;
+            Some(f(cache))
+        })
+        .ok()
+        .flatten();
+    match (hit, f) {
+        (Some(r), _) => Some(r),
+        (None, Some(f)) => with_new_cache(id, make, f),
+        // `f` ran only if it returned a value.
+        (None, None) => None,
+    }
+}
+
+/// The slow path of [`with_cache`]: makes the cache, after dropping a stale one.
+#[cold]
+#[inline(never)]
+fn with_new_cache<T, S, R>(
     id: &PoolId,
     make: impl FnOnce() -> LocalCache<T, S>,
     f: impl FnOnce(&mut LocalCache<T, S>) -> R,
@@ -108,25 +143,24 @@ where
                     table.resize_with(id.index + 1, || None);
                 }
                 let slot = &mut table[id.index];
-                match slot {
-                    Some(entry) if entry.tag == id.tag => {
-                        match entry.cache.downcast_mut::<LocalCache<T, S>>() {
-                            Some(cache) => Step::Done((f.take().expect("runs once"))(cache)),
-                            None => Step::Unavailable,
-                        }
-                    }
-                    Some(_) => Step::Stale(slot.take()),
+                if slot.as_ref().is_some_and(|entry| entry.tag != id.tag) {
+                    return Step::Stale(slot.take());
+                }
+                let entry = match slot {
+                    Some(entry) => entry,
                     None => {
-                        let cache = (make.take().expect("makes once"))();
-                        let entry = slot.insert(Entry {
+                        let Some(make) = make.take() else {
+                            return Step::Unavailable;
+                        };
+                        slot.insert(Entry {
                             tag: id.tag,
-                            cache: Box::new(cache),
-                        });
-                        match entry.cache.downcast_mut::<LocalCache<T, S>>() {
-                            Some(cache) => Step::Done((f.take().expect("runs once"))(cache)),
-                            None => Step::Unavailable,
-                        }
+                            cache: Box::new(make()),
+                        })
                     }
+                };
+                match (entry.cache.downcast_mut::<LocalCache<T, S>>(), f.take()) {
+                    (Some(cache), Some(f)) => Step::Done(f(cache)),
+                    _ => Step::Unavailable,
                 }
             })
             .unwrap_or(Step::Unavailable);

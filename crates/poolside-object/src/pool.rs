@@ -105,7 +105,9 @@ impl<T, S: StatsMode> Shared<T, S> {
 /// those not used since the previous decay. The shared tier is released at once. Each
 /// thread's cache is released by that thread, at its next get or put on this pool, or
 /// when the thread exits; the hot path never reads a clock. Idle objects of a thread
-/// that exits go back to the shared tier (or are dropped if it is full).
+/// that exits go back to the shared tier (or are dropped if it is full), from its
+/// thread-local destructors: done once `JoinHandle::join` returns, but not necessarily
+/// by the end of a `std::thread::scope`, which does not wait for those destructors.
 ///
 /// # Panics
 ///
@@ -592,7 +594,7 @@ enum Put<T> {
 
 /// Acts on a trim or decay this cache has not seen yet. Returns whether it must release
 /// objects before going on.
-#[inline]
+#[inline(always)]
 fn check_epoch<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
@@ -615,7 +617,7 @@ fn check_epoch<T: Send + 'static, S: StatsMode>(
     cache.to_release > 0
 }
 
-#[inline]
+#[inline(always)]
 fn take_local<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
@@ -637,7 +639,9 @@ fn take_local<T: Send + 'static, S: StatsMode>(
         Some(idle) => {
             cache.low_water = cache.low_water.min(cache.objects.len());
             S::add(&cache.counters, Event::Hit, 1);
-            S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+            if idle.bytes != 0 {
+                S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+            }
             Taken::Hit(idle.obj)
         }
         None => {
@@ -648,7 +652,7 @@ fn take_local<T: Send + 'static, S: StatsMode>(
     }
 }
 
-#[inline]
+#[inline(always)]
 fn put_local<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
@@ -673,7 +677,9 @@ fn put_local<T: Send + 'static, S: StatsMode>(
         S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
         return Put::Full(idle);
     }
-    S::add_idle_bytes(&cache.counters, idle.bytes as i64);
+    if idle.bytes != 0 {
+        S::add_idle_bytes(&cache.counters, idle.bytes as i64);
+    }
     cache.objects.push_back(idle);
     if release {
         Put::Release

@@ -288,10 +288,10 @@ fn decay_releases_only_what_went_unused() {
 #[test]
 fn an_object_returned_on_another_thread_is_reused() {
     let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(64, 2));
-    let guards: Vec<_> = (0..8).map(|_| pool.get()).collect();
-    std::thread::scope(|s| {
-        s.spawn(move || drop(guards));
-    });
+    let guards: Vec<_> = (0..8).map(|_| pool.get_owned()).collect();
+    // A joined thread, not a scoped one: a scope may end before the thread's
+    // thread-local destructors (which hand its cache back) have run; a join may not.
+    std::thread::spawn(move || drop(guards)).join().unwrap();
     // The other thread has exited: its cache went back to the shared tier.
     assert_eq!(pool.shared_idle(), 8);
     let again: Vec<_> = (0..8).map(|_| pool.get()).collect();
