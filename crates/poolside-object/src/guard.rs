@@ -5,6 +5,7 @@ use std::ops::{Deref, DerefMut};
 
 use poolside_core::{Counters, DefaultPolicy, Recycle};
 
+use crate::pool::Idle;
 use crate::{ObjectPool, StatsMode};
 
 /// An object taken from an [`ObjectPool`], given back when dropped.
@@ -70,7 +71,7 @@ where
 {
     pool: &'a ObjectPool<T, P, S>,
     /// `Some` until the guard is dropped or detached.
-    obj: Option<T>,
+    obj: Option<Idle<T>>,
 }
 
 impl<'a, T, P, S> Pooled<'a, T, P, S>
@@ -80,7 +81,7 @@ where
     S: StatsMode,
 {
     #[inline]
-    pub(crate) fn new(pool: &'a ObjectPool<T, P, S>, obj: T) -> Self {
+    pub(crate) fn new(pool: &'a ObjectPool<T, P, S>, obj: Idle<T>) -> Self {
         Pooled {
             pool,
             obj: Some(obj),
@@ -101,7 +102,7 @@ where
     /// ```
     pub fn detach(mut self) -> T {
         self.pool.record_detach();
-        self.obj.take().expect("a live guard holds its object")
+        self.obj.take().expect("a live guard holds its object").obj
     }
 
     /// The pool the object came from.
@@ -132,7 +133,7 @@ where
     P: Recycle<T>,
 {
     pool: ObjectPool<T, P, S>,
-    obj: Option<T>,
+    obj: Option<Idle<T>>,
 }
 
 impl<T, P, S> OwnedPooled<T, P, S>
@@ -141,7 +142,7 @@ where
     P: Recycle<T>,
     S: StatsMode,
 {
-    pub(crate) fn new(pool: ObjectPool<T, P, S>, obj: T) -> Self {
+    pub(crate) fn new(pool: ObjectPool<T, P, S>, obj: Idle<T>) -> Self {
         OwnedPooled {
             pool,
             obj: Some(obj),
@@ -151,7 +152,7 @@ where
     /// Takes the object out of the pool for good; it is counted as detached.
     pub fn detach(mut self) -> T {
         self.pool.record_detach();
-        self.obj.take().expect("a live guard holds its object")
+        self.obj.take().expect("a live guard holds its object").obj
     }
 
     /// The pool the object came from.
@@ -173,7 +174,7 @@ macro_rules! guard_impls {
             #[inline]
             fn deref(&self) -> &T {
                 match &self.obj {
-                    Some(obj) => obj,
+                    Some(idle) => &idle.obj,
                     None => unreachable!("a live guard holds its object"),
                 }
             }
@@ -188,7 +189,7 @@ macro_rules! guard_impls {
             #[inline]
             fn deref_mut(&mut self) -> &mut T {
                 match &mut self.obj {
-                    Some(obj) => obj,
+                    Some(idle) => &mut idle.obj,
                     None => unreachable!("a live guard holds its object"),
                 }
             }
