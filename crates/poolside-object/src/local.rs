@@ -14,7 +14,6 @@
 
 use std::any::Any;
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::sync::{Arc, Weak};
 
 use crate::ids::PoolId;
@@ -24,8 +23,10 @@ use crate::StatsMode;
 
 /// One thread's idle objects for one pool, and its statistics.
 pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
-    /// Hot end at the back: gets and puts there (LIFO). Released from the front.
-    pub(crate) objects: VecDeque<Idle<T>>,
+    /// A stack: gets and puts at the end (LIFO, so the object handed out is the one
+    /// whose cache lines are warmest); trims, decays and spills take from the front, the
+    /// coldest. Objects are boxed, so shifting the stack moves pointers only.
+    pub(crate) objects: Vec<Idle<T>>,
     pub(crate) capacity: usize,
     /// The pool's trim/decay epoch this cache has acted on.
     pub(crate) epoch: u64,
@@ -40,7 +41,7 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
 impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
     pub(crate) fn new(shared: &Arc<Shared<T, S>>) -> Self {
         LocalCache {
-            objects: VecDeque::with_capacity(shared.thread_cache),
+            objects: Vec::with_capacity(shared.thread_cache),
             capacity: shared.thread_cache,
             epoch: shared.epoch(),
             low_water: 0,
@@ -59,7 +60,7 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
             // The pool is gone; its objects drop with this cache.
             return;
         };
-        while let Some(idle) = self.objects.pop_front() {
+        for idle in std::mem::take(&mut self.objects) {
             let bytes = idle.bytes;
             match shared.push_shared(idle) {
                 Ok(()) => {}

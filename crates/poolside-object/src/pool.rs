@@ -421,7 +421,10 @@ where
                     return None;
                 }
                 cache.to_release -= 1;
-                let idle = cache.objects.pop_front()?;
+                if cache.objects.is_empty() {
+                    return None;
+                }
+                let idle = cache.objects.remove(0);
                 S::add(&cache.counters, Event::Trimmed, 1);
                 S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
                 Some(idle)
@@ -645,12 +648,12 @@ fn take_local<T: Send + 'static, S: StatsMode>(
         // measured when the objects came back.
         while cache.objects.len() < shared.batch {
             match shared.pop_shared() {
-                Some(idle) => cache.objects.push_front(idle),
+                Some(idle) => cache.objects.push(idle),
                 None => break,
             }
         }
     }
-    match cache.objects.pop_back() {
+    match cache.objects.pop() {
         Some(idle) => {
             cache.low_water = cache.low_water.min(cache.objects.len());
             S::add(&cache.counters, Event::Hit, 1);
@@ -677,12 +680,11 @@ fn put_local<T: Send + 'static, S: StatsMode>(
     let release = check_epoch(shared, cache);
     if cache.objects.len() == cache.capacity {
         // Full: move the coldest half to the shared tier.
-        for _ in 0..shared.batch {
-            let Some(cold) = cache.objects.pop_front() else {
-                break;
-            };
+        // (A slow path, once per `batch` puts: shifting the stack moves pointers.)
+        for _ in 0..shared.batch.min(cache.objects.len()) {
+            let cold = cache.objects.remove(0);
             if let Err(cold) = shared.push_shared(cold) {
-                cache.objects.push_front(cold);
+                cache.objects.insert(0, cold);
                 break;
             }
         }
@@ -695,7 +697,7 @@ fn put_local<T: Send + 'static, S: StatsMode>(
     if idle.bytes != 0 {
         S::add_idle_bytes(&cache.counters, idle.bytes as i64);
     }
-    cache.objects.push_back(idle);
+    cache.objects.push(idle);
     if release {
         Put::Release
     } else {
