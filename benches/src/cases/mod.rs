@@ -2,6 +2,7 @@
 
 use crate::Case;
 
+mod cache_order;
 mod counters;
 mod object;
 mod reset;
@@ -10,4 +11,5 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     reset::register(all);
     counters::register(all);
     object::register(all);
+    cache_order::register(all);
 }
