@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::shell::{cargo, root, run as run_cmd};
+use crate::shell::{self, cargo, root, run as run_cmd};
 
 /// Criterion settings for the quick run: short, since the point is the ratios.
 const QUICK: &[&str] = &["--warm-up-time", "0.5", "--measurement-time", "1.5"];
@@ -55,24 +55,10 @@ struct Listed {
 }
 
 fn list_cases() -> Result<Vec<Listed>, String> {
-    let out = crate::shell::capture(cargo().args([
-        "run",
-        "--locked",
-        "--release",
-        "-q",
-        "-p",
-        "poolside-benches",
-        "--bin",
-        "count",
-        "--",
-        "--list",
-    ]))?;
-    if !out.status.success() {
-        return Err(format!(
-            "listing the cases failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    let out = shell::capture_ok(
+        &mut shell::bench_bin("count", &["--list"]),
+        "listing the cases",
+    )?;
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| {
@@ -146,19 +132,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let out_dir = target_dir().join("poolside-bench");
     std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
     let counts_file = out_dir.join("counts.json");
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "--locked",
-        "--release",
-        "-q",
-        "-p",
-        "poolside-benches",
-        "--bin",
-        "count",
-        "--",
-        "--json",
-    ]);
+    let mut cmd = shell::bench_bin("count", &["--json"]);
     cmd.arg(&counts_file).args(&ids);
     run_cmd(&mut cmd)?;
     let counts = read_counts(&counts_file)?;

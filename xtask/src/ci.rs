@@ -159,6 +159,7 @@ fn loom() -> Result<(), String> {
 fn bench() -> Result<(), String> {
     // Criterion's test mode: every case runs once, unoptimised; then the counting pass.
     sh(cargo().args(["test", "--locked", "-p", "poolside-benches", "--benches"]))?;
+    // The counting pass in the dev profile (no `--release`), to reuse the test build.
     sh(cargo().args([
         "run",
         "--locked",
@@ -175,21 +176,18 @@ fn bench() -> Result<(), String> {
 
 /// The test binaries of `package`, built in the test profile.
 fn test_binaries(package: &str) -> Result<Vec<String>, String> {
-    let out = shell::capture(cargo().args([
-        "test",
-        "--locked",
-        "-p",
-        package,
-        "--tests",
-        "--no-run",
-        "--message-format=json",
-    ]))?;
-    if !out.status.success() {
-        return Err(format!(
-            "building {package}'s tests failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    let out = shell::capture_ok(
+        cargo().args([
+            "test",
+            "--locked",
+            "-p",
+            package,
+            "--tests",
+            "--no-run",
+            "--message-format=json",
+        ]),
+        &format!("building {package}'s tests"),
+    )?;
     let mut binaries = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {

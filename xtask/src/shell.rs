@@ -18,6 +18,38 @@ pub(crate) fn cargo() -> Command {
     cmd
 }
 
+/// `cargo run` of one of the bench package's binaries (`count`, `instr`), optimised, with
+/// `args` after `--`.
+pub(crate) fn bench_bin(bin: &str, args: &[&str]) -> Command {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--locked",
+        "--release",
+        "-q",
+        "-p",
+        "poolside-benches",
+        "--bin",
+        bin,
+        "--",
+    ])
+    .args(args);
+    cmd
+}
+
+/// Runs `cmd`, captures its output, and fails with its stderr if it fails.
+pub(crate) fn capture_ok(cmd: &mut Command, what: &str) -> Result<Output, String> {
+    let out = capture(cmd)?;
+    if out.status.success() {
+        Ok(out)
+    } else {
+        Err(format!(
+            "{what} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
 /// A program from the root.
 pub(crate) fn program(name: &str) -> Command {
     let mut cmd = Command::new(name);

@@ -1,35 +1,13 @@
 //! Recycle policies and the panicking-reset helper.
 
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::Once;
 
 use poolside_core::{
     recycle_guarded, CapPolicy, Capacity, DefaultPolicy, Discard, FnPolicy, OverCap, Recycle,
     Reset, Verdict,
 };
-
-thread_local! {
-    static EXPECTING_PANIC: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f` with this thread's panic messages silenced; other threads' still print.
-fn quietly<R>(f: impl FnOnce() -> R) -> R {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !EXPECTING_PANIC.with(Cell::get) {
-                default(info);
-            }
-        }));
-    });
-    EXPECTING_PANIC.with(|e| e.set(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    EXPECTING_PANIC.with(|e| e.set(false));
-    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
+use poolside_testkit::quietly;
 
 #[derive(Default, Reset)]
 struct Response {

@@ -4,33 +4,13 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{LazyLock, Once};
+use std::sync::LazyLock;
 
 use poolside_core::{
     CapPolicy, ConfigError, DefaultPolicy, FnPolicy, NoStats, Observe, PoolConfig, Reset, Verdict,
 };
 use poolside_object::ObjectPool;
-
-thread_local! {
-    static EXPECTING_PANIC: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Runs `f` with this thread's panic messages silenced.
-fn quietly<R>(f: impl FnOnce() -> R) -> R {
-    static HOOK: Once = Once::new();
-    HOOK.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !EXPECTING_PANIC.with(Cell::get) {
-                default(info);
-            }
-        }));
-    });
-    EXPECTING_PANIC.with(|e| e.set(true));
-    let result = catch_unwind(AssertUnwindSafe(f));
-    EXPECTING_PANIC.with(|e| e.set(false));
-    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-}
+use poolside_testkit::quietly;
 
 fn config(max_idle: usize, thread_cache: usize) -> PoolConfig {
     PoolConfig::builder()

@@ -3,11 +3,11 @@
 //! cover every thread and nothing else runs meanwhile.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 
 use poolside_core::Reset;
 use poolside_object::ObjectPool;
-use poolside_testkit::{measure_global, serial, CountingAlloc};
+use poolside_testkit::{measure_global, measure_threads, serial, CountingAlloc};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
@@ -45,37 +45,20 @@ fn one_thread_allocates_nothing() {
 
 fn several_threads_allocate_nothing() {
     const THREADS: usize = 3;
-    let pool: Arc<ObjectPool<Response>> = Arc::new(ObjectPool::new());
-    // ready: warmed up; start/done: the measured span; exit: teardown (which frees) waits.
-    let [ready, start, done, exit] = [(); 4].map(|()| Arc::new(Barrier::new(THREADS + 1)));
-    let workers: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let pool = pool.clone();
-            let barriers = [&ready, &start, &done, &exit].map(Arc::clone);
-            std::thread::spawn(move || {
-                let [ready, start, done, exit] = barriers;
-                for _ in 0..100 {
-                    cycle(&pool);
-                }
-                ready.wait();
-                start.wait();
-                for _ in 0..CYCLES {
-                    cycle(&pool);
-                }
-                done.wait();
-                exit.wait();
-            })
-        })
-        .collect();
-    ready.wait();
-    let ((), counts) = measure_global(|| {
-        start.wait();
-        done.wait();
-    });
-    exit.wait();
-    for w in workers {
-        w.join().unwrap();
-    }
+    let pool: ObjectPool<Response> = ObjectPool::new();
+    let counts = measure_threads(
+        THREADS,
+        |_| {
+            for _ in 0..100 {
+                cycle(&pool);
+            }
+        },
+        |_| {
+            for _ in 0..CYCLES {
+                cycle(&pool);
+            }
+        },
+    );
     assert_eq!(counts.allocs, 0, "{counts:?}");
     assert_eq!(pool.stats().gets, (THREADS * (CYCLES + 100)) as u64);
 }

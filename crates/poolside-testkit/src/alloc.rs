@@ -203,3 +203,45 @@ pub fn measure_global<R>(f: impl FnOnce() -> R) -> (R, AllocCounts) {
     let after = global_counts();
     (result, after - before)
 }
+
+/// Runs `warm_up` and then `measured` on each of `threads` threads at once, and returns
+/// every thread's allocations during the measured part only: thread start-up and
+/// warm-up happen before it, thread teardown after it. The closures get the thread's
+/// index.
+///
+/// Like [`measure_global`], only meaningful where nothing else runs (a
+/// [`serial`](crate::serial) binary).
+///
+/// # Panics
+///
+/// If [`CountingAlloc`] is not the global allocator, or a thread panics.
+pub fn measure_threads<W, M>(threads: usize, warm_up: W, measured: M) -> AllocCounts
+where
+    W: Fn(usize) + Sync,
+    M: Fn(usize) + Sync,
+{
+    use std::sync::Barrier;
+    // ready: warmed up; start/done: the measured span; exit: teardown waits for the read.
+    let [ready, start, done, exit] = [(); 4].map(|()| Barrier::new(threads + 1));
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let (warm_up, measured) = (&warm_up, &measured);
+            let (ready, start, done, exit) = (&ready, &start, &done, &exit);
+            s.spawn(move || {
+                warm_up(t);
+                ready.wait();
+                start.wait();
+                measured(t);
+                done.wait();
+                exit.wait();
+            });
+        }
+        ready.wait();
+        let ((), counts) = measure_global(|| {
+            start.wait();
+            done.wait();
+        });
+        exit.wait();
+        counts
+    })
+}

@@ -4,6 +4,9 @@
 //!   total; [`measure`] and [`measure_global`] read it around a closure.
 //! - [`OwnershipChecker`]: ids and in-use flags for stress tests; it panics the moment
 //!   an object is handed to a second holder.
+//! - [`measure_threads`]: the allocations of work spread over threads started together,
+//!   counting only the measured part.
+//! - [`quietly`]: runs code that panics on purpose without printing its panic.
 //! - [`serial`]: a tiny harness for `harness = false` test binaries whose tests must not
 //!   run in parallel with each other (global allocation counts, process-wide state).
 #![warn(
@@ -15,9 +18,12 @@
 
 mod alloc;
 mod ownership;
+mod panics;
 pub mod serial;
 
 pub use alloc::{
-    global_counts, installed, measure, measure_global, thread_counts, AllocCounts, CountingAlloc,
+    global_counts, installed, measure, measure_global, measure_threads, thread_counts, AllocCounts,
+    CountingAlloc,
 };
 pub use ownership::{Hold, OwnershipChecker};
+pub use panics::quietly;

@@ -1,42 +1,23 @@
 //! Process-wide counts, in a serial (`harness = false`) binary: work spread over threads
 //! is counted exactly when nothing else runs.
 
-use std::sync::{Arc, Barrier};
-
-use poolside_testkit::{measure_global, serial, CountingAlloc};
+use poolside_testkit::{measure_global, measure_threads, serial, CountingAlloc};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
 
 fn counts_other_threads_exactly() {
     const PER_THREAD: u64 = 10;
-    // ready: the threads have started (thread start-up allocates); start/done: the
-    // measured span; exit: the threads' teardown (which frees) waits until it is read.
-    let [ready, start, done, exit] = [(); 4].map(|()| Arc::new(Barrier::new(3)));
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            let barriers = [&ready, &start, &done, &exit].map(Arc::clone);
-            std::thread::spawn(move || {
-                let [ready, start, done, exit] = barriers;
-                ready.wait();
-                start.wait();
-                for i in 0..PER_THREAD {
-                    drop(std::hint::black_box(Box::new(i)));
-                }
-                done.wait();
-                exit.wait();
-            })
-        })
-        .collect();
-    ready.wait();
-    let ((), counts) = measure_global(|| {
-        start.wait();
-        done.wait();
-    });
-    exit.wait();
-    for w in workers {
-        w.join().unwrap();
-    }
+    let counts = measure_threads(
+        2,
+        // Warm-up allocates; it must not be counted.
+        |t| drop(std::hint::black_box(vec![t as u8; 100])),
+        |_| {
+            for i in 0..PER_THREAD {
+                drop(std::hint::black_box(Box::new(i)));
+            }
+        },
+    );
     assert_eq!(counts.allocs, 2 * PER_THREAD);
     assert_eq!(counts.deallocs, 2 * PER_THREAD);
     assert_eq!(counts.bytes, 2 * PER_THREAD * 8);
