@@ -1,24 +1,8 @@
-//! Each thread's caches: one table per thread, indexed by pool.
-//!
-//! The table is a std `thread_local!` (loom's under loom) holding, at each pool's index,
-//! that pool's cache for this thread, tagged with the pool's never-reused tag. Chosen
-//! over the `thread_local` crate for soundness at thread exit: the crate panics (which
-//! aborts) when reached during thread-local teardown, and it reuses a dead thread's slot
-//! for a new thread. A std thread-local answers `try_with` with an error instead, and a
-//! dead thread's caches are dropped with it, returning their objects to the shared tier.
-//!
-//! No user code (resets, factories, `Drop` of `T`) ever runs while the table is
-//! borrowed: callers take objects out, release the table, then run user code. A
-//! reentrant call (a `Drop` of `T` that uses the pool) finds the table borrowed and
-//! takes the shared tier instead.
+//! One thread's cache of one pool. [`crate::table`] finds it.
 
-use std::any::Any;
-use std::cell::RefCell;
 use std::sync::{Arc, Weak};
 
-use crate::ids::PoolId;
 use crate::pool::{Idle, Shared};
-use crate::sync::cache_table;
 use crate::StatsMode;
 
 /// One thread's idle objects for one pool, and its statistics.
@@ -74,110 +58,4 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
         }
         S::retire(&shared.stats, &self.counters);
     }
-}
-
-struct Entry {
-    tag: u64,
-    cache: Box<dyn Any>,
-}
-
-cache_table!(TABLE: RefCell<Vec<Option<Entry>>> = RefCell::new(Vec::new()));
-
-/// Runs `f` on this thread's cache of the pool `id`, making the cache with `make` on
-/// first use. `None` when there is no table to use: the thread is exiting, or the table
-/// is already borrowed by a caller further up this thread's stack.
-#[inline(always)]
-pub(crate) fn with_cache<T, S, R>(
-    id: &PoolId,
-    make: impl FnOnce() -> LocalCache<T, S>,
-    f: impl FnOnce(&mut LocalCache<T, S>) -> R,
-) -> Option<R>
-where
-    T: Send + 'static,
-    S: StatsMode,
-{
-    // The fast path: this thread already has a cache of this pool.
-    let mut f = Some(f);
-    let hit = TABLE
-        .try_with(|table| {
-            let mut table = table.try_borrow_mut().ok()?;
-            let entry = table.get_mut(id.index)?.as_mut()?;
-            if entry.tag != id.tag {
-                return None;
-            }
-            let cache = entry.cache.downcast_mut::<LocalCache<T, S>>()?;
-            let f = f.take()?;
-            Some(f(cache))
-        })
-        .ok()
-        .flatten();
-    match (hit, f) {
-        (Some(r), _) => Some(r),
-        (None, Some(f)) => with_new_cache(id, make, f),
-        // `f` ran only if it returned a value.
-        (None, None) => None,
-    }
-}
-
-/// The slow path of [`with_cache`]: makes the cache, after dropping a stale one.
-#[cold]
-#[inline(never)]
-fn with_new_cache<T, S, R>(
-    id: &PoolId,
-    make: impl FnOnce() -> LocalCache<T, S>,
-    f: impl FnOnce(&mut LocalCache<T, S>) -> R,
-) -> Option<R>
-where
-    T: Send + 'static,
-    S: StatsMode,
-{
-    let mut make = Some(make);
-    let mut f = Some(f);
-    // At most two passes: the second after dropping a stale cache outside the borrow.
-    for _ in 0..2 {
-        let outcome = TABLE
-            .try_with(|table| {
-                let Ok(mut table) = table.try_borrow_mut() else {
-                    return Step::Unavailable;
-                };
-                if table.len() <= id.index {
-                    table.resize_with(id.index + 1, || None);
-                }
-                let slot = &mut table[id.index];
-                if slot.as_ref().is_some_and(|entry| entry.tag != id.tag) {
-                    return Step::Stale(slot.take());
-                }
-                let entry = match slot {
-                    Some(entry) => entry,
-                    None => {
-                        let Some(make) = make.take() else {
-                            return Step::Unavailable;
-                        };
-                        slot.insert(Entry {
-                            tag: id.tag,
-                            cache: Box::new(make()),
-                        })
-                    }
-                };
-                match (entry.cache.downcast_mut::<LocalCache<T, S>>(), f.take()) {
-                    (Some(cache), Some(f)) => Step::Done(f(cache)),
-                    _ => Step::Unavailable,
-                }
-            })
-            .unwrap_or(Step::Unavailable);
-        match outcome {
-            Step::Done(r) => return Some(r),
-            Step::Unavailable => return None,
-            // A dropped pool's cache, at an index a new pool now has. Dropping it runs
-            // `Drop` of its objects, so it happens here, with the table released.
-            Step::Stale(stale) => drop(stale),
-        }
-    }
-    None
-}
-
-enum Step<R> {
-    Done(R),
-    Stale(Option<Entry>),
-    Unavailable,
 }

@@ -11,8 +11,9 @@ use poolside_core::{
 
 use crate::ids::PoolId;
 use crate::limit::{LimitReached, Live, LiveLimit};
-use crate::local::{with_cache, LocalCache};
+use crate::local::LocalCache;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
+use crate::table::with_cache;
 use crate::{OwnedPooled, Pooled, StatsMode};
 
 /// A pooled object and the bytes it retains (measured once when it comes back, so that

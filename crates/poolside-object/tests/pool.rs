@@ -404,3 +404,39 @@ fn a_guard_dropped_during_thread_exit_is_neither_lost_nor_fatal() {
     assert_eq!(s.in_use, 0);
     assert_eq!(s.gets, s.puts);
 }
+
+#[test]
+fn alternating_pools_keep_their_own_objects() {
+    // Two pools on one thread: the shortcut to the last-used cache must switch with them.
+    let bytes: ObjectPool<Vec<u8>> = ObjectPool::new();
+    let text: ObjectPool<String> = ObjectPool::new();
+    for round in 0..50 {
+        let mut b = bytes.get();
+        let mut t = text.get();
+        b.reserve(100 + round);
+        t.reserve(10 + round);
+        drop(b);
+        drop(t);
+    }
+    assert_eq!(bytes.stats().misses, 1);
+    assert_eq!(text.stats().misses, 1);
+    assert!(bytes.get().capacity() >= 149);
+    assert!(text.get().capacity() >= 59);
+}
+
+#[test]
+fn a_new_pool_at_a_reused_index_never_sees_the_old_cache() {
+    // A dropped pool's index goes to the next pool made; its stale cache on this thread
+    // (of another type) must be dropped, never used.
+    for _ in 0..20 {
+        let old: ObjectPool<Vec<u64>> = ObjectPool::new();
+        old.get().extend_from_slice(&[1, 2, 3]);
+        drop(old);
+        let new: ObjectPool<String> = ObjectPool::new();
+        let mut s = new.get();
+        s.push_str("fresh");
+        drop(s);
+        assert_eq!(new.get().as_str(), "");
+        assert_eq!(new.stats().hits, 1);
+    }
+}

@@ -1,7 +1,7 @@
 //! Many threads hammer one pool, returning objects on other threads too. No object is
 //! ever held twice, and after join the accounting is exact.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use poolside_core::{FnPolicy, PoolConfig, Reset, Verdict};
 use poolside_object::{ObjectPool, OwnedPooled};
@@ -27,16 +27,16 @@ fn keep(t: &mut Tracked) -> Verdict {
 
 #[test]
 fn no_double_hand_out_and_exact_accounting() {
-    // The pool is `'static` (its objects must be), so the checker is leaked for it.
-    let checker: &'static OwnershipChecker =
-        Box::leak(Box::new(OwnershipChecker::new(MAX_OBJECTS)));
+    // The factory must be `'static`, so it shares the checker through an `Arc`.
+    let checker = Arc::new(OwnershipChecker::new(MAX_OBJECTS));
+    let registering = Arc::clone(&checker);
     let config = PoolConfig::builder()
         .max_idle(64)
         .thread_cache(8)
         .build()
         .unwrap();
     let policy: Policy<'static> = FnPolicy::new(Box::new(move || Tracked {
-        id: checker.register(),
+        id: registering.register(),
         scratch: Vec::new(),
     }) as Box<dyn Fn() -> Tracked + Send + Sync>)
     .with_recycle(keep as fn(&mut Tracked) -> Verdict);
@@ -51,7 +51,7 @@ fn no_double_hand_out_and_exact_accounting() {
         let mut handles = Vec::new();
         for (t, inbox) in receivers.into_iter().enumerate() {
             let next = senders[(t + 1) % THREADS].clone();
-            let pool = &pool;
+            let (pool, checker) = (&pool, &checker);
             handles.push(s.spawn(move || {
                 let mut detached = 0u64;
                 for round in 0..ROUNDS {

@@ -1,0 +1,206 @@
+//! Each thread's table of caches, and the one `unsafe` shortcut to them.
+//!
+//! # The table
+//!
+//! A std `thread_local!` (loom's under loom) holds, at each pool's index, that pool's
+//! cache for this thread, tagged with the pool's tag. Chosen over the `thread_local`
+//! crate for soundness at thread exit: that crate panics (which aborts) when reached
+//! during thread-local teardown, and it gives a dead thread's slot to a new thread. A
+//! std thread-local answers `try_with` with an error instead, and a dead thread's caches
+//! are dropped with it, returning their objects to the shared tier.
+//!
+//! No user code (resets, factories, `Drop` of `T`) ever runs while a cache is borrowed:
+//! callers take objects out, let go of the cache, then run user code. Stale caches (of a
+//! dropped pool whose index a new pool got) are dropped outside the table's borrow.
+//!
+//! # The shortcut
+//!
+//! Finding a cache through the table costs a borrow flag, an index, a tag check and a
+//! type check. Most threads use one pool at a time, so `LAST` remembers the tag and
+//! address of the cache used last; a get or put whose pool has that tag goes straight to
+//! it. This is the crate's only `unsafe` code, and it rests on three rules kept here:
+//!
+//! 1. **Alive.** Caches are boxed and owned by the table through a raw pointer, and
+//!    [`Entry`]'s `Drop` clears `LAST` before it frees the cache it points to, so while
+//!    `LAST` holds a tag, the cache at its address is alive.
+//! 2. **The right type.** A tag belongs to one pool for ever (tags are never reused) and
+//!    its caches are all `LocalCache<T, S>` of that pool's `T` and `S`, so a pool that
+//!    finds its own tag in `LAST` may cast the address to its own cache type.
+//! 3. **Not aliased.** A `&mut` to a cache exists only while [`with_cache`] runs its
+//!    closure, and those closures run no user code and never call `with_cache`, so no two
+//!    can overlap on one thread (and caches never leave their thread).
+//!
+//! Every access to a cache, through the table or through `LAST`, goes through the one
+//! pointer that `Box::into_raw` returned, so no access invalidates another's permission.
+#![allow(unsafe_code)]
+
+use std::cell::{Cell, RefCell};
+use std::ptr::NonNull;
+
+use crate::ids::PoolId;
+use crate::local::LocalCache;
+use crate::sync::cache_table;
+use crate::StatsMode;
+
+/// A cache in the table: its pool's tag, the boxed cache (type-erased) and the function
+/// that frees it as its real type.
+struct Entry {
+    tag: u64,
+    cache: NonNull<()>,
+    free: unsafe fn(NonNull<()>),
+}
+
+impl Entry {
+    fn new<T: Send + 'static, S: StatsMode>(tag: u64, cache: LocalCache<T, S>) -> Entry {
+        let cache = NonNull::new(Box::into_raw(Box::new(cache))).expect("a box is never null");
+        Entry {
+            tag,
+            cache: cache.cast(),
+            free: free_cache::<T, S>,
+        }
+    }
+}
+
+/// Frees a cache made by [`Entry::new`].
+///
+/// # Safety
+///
+/// `cache` must come from `Entry::new::<T, S>`, and not have been freed.
+unsafe fn free_cache<T: Send + 'static, S: StatsMode>(cache: NonNull<()>) {
+    // SAFETY: the caller passes the pointer `Box::into_raw` gave for a
+    // `LocalCache<T, S>`, freed only here, once.
+    drop(unsafe { Box::from_raw(cache.cast::<LocalCache<T, S>>().as_ptr()) });
+}
+
+impl Drop for Entry {
+    fn drop(&mut self) {
+        // Rule 1: forget the shortcut before the cache goes.
+        forget_last(self.tag);
+        // SAFETY: `self.cache` and `self.free` were made together by `Entry::new`, and an
+        // entry frees its cache only here, once. Dropping the cache may run user code
+        // (`Drop` of `T`) that uses a pool; `LAST` no longer points here, and the table
+        // is either released (stale caches are dropped outside its borrow) or being
+        // destroyed (so `try_with` fails and the pool uses its shared tier).
+        unsafe { (self.free)(self.cache) }
+    }
+}
+
+/// The shortcut: the tag and address of the cache this thread used last. Tag 0 is no
+/// pool's (tags start at 1). A plain `Cell` with no destructor, so it can be read and
+/// cleared even while the table is being destroyed.
+#[derive(Clone, Copy)]
+struct Last {
+    tag: u64,
+    cache: *mut (),
+}
+
+const NO_LAST: Last = Last {
+    tag: 0,
+    cache: std::ptr::null_mut(),
+};
+
+cache_table!(TABLE: RefCell<Vec<Option<Entry>>> = RefCell::new(Vec::new()));
+cache_table!(LAST: Cell<Last> = Cell::new(NO_LAST));
+
+fn forget_last(tag: u64) {
+    let _ = LAST.try_with(|last| {
+        if last.get().tag == tag {
+            last.set(NO_LAST);
+        }
+    });
+}
+
+/// Runs `f` on this thread's cache of the pool `id`, making the cache with `make` on
+/// first use. `None` when there is no table to use (the thread is exiting, or the table
+/// is borrowed further up this thread's stack).
+#[inline(always)]
+pub(crate) fn with_cache<T, S, R>(
+    id: &PoolId,
+    make: impl FnOnce() -> LocalCache<T, S>,
+    f: impl FnOnce(&mut LocalCache<T, S>) -> R,
+) -> Option<R>
+where
+    T: Send + 'static,
+    S: StatsMode,
+{
+    let last = LAST.try_with(Cell::get).unwrap_or(NO_LAST);
+    if last.tag == id.tag {
+        // SAFETY: `last` holds this pool's tag, so (rule 1) the cache at `last.cache` is
+        // alive, (rule 2) it is this pool's `LocalCache<T, S>`, and (rule 3) no other
+        // reference to it exists while `f` runs.
+        let cache = unsafe { &mut *last.cache.cast::<LocalCache<T, S>>() };
+        return Some(f(cache));
+    }
+    with_cache_in_table(id, make, f)
+}
+
+/// The path through the table: finds or makes the cache (dropping a stale one first),
+/// and points `LAST` at it.
+#[cold]
+#[inline(never)]
+fn with_cache_in_table<T, S, R>(
+    id: &PoolId,
+    make: impl FnOnce() -> LocalCache<T, S>,
+    f: impl FnOnce(&mut LocalCache<T, S>) -> R,
+) -> Option<R>
+where
+    T: Send + 'static,
+    S: StatsMode,
+{
+    let mut make = Some(make);
+    let mut f = Some(f);
+    // At most two passes: the second after dropping a stale cache outside the borrow.
+    for _ in 0..2 {
+        let outcome = TABLE
+            .try_with(|table| {
+                let Ok(mut table) = table.try_borrow_mut() else {
+                    return Step::Unavailable;
+                };
+                if table.len() <= id.index {
+                    table.resize_with(id.index + 1, || None);
+                }
+                let slot = &mut table[id.index];
+                if slot.as_ref().is_some_and(|entry| entry.tag != id.tag) {
+                    return Step::Stale(slot.take());
+                }
+                let entry = match slot {
+                    Some(entry) => entry,
+                    None => {
+                        let Some(make) = make.take() else {
+                            return Step::Unavailable;
+                        };
+                        slot.insert(Entry::new(id.tag, make()))
+                    }
+                };
+                let Some(f) = f.take() else {
+                    return Step::Unavailable;
+                };
+                let _ = LAST.try_with(|last| {
+                    last.set(Last {
+                        tag: entry.tag,
+                        cache: entry.cache.as_ptr(),
+                    })
+                });
+                // SAFETY: the entry has this pool's tag, so (rule 2) its cache is a
+                // `LocalCache<T, S>`, alive while the entry is (rule 1), and (rule 3) no
+                // other reference to it exists while `f` runs.
+                let cache = unsafe { &mut *entry.cache.cast::<LocalCache<T, S>>().as_ptr() };
+                Step::Done(f(cache))
+            })
+            .unwrap_or(Step::Unavailable);
+        match outcome {
+            Step::Done(r) => return Some(r),
+            Step::Unavailable => return None,
+            // A dropped pool's cache, at an index a new pool now has. Dropping it runs
+            // `Drop` of its objects, so it happens here, with the table released.
+            Step::Stale(stale) => drop(stale),
+        }
+    }
+    None
+}
+
+enum Step<R> {
+    Done(R),
+    Stale(Option<Entry>),
+    Unavailable,
+}
