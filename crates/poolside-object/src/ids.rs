@@ -2,6 +2,7 @@
 //! reused, so a thread can tell its cache of a dropped pool from the cache of a new pool
 //! that got the same index.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// A live pool's place in the per-thread tables.
@@ -34,7 +35,8 @@ impl PoolId {
     pub(crate) fn new() -> PoolId {
         let mut ids = ids();
         let tag = ids.next_tag;
-        ids.next_tag += 1;
+        // Tag 0 means "no pool" to the thread caches' shortcut; 2^64 pools never happen.
+        ids.next_tag = tag.checked_add(1).expect("fewer than 2^64 pools");
         let index = match ids.free.pop() {
             Some(index) => index,
             None => {
@@ -46,8 +48,13 @@ impl PoolId {
     }
 }
 
+/// Pools dropped so far. A thread that sees it change sweeps its table for caches of
+/// dropped pools (see `table::with_cache`).
+pub(crate) static DROPPED: AtomicU64 = AtomicU64::new(0);
+
 impl Drop for PoolId {
     fn drop(&mut self) {
+        DROPPED.fetch_add(1, Ordering::Release);
         let mut ids = ids();
         ids.free.push(self.index);
         // Keep the lowest index at the end, where `pop` takes it.

@@ -87,7 +87,8 @@ impl Live {
     pub(crate) fn try_acquire(&self) -> bool {
         let acquired = self
             .live
-            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |n| {
+            // SeqCst, with `release`'s decrement and the waiter count: see `release`.
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
                 (n < self.max).then_some(n + 1)
             });
         match acquired {
@@ -146,9 +147,10 @@ impl Live {
 
     /// Gives a place back, waking a waiter if there is one.
     pub(crate) fn release(&self) {
-        self.live.fetch_sub(1, Ordering::Release);
-        // SeqCst pairs with the waiter's increment: either it sees the place free when it
-        // re-checks under the lock, or this sees it waiting and wakes it.
+        self.live.fetch_sub(1, Ordering::SeqCst);
+        // All SeqCst (this decrement and load, the waiter's increment and re-check): in
+        // the one total order, either the waiter's re-check comes after this decrement
+        // and sees the place free, or this load comes after its increment and wakes it.
         if self.waiters.load(Ordering::SeqCst) > 0 {
             let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
             self.returned.notify_one();

@@ -121,8 +121,10 @@ impl<T, S: StatsMode> Shared<T, S> {
 ///
 /// # Panics
 ///
-/// A panic in a reset or a policy discards that object and is counted
-/// ([`Discard::ResetPanicked`]); the pool stays usable. A guard dropped while its thread
+/// A panic in the policy's `recycle` (the reset) discards that object and is counted
+/// ([`Discard::ResetPanicked`]); the pool stays usable. A panic in the policy's `create`
+/// or `retained_bytes`, or in `Drop` of `T`, reaches the caller of `get` or the guard's
+/// drop, and leaves the pool consistent. A guard dropped while its thread
 /// panics (a panic while the object was held) drops the object without resetting it,
 /// since running user code during unwinding risks a second panic and an abort; that is
 /// counted as [`Discard::HolderPanicked`].
@@ -312,7 +314,7 @@ where
         if let Some(live) = &self.inner.live {
             live.acquire_anyway();
         }
-        Pooled::new(self, self.take())
+        Pooled::new(self, self.take_placed())
     }
 
     /// Like [`get`](ObjectPool::get), but `None` when a [`LiveLimit`] is reached. Without
@@ -336,7 +338,7 @@ where
                 return None;
             }
         }
-        Some(Pooled::new(self, self.take()))
+        Some(Pooled::new(self, self.take_placed()))
     }
 
     /// Like [`get`](ObjectPool::get), but at a [`LiveLimit`] it waits up to `timeout` for
@@ -346,7 +348,7 @@ where
         if let Some(live) = &self.inner.live {
             live.acquire_timeout(timeout)?;
         }
-        Ok(Pooled::new(self, self.take()))
+        Ok(Pooled::new(self, self.take_placed()))
     }
 
     /// Like [`get`](ObjectPool::get), but the guard holds a handle to the pool instead of
@@ -356,7 +358,7 @@ where
         if let Some(live) = &self.inner.live {
             live.acquire_anyway();
         }
-        OwnedPooled::new(self.clone(), self.take())
+        OwnedPooled::new(self.clone(), self.take_placed())
     }
 
     #[inline]
@@ -421,10 +423,11 @@ where
                 if cache.to_release == 0 {
                     return None;
                 }
-                cache.to_release -= 1;
                 if cache.objects.is_empty() {
+                    cache.to_release = 0;
                     return None;
                 }
+                cache.to_release -= 1;
                 let idle = cache.objects.remove(0);
                 S::add(&cache.counters, Event::Trimmed, 1);
                 S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
@@ -438,10 +441,19 @@ where
     /// Takes an object back: cleans it with the policy and keeps it, or drops it and
     /// counts why.
     pub(crate) fn give_back(&self, idle: Idle<T>) {
+        // Gives the live place back even if user code in `keep_or_drop` panics.
+        let _place = LivePlace(self.inner.live.as_ref());
         self.keep_or_drop(idle);
-        if let Some(live) = &self.inner.live {
-            live.release();
-        }
+    }
+
+    /// `take`, for a caller that already holds a live place: the place goes back if
+    /// making the object panics.
+    #[inline]
+    fn take_placed(&self) -> Idle<T> {
+        let place = LivePlace(self.inner.live.as_ref());
+        let idle = self.take();
+        std::mem::forget(place);
+        idle
     }
 
     fn keep_or_drop(&self, mut idle: Idle<T>) {
@@ -460,22 +472,22 @@ where
         // The closure may not run (no table to use), so it takes the object out of here.
         let mut idle = Some(idle);
         if shared.thread_cache > 0 {
-            match with_cache(
-                &shared.id,
-                || LocalCache::new(shared),
-                |cache| put_local(shared, cache, idle.take().expect("put once")),
-            ) {
-                Some(Put::Kept) => return,
-                Some(Put::Release) => {
-                    self.release_local();
-                    return;
+            // A second try after releasing what a trim or decay asked this cache for.
+            for _ in 0..2 {
+                match with_cache(
+                    &shared.id,
+                    || LocalCache::new(shared),
+                    |cache| put_local(shared, cache, &mut idle),
+                ) {
+                    Some(Put::Kept) => return,
+                    Some(Put::ReleaseFirst) => self.release_local(),
+                    Some(Put::Full(idle)) => {
+                        // Every tier is full; `put_local` counted the discard.
+                        drop(idle);
+                        return;
+                    }
+                    None => break,
                 }
-                Some(Put::Full(idle)) => {
-                    // Every tier is full; `put_local` counted the discard.
-                    drop(idle);
-                    return;
-                }
-                None => {}
             }
         }
         let Some(idle) = idle else {
@@ -564,7 +576,12 @@ where
     /// shrink, as Go's `sync.Pool` does at each garbage collection.
     pub fn decay(&self) -> u64 {
         let shared = &self.inner.shared;
-        shared.epoch.fetch_add(1, Ordering::Relaxed);
+        // Count the decay in the low half only, wrapping there, so it never reads as a trim.
+        let _ = shared
+            .epoch
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| {
+                Some((e & !DECAY_MASK) | (e.wrapping_add(1) & DECAY_MASK))
+            });
         let unused = shared.low_water.load(Ordering::Relaxed);
         let released = self.release_shared(unused);
         shared
@@ -599,6 +616,17 @@ where
     }
 }
 
+/// A live place (under a [`LiveLimit`]) that goes back when dropped, unless forgotten.
+struct LivePlace<'a>(Option<&'a Live>);
+
+impl Drop for LivePlace<'_> {
+    fn drop(&mut self) {
+        if let Some(live) = self.0 {
+            live.release();
+        }
+    }
+}
+
 enum Taken<T> {
     Hit(Idle<T>),
     Miss,
@@ -607,7 +635,8 @@ enum Taken<T> {
 
 enum Put<T> {
     Kept,
-    Release,
+    /// A trim or decay came first: release, then put again.
+    ReleaseFirst,
     Full(Idle<T>),
 }
 
@@ -675,10 +704,17 @@ fn take_local<T: Send + 'static, S: StatsMode>(
 fn put_local<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
-    idle: Idle<T>,
+    idle: &mut Option<Idle<T>>,
 ) -> Put<T> {
+    if check_epoch(shared, cache) {
+        // Release first, so the released objects are the ones the trim or decay meant,
+        // not the one coming back (and none is spilled into the tier just released).
+        return Put::ReleaseFirst;
+    }
+    let Some(idle) = idle.take() else {
+        return Put::Kept;
+    };
     S::add(&cache.counters, Event::Put, 1);
-    let release = check_epoch(shared, cache);
     if cache.objects.len() == cache.capacity {
         // Full: move the coldest half to the shared tier.
         // (A slow path, once per `batch` puts: shifting the stack moves pointers.)
@@ -699,11 +735,7 @@ fn put_local<T: Send + 'static, S: StatsMode>(
         S::add_idle_bytes(&cache.counters, idle.bytes as i64);
     }
     cache.objects.push(idle);
-    if release {
-        Put::Release
-    } else {
-        Put::Kept
-    }
+    Put::Kept
 }
 
 impl<T: Send + 'static, P, S: StatsMode> Clone for ObjectPool<T, P, S> {

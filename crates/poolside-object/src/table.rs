@@ -27,8 +27,19 @@
 //!    its caches are all `LocalCache<T, S>` of that pool's `T` and `S`, so a pool that
 //!    finds its own tag in `LAST` may cast the address to its own cache type.
 //! 3. **Not aliased.** A `&mut` to a cache exists only while [`with_cache`] runs its
-//!    closure, and those closures run no user code and never call `with_cache`, so no two
-//!    can overlap on one thread (and caches never leave their thread).
+//!    closure, and those closures run no user code, drop no object, allocate nothing
+//!    (the cache's stack never grows past the capacity it was made with) and never call
+//!    `with_cache`, so no two can overlap on one thread (and caches never leave their
+//!    thread). None of them panics either; if one did, unwinding could drop an object
+//!    whose `Drop` uses the pool while its cache is borrowed, so a guard aborts instead.
+//!
+//! # Caches of dropped pools
+//!
+//! A thread cannot be reached from another, so when a pool is dropped its caches on
+//! other threads stay until those threads act: every drop bumps a global count, and a
+//! thread that sees the count change at its next get or put on any pool sweeps its table
+//! and frees the caches (and their idle objects) of dropped pools. A thread that never
+//! uses a pool again frees them when it exits.
 //!
 //! Every access to a cache, through the table or through `LAST`, goes through the one
 //! pointer that `Box::into_raw` returned, so no access invalidates another's permission.
@@ -36,8 +47,9 @@
 
 use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
+use std::sync::atomic::Ordering;
 
-use crate::ids::PoolId;
+use crate::ids::{PoolId, DROPPED};
 use crate::local::LocalCache;
 use crate::sync::cache_table;
 use crate::StatsMode;
@@ -48,6 +60,7 @@ struct Entry {
     tag: u64,
     cache: NonNull<()>,
     free: unsafe fn(NonNull<()>),
+    pool_alive: unsafe fn(NonNull<()>) -> bool,
 }
 
 impl Entry {
@@ -57,8 +70,28 @@ impl Entry {
             tag,
             cache: cache.cast(),
             free: free_cache::<T, S>,
+            pool_alive: pool_alive::<T, S>,
         }
     }
+
+    fn pool_alive(&self) -> bool {
+        // SAFETY: `self.cache` and `self.pool_alive` were made together by `Entry::new`,
+        // and the cache lives as long as the entry (rule 1); only a shared reference is
+        // made, while no `&mut` exists (rule 3: this runs outside any closure).
+        unsafe { (self.pool_alive)(self.cache) }
+    }
+}
+
+/// Whether the pool of a cache made by [`Entry::new`] is still alive.
+///
+/// # Safety
+///
+/// `cache` must come from `Entry::new::<T, S>`, not be freed, and not be borrowed
+/// mutably.
+unsafe fn pool_alive<T: Send + 'static, S: StatsMode>(cache: NonNull<()>) -> bool {
+    // SAFETY: the caller's contract: a live `LocalCache<T, S>`, not mutably borrowed.
+    let cache = unsafe { cache.cast::<LocalCache<T, S>>().as_ref() };
+    cache.shared.strong_count() > 0
 }
 
 /// Frees a cache made by [`Entry::new`].
@@ -92,11 +125,14 @@ impl Drop for Entry {
 struct Last {
     tag: u64,
     cache: *mut (),
+    /// The count of dropped pools when this thread last swept its table.
+    swept: u64,
 }
 
 const NO_LAST: Last = Last {
     tag: 0,
     cache: std::ptr::null_mut(),
+    swept: u64::MAX,
 };
 
 cache_table!(TABLE: RefCell<Vec<Option<Entry>>> = RefCell::new(Vec::new()));
@@ -108,6 +144,25 @@ fn forget_last(tag: u64) {
             last.set(NO_LAST);
         }
     });
+}
+
+/// Runs `f` on a cache, aborting if it unwinds (see rule 3: it never does).
+#[inline(always)]
+fn run_on<T, S, R>(cache: &mut LocalCache<T, S>, f: impl FnOnce(&mut LocalCache<T, S>) -> R) -> R
+where
+    T: Send + 'static,
+    S: StatsMode,
+{
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            std::process::abort();
+        }
+    }
+    let guard = AbortOnUnwind;
+    let r = f(cache);
+    std::mem::forget(guard);
+    r
 }
 
 /// Runs `f` on this thread's cache of the pool `id`, making the cache with `make` on
@@ -124,12 +179,12 @@ where
     S: StatsMode,
 {
     let last = LAST.try_with(Cell::get).unwrap_or(NO_LAST);
-    if last.tag == id.tag {
+    if last.tag == id.tag && last.swept == DROPPED.load(Ordering::Relaxed) {
         // SAFETY: `last` holds this pool's tag, so (rule 1) the cache at `last.cache` is
         // alive, (rule 2) it is this pool's `LocalCache<T, S>`, and (rule 3) no other
         // reference to it exists while `f` runs.
         let cache = unsafe { &mut *last.cache.cast::<LocalCache<T, S>>() };
-        return Some(f(cache));
+        return Some(run_on(cache, f));
     }
     with_cache_in_table(id, make, f)
 }
@@ -149,13 +204,29 @@ where
 {
     let mut make = Some(make);
     let mut f = Some(f);
-    // At most two passes: the second after dropping a stale cache outside the borrow.
-    for _ in 0..2 {
+    let dropped = DROPPED.load(Ordering::Acquire);
+    let mut swept = LAST.try_with(|l| l.get().swept).unwrap_or(u64::MAX) == dropped;
+    // At most three passes: after freeing dropped pools' caches, after dropping a stale
+    // cache (each outside the borrow), and the one that runs `f`.
+    for _ in 0..3 {
         let outcome = TABLE
             .try_with(|table| {
                 let Ok(mut table) = table.try_borrow_mut() else {
                     return Step::Unavailable;
                 };
+                if !swept {
+                    swept = true;
+                    let dead: Vec<Entry> = table
+                        .iter_mut()
+                        .filter_map(|slot| match slot {
+                            Some(entry) if !entry.pool_alive() => slot.take(),
+                            _ => None,
+                        })
+                        .collect();
+                    if !dead.is_empty() {
+                        return Step::Sweep(dead);
+                    }
+                }
                 if table.len() <= id.index {
                     table.resize_with(id.index + 1, || None);
                 }
@@ -179,13 +250,14 @@ where
                     last.set(Last {
                         tag: entry.tag,
                         cache: entry.cache.as_ptr(),
+                        swept: dropped,
                     })
                 });
                 // SAFETY: the entry has this pool's tag, so (rule 2) its cache is a
                 // `LocalCache<T, S>`, alive while the entry is (rule 1), and (rule 3) no
                 // other reference to it exists while `f` runs.
                 let cache = unsafe { &mut *entry.cache.cast::<LocalCache<T, S>>().as_ptr() };
-                Step::Done(f(cache))
+                Step::Done(run_on(cache, f))
             })
             .unwrap_or(Step::Unavailable);
         match outcome {
@@ -194,6 +266,8 @@ where
             // A dropped pool's cache, at an index a new pool now has. Dropping it runs
             // `Drop` of its objects, so it happens here, with the table released.
             Step::Stale(stale) => drop(stale),
+            // Caches of dropped pools: freed here, with the table released.
+            Step::Sweep(dead) => drop(dead),
         }
     }
     None
@@ -202,5 +276,6 @@ where
 enum Step<R> {
     Done(R),
     Stale(Option<Entry>),
+    Sweep(Vec<Entry>),
     Unavailable,
 }

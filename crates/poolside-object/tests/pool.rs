@@ -440,3 +440,90 @@ fn a_new_pool_at_a_reused_index_never_sees_the_old_cache() {
         assert_eq!(new.stats().hits, 1);
     }
 }
+
+/// Counts drops, to see when idle objects are freed.
+static FREED: AtomicUsize = AtomicUsize::new(0);
+
+#[derive(Default)]
+struct Counted;
+
+impl Reset for Counted {
+    fn reset(&mut self) {}
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        FREED.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+enum Command {
+    Fill,
+    DropHandle,
+    UseOther,
+}
+
+#[test]
+fn a_dropped_pools_caches_are_freed_at_each_threads_next_use() {
+    use std::sync::mpsc;
+    let (to_worker, commands) = mpsc::channel::<Command>();
+    let (to_main, done) = mpsc::channel::<usize>();
+    let doomed: ObjectPool<Counted> = ObjectPool::new();
+    let other: ObjectPool<Vec<u8>> = ObjectPool::new();
+    let mut doomed_in_worker = Some(doomed.clone());
+    let other_in_worker = other.clone();
+    let worker = std::thread::spawn(move || {
+        for command in commands {
+            match command {
+                // Leaves three objects idle in this thread's cache of `doomed`.
+                Command::Fill => {
+                    let pool = doomed_in_worker.as_ref().unwrap();
+                    let held: Vec<_> = (0..3).map(|_| pool.get()).collect();
+                    drop(held);
+                }
+                Command::DropHandle => doomed_in_worker = None,
+                // Any use of any pool lets this thread sweep its table.
+                Command::UseOther => drop(other_in_worker.get()),
+            }
+            to_main.send(FREED.load(Ordering::SeqCst)).unwrap();
+        }
+    });
+    to_worker.send(Command::Fill).unwrap();
+    let filled = done.recv().unwrap();
+    drop(doomed);
+    to_worker.send(Command::DropHandle).unwrap();
+    // The pool is gone, but its three idle objects sit in the worker's cache.
+    assert_eq!(done.recv().unwrap(), filled);
+    to_worker.send(Command::UseOther).unwrap();
+    assert_eq!(
+        done.recv().unwrap(),
+        filled + 3,
+        "freed at the worker's next use"
+    );
+    drop(to_worker);
+    worker.join().unwrap();
+    drop(other);
+}
+
+#[test]
+fn a_put_after_a_trim_releases_the_cached_objects_and_keeps_the_returned_one() {
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(8, 4));
+    let held = pool.get();
+    drop((0..4).map(|_| pool.get()).collect::<Vec<_>>()); // 4 idle in this thread's cache
+    pool.trim();
+    drop(held); // acts on the trim first, then keeps this one
+    let s = pool.stats();
+    assert_eq!((s.trimmed, s.idle_objects), (4, 1));
+}
+
+#[test]
+fn a_panicking_factory_gives_its_live_place_back() {
+    use poolside_object::LiveLimit;
+    let policy = FnPolicy::new(|| -> Vec<u8> { panic!("cannot make one") });
+    let pool =
+        ObjectPool::with_live_limit(policy, PoolConfig::default(), LiveLimit::new(1).unwrap());
+    for _ in 0..3 {
+        assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.try_get())))).is_err());
+    }
+    assert_eq!(pool.live(), Some(0));
+}
