@@ -32,6 +32,11 @@
 //! - `object_2t_hit_1k`: two threads at once on one shared pool, each doing its own
 //!   get/touch/put ([`two_threads`]): contention. ns/op is per thread; the counting
 //!   pass counts both threads, so its B/op and allocs/op cover two operations.
+//! - `object_hit_work_1k`: the touch of `object_hit_touch_1k` plus about 60 cycles of
+//!   dependent arithmetic (12 xorshift-multiply rounds), as real work between round trips. `reuse` keeps one buffer
+//!   with no pool at all, so `poolside − reuse` is what a pooled hit adds to real work.
+//! - `object_hit_touch_1k/poolside_no_stats`: the pool with `NoStats`, so the difference
+//!   to `poolside` is what statistics cost on the hit path.
 //! - `object_hit_response`: the seed's HTTP response (status, header map, body). An op
 //!   sets the status, inserts 4 headers and writes a 512-byte body. The header keys and
 //!   values are owned `String`s, made from `&'static str` each time, so even a pooled
@@ -77,7 +82,7 @@ use std::time::{Duration, Instant};
 
 use lockfree_object_pool::{LinearObjectPool, SpinLockObjectPool};
 use opool::{LocalPool, PoolAllocator};
-use poolside_core::{FnPolicy, PoolConfig, Reset};
+use poolside_core::{FnPolicy, NoStats, PoolConfig, Reset};
 use poolside_object::ObjectPool;
 use zeropool::ZeroPool;
 
@@ -139,6 +144,25 @@ impl Work for Touch4k {
     }
 }
 
+/// The 1 KiB touch plus about 60 cycles of work: 12 rounds of a dependent
+/// xorshift-multiply, which the compiler cannot fold into fewer operations.
+struct Busy1k;
+
+impl Work for Busy1k {
+    const CAP: usize = 1024;
+
+    #[inline]
+    fn apply(v: &mut Vec<u8>) {
+        Touch1k::apply(v);
+        let mut x = black_box(v.len() as u64);
+        for _ in 0..12 {
+            x ^= x >> 29;
+            x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        }
+        black_box(x);
+    }
+}
+
 impl Work for Write1k {
     const CAP: usize = 1024;
 
@@ -182,6 +206,28 @@ fn new_vec<W: Work>() -> Box<dyn Routine> {
 
 /// poolside's pool of buffers, made by `Work::fresh`.
 type BufPool = ObjectPool<Vec<u8>, FnPolicy<fn() -> Vec<u8>>>;
+
+/// One buffer reused with no pool: the work alone.
+fn reuse_vec<W: Work>() -> Box<dyn Routine> {
+    let mut v = W::fresh();
+    warmed(move || {
+        W::apply(&mut v);
+        v.clear();
+    })
+}
+
+/// The pool with statistics off.
+fn poolside_no_stats<W: Work>() -> Box<dyn Routine> {
+    let pool = ObjectPool::with_stats(
+        FnPolicy::new(W::fresh as fn() -> Vec<u8>),
+        PoolConfig::default(),
+        NoStats,
+    );
+    warmed(move || {
+        let mut guard = pool.get();
+        W::apply(&mut guard);
+    })
+}
 
 fn poolside_pool<W: Work>() -> BufPool {
     ObjectPool::with_policy(
@@ -708,6 +754,7 @@ const fn baseline(group: &'static str, quick: bool, make: fn() -> Box<dyn Routin
 pub(crate) fn register(all: &mut Vec<Case>) {
     const TOUCH_1K: &str = "object_hit_touch_1k";
     const TOUCH_4K: &str = "object_hit_touch_4k";
+    const WORK_1K: &str = "object_hit_work_1k";
     const WRITE_1K: &str = "object_hit_write_1k";
     const MISS_1K: &str = "object_miss_1k";
     const CROSS_1K: &str = "object_cross_thread_1k";
@@ -716,6 +763,12 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     all.extend([
         baseline(TOUCH_1K, true, new_vec::<Touch1k>),
         case(TOUCH_1K, "poolside", true, poolside_vec::<Touch1k>),
+        case(
+            TOUCH_1K,
+            "poolside_no_stats",
+            false,
+            poolside_no_stats::<Touch1k>,
+        ),
         case(TOUCH_1K, "thread_local_stack", true, tls_vec::<Touch1k>),
         case(TOUCH_1K, "object_pool", true, object_pool_vec::<Touch1k>),
         case(
@@ -733,6 +786,10 @@ pub(crate) fn register(all: &mut Vec<Case>) {
         case(TOUCH_1K, "opool", true, opool_vec::<Touch1k>),
         case(TOUCH_1K, "opool_local", true, opool_local_vec::<Touch1k>),
         case(TOUCH_1K, "sharded_slab", true, sharded_slab_vec::<Touch1k>),
+        //
+        baseline(WORK_1K, false, new_vec::<Busy1k>),
+        case(WORK_1K, "reuse", false, reuse_vec::<Busy1k>),
+        case(WORK_1K, "poolside", false, poolside_vec::<Busy1k>),
         //
         baseline(TOUCH_4K, false, new_vec::<Touch4k>),
         case(TOUCH_4K, "poolside", false, poolside_vec::<Touch4k>),
