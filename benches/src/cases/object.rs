@@ -36,7 +36,9 @@
 //!   dependent arithmetic (12 xorshift-multiply rounds), as real work between round trips. `reuse` keeps one buffer
 //!   with no pool at all, so `poolside − reuse` is what a pooled hit adds to real work.
 //! - `object_hit_touch_1k/poolside_no_stats`: the pool with `NoStats`, so the difference
-//!   to `poolside` is what statistics cost on the hit path.
+//!   to `poolside` is what statistics cost on the hit path; `poolside_owned` uses the
+//!   owned guard (an `Arc` clone per get); `poolside_live_limit` counts live objects
+//!   under a limit it never reaches (two shared read-modify-writes per round trip).
 //! - `object_hit_response`: the seed's HTTP response (status, header map, body). An op
 //!   sets the status, inserts 4 headers and writes a 512-byte body. The header keys and
 //!   values are owned `String`s, made from `&'static str` each time, so even a pooled
@@ -83,7 +85,7 @@ use std::time::{Duration, Instant};
 use lockfree_object_pool::{LinearObjectPool, SpinLockObjectPool};
 use opool::{LocalPool, PoolAllocator};
 use poolside_core::{FnPolicy, NoStats, PoolConfig, Reset};
-use poolside_object::ObjectPool;
+use poolside_object::{LiveLimit, ObjectPool};
 use zeropool::ZeroPool;
 
 use crate::{single, two_threads, Case, Routine};
@@ -213,6 +215,28 @@ fn reuse_vec<W: Work>() -> Box<dyn Routine> {
     warmed(move || {
         W::apply(&mut v);
         v.clear();
+    })
+}
+
+/// The owned guard: a handle (an `Arc` clone) per get.
+fn poolside_owned<W: Work>() -> Box<dyn Routine> {
+    let pool = poolside_pool::<W>();
+    warmed(move || {
+        let mut guard = pool.get_owned();
+        W::apply(&mut guard);
+    })
+}
+
+/// The pool under a live-object limit it never reaches: the price of counting.
+fn poolside_live_limit<W: Work>() -> Box<dyn Routine> {
+    let pool = ObjectPool::with_live_limit(
+        FnPolicy::new(W::fresh as fn() -> Vec<u8>),
+        PoolConfig::default(),
+        LiveLimit::new(1 << 20).expect("non-zero"),
+    );
+    warmed(move || {
+        let mut guard = pool.get();
+        W::apply(&mut guard);
     })
 }
 
@@ -768,6 +792,13 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             "poolside_no_stats",
             false,
             poolside_no_stats::<Touch1k>,
+        ),
+        case(TOUCH_1K, "poolside_owned", false, poolside_owned::<Touch1k>),
+        case(
+            TOUCH_1K,
+            "poolside_live_limit",
+            false,
+            poolside_live_limit::<Touch1k>,
         ),
         case(TOUCH_1K, "thread_local_stack", true, tls_vec::<Touch1k>),
         case(TOUCH_1K, "object_pool", true, object_pool_vec::<Touch1k>),
