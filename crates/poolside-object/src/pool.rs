@@ -378,23 +378,41 @@ where
         })
     }
 
-    #[inline]
+    /// Takes an object: the hot path (a hit in this thread's cache) inline, the rest in
+    /// [`take_slow`](Self::take_slow).
+    #[inline(always)]
     pub(crate) fn take(&self) -> Idle<T> {
         let shared = &self.inner.shared;
         if shared.thread_cache > 0 {
-            loop {
-                let taken = with_cache(
-                    &shared.id,
-                    || LocalCache::new(shared),
-                    |cache| take_local(shared, cache),
-                );
-                match taken {
-                    Some(Taken::Hit(obj)) => return obj,
-                    Some(Taken::Miss) => return self.create(),
-                    Some(Taken::Release) => self.release_local(),
-                    None => break,
-                }
+            match with_cache(
+                &shared.id,
+                || LocalCache::new(shared),
+                |cache| take_local(shared, cache),
+            ) {
+                Some(Taken::Hit(idle)) => idle,
+                other => self.take_slow(other),
             }
+        } else {
+            self.take_slow(None)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_slow(&self, mut taken: Option<Taken<T>>) -> Idle<T> {
+        let shared = &self.inner.shared;
+        loop {
+            match taken {
+                Some(Taken::Hit(idle)) => return idle,
+                Some(Taken::Miss) => return self.create(),
+                Some(Taken::Release) => self.release_local(),
+                None => break,
+            }
+            taken = with_cache(
+                &shared.id,
+                || LocalCache::new(shared),
+                |cache| take_local(shared, cache),
+            );
         }
         // No thread cache: the thread is exiting, the call is reentrant, or the pool has
         // none.
@@ -440,6 +458,7 @@ where
 
     /// Takes an object back: cleans it with the policy and keeps it, or drops it and
     /// counts why.
+    #[inline(always)]
     pub(crate) fn give_back(&self, idle: Idle<T>) {
         // Gives the live place back even if user code in `keep_or_drop` panics.
         let _place = LivePlace(self.inner.live.as_ref());
@@ -448,7 +467,7 @@ where
 
     /// `take`, for a caller that already holds a live place: the place goes back if
     /// making the object panics.
-    #[inline]
+    #[inline(always)]
     fn take_placed(&self) -> Idle<T> {
         let place = LivePlace(self.inner.live.as_ref());
         let idle = self.take();
@@ -456,6 +475,9 @@ where
         idle
     }
 
+    /// Cleans a returned object and keeps it in this thread's cache: the hot path
+    /// inline, the rest in [`put_slow`](Self::put_slow).
+    #[inline(always)]
     fn keep_or_drop(&self, mut idle: Idle<T>) {
         let shared = &self.inner.shared;
         let verdict = if std::thread::panicking() {
@@ -464,30 +486,54 @@ where
             recycle_guarded(&self.inner.policy, &mut idle.obj)
         };
         if let Err(reason) = verdict {
-            self.record(&[Event::Put, Event::Discard(reason)]);
-            drop(idle);
-            return;
+            return self.discard(idle, reason);
         }
         idle.bytes = self.measure(&idle.obj);
         // The closure may not run (no table to use), so it takes the object out of here.
         let mut idle = Some(idle);
-        if shared.thread_cache > 0 {
-            // A second try after releasing what a trim or decay asked this cache for.
-            for _ in 0..2 {
-                match with_cache(
-                    &shared.id,
-                    || LocalCache::new(shared),
-                    |cache| put_local(shared, cache, &mut idle),
-                ) {
-                    Some(Put::Kept) => return,
-                    Some(Put::ReleaseFirst) => self.release_local(),
-                    Some(Put::Full(idle)) => {
-                        // Every tier is full; `put_local` counted the discard.
-                        drop(idle);
-                        return;
-                    }
-                    None => break,
+        let put = if shared.thread_cache > 0 {
+            with_cache(
+                &shared.id,
+                || LocalCache::new(shared),
+                |cache| put_local(shared, cache, &mut idle),
+            )
+        } else {
+            None
+        };
+        if !matches!(put, Some(Put::Kept)) {
+            self.put_slow(put, idle);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn discard(&self, idle: Idle<T>, reason: Discard) {
+        self.record(&[Event::Put, Event::Discard(reason)]);
+        drop(idle);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn put_slow(&self, mut put: Option<Put<T>>, mut idle: Option<Idle<T>>) {
+        let shared = &self.inner.shared;
+        // One retry, after releasing what a trim or decay asked this cache for.
+        for retry in [true, false] {
+            match put {
+                Some(Put::Kept) => return,
+                Some(Put::Full(idle)) => {
+                    // Every tier is full; `put_local` counted the discard.
+                    drop(idle);
+                    return;
                 }
+                Some(Put::ReleaseFirst) if retry => {
+                    self.release_local();
+                    put = with_cache(
+                        &shared.id,
+                        || LocalCache::new(shared),
+                        |cache| put_local(shared, cache, &mut idle),
+                    );
+                }
+                Some(Put::ReleaseFirst) | None => break,
             }
         }
         let Some(idle) = idle else {
@@ -620,6 +666,7 @@ where
 struct LivePlace<'a>(Option<&'a Live>);
 
 impl Drop for LivePlace<'_> {
+    #[inline]
     fn drop(&mut self) {
         if let Some(live) = self.0 {
             live.release();
@@ -651,6 +698,15 @@ fn check_epoch<T: Send + 'static, S: StatsMode>(
     if epoch == cache.epoch {
         return false;
     }
+    epoch_changed(epoch, cache)
+}
+
+#[cold]
+#[inline(never)]
+fn epoch_changed<T: Send + 'static, S: StatsMode>(
+    epoch: u64,
+    cache: &mut LocalCache<T, S>,
+) -> bool {
     let trimmed = epoch / TRIM_STEP != cache.epoch / TRIM_STEP;
     let decayed = (epoch & DECAY_MASK) != (cache.epoch & DECAY_MASK);
     cache.epoch = epoch;
@@ -665,6 +721,19 @@ fn check_epoch<T: Send + 'static, S: StatsMode>(
     cache.to_release > 0
 }
 
+/// Refills half an empty cache from the shared tier. No user code runs here: sizes were
+/// measured when the objects came back.
+#[cold]
+#[inline(never)]
+fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
+    while cache.objects.len() < shared.batch {
+        match shared.pop_shared() {
+            Some(idle) => cache.objects.push(idle),
+            None => break,
+        }
+    }
+}
+
 #[inline(always)]
 fn take_local<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
@@ -674,14 +743,7 @@ fn take_local<T: Send + 'static, S: StatsMode>(
         return Taken::Release;
     }
     if cache.objects.is_empty() {
-        // Refill half the cache from the shared tier. No user code runs here: sizes were
-        // measured when the objects came back.
-        while cache.objects.len() < shared.batch {
-            match shared.pop_shared() {
-                Some(idle) => cache.objects.push(idle),
-                None => break,
-            }
-        }
+        refill(shared, cache);
     }
     match cache.objects.pop() {
         Some(idle) => {
@@ -700,6 +762,21 @@ fn take_local<T: Send + 'static, S: StatsMode>(
     }
 }
 
+/// Moves the coldest half of a full cache to the shared tier, as far as it has room.
+/// (Once per `batch` puts at most; shifting the stack moves pointers.)
+#[cold]
+#[inline(never)]
+fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
+    for _ in 0..shared.batch.min(cache.objects.len()) {
+        let cold = cache.objects.remove(0);
+        if let Err(cold) = shared.push_shared(cold) {
+            cache.objects.insert(0, cold);
+            break;
+        }
+    }
+    cache.low_water = cache.low_water.min(cache.objects.len());
+}
+
 #[inline(always)]
 fn put_local<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
@@ -716,16 +793,7 @@ fn put_local<T: Send + 'static, S: StatsMode>(
     };
     S::add(&cache.counters, Event::Put, 1);
     if cache.objects.len() == cache.capacity {
-        // Full: move the coldest half to the shared tier.
-        // (A slow path, once per `batch` puts: shifting the stack moves pointers.)
-        for _ in 0..shared.batch.min(cache.objects.len()) {
-            let cold = cache.objects.remove(0);
-            if let Err(cold) = shared.push_shared(cold) {
-                cache.objects.insert(0, cold);
-                break;
-            }
-        }
-        cache.low_water = cache.low_water.min(cache.objects.len());
+        spill(shared, cache);
     }
     if cache.objects.len() == cache.capacity {
         S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
