@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::shell::{self, cargo, root, run as run_cmd};
+use crate::shell::{self, cargo, run as run_cmd, target_dir};
 
 /// Criterion settings for the quick run: short, since the point is the ratios.
 const QUICK: &[&str] = &["--warm-up-time", "0.5", "--measurement-time", "1.5"];
@@ -162,14 +162,6 @@ fn read_counts(path: &Path) -> Result<BTreeMap<String, (f64, f64)>, String> {
         }
     }
     Ok(out)
-}
-
-/// The target directory: `$CARGO_TARGET_DIR`, or `target/` at the root.
-fn target_dir() -> std::path::PathBuf {
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => root().join(dir),
-        None => root().join("target"),
-    }
 }
 
 fn estimates_path(group: &str, name: &str) -> std::path::PathBuf {

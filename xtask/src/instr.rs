@@ -6,7 +6,7 @@
 //! the cost of one operation, with start-up and set-up cancelled out. For two-thread
 //! cases it is both threads' instructions per iteration (one operation on each).
 
-use crate::shell::{self, cargo, program, root};
+use crate::shell::{self, cargo, program, target_dir};
 
 const SHORT: u64 = 10_000;
 const LONG: u64 = 110_000;
@@ -27,7 +27,9 @@ pub(crate) fn run(filters: &[String]) -> Result<(), String> {
         "--bin",
         "count",
     ]))?;
-    let list = shell::capture(program("target/release/count").arg("--list"))?;
+    let list = shell::capture(
+        program(&target_dir().join("release/count").to_string_lossy()).arg("--list"),
+    )?;
     let ids: Vec<String> = String::from_utf8_lossy(&list.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -48,7 +50,7 @@ pub(crate) fn run(filters: &[String]) -> Result<(), String> {
 }
 
 fn instructions(id: &str, iters: u64) -> Result<u64, String> {
-    let exe = root().join("target/release/instr");
+    let exe = target_dir().join("release/instr");
     let out = shell::capture(
         program("valgrind")
             .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])

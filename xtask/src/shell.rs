@@ -11,6 +11,14 @@ pub(crate) fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The target directory: `$CARGO_TARGET_DIR`, or `target/` at the root.
+pub(crate) fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 /// `cargo`, as the one running us (`$CARGO`), from the root.
 pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
