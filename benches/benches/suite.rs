@@ -9,21 +9,7 @@ use criterion::{criterion_main, Criterion};
 
 fn suite() {
     let mut c = Criterion::default().configure_from_args();
-    let all = poolside_benches::cases();
-    let mut start = 0;
-    while start < all.len() {
-        let group = all[start].group;
-        let end = start + all[start..].iter().take_while(|c| c.group == group).count();
-        let mut g = c.benchmark_group(group);
-        for case in &all[start..end] {
-            g.bench_function(case.name, |b| {
-                let mut routine = (case.make)();
-                b.iter_custom(|iters| routine.run(iters));
-            });
-        }
-        g.finish();
-        start = end;
-    }
+    poolside_benches::time(&mut c, &poolside_benches::cases());
 }
 
 criterion_main!(suite);

@@ -1,6 +1,8 @@
 //! poolside's benchmark cases, in one registry that feeds three runners.
 //!
 //! - `benches/suite.rs`: criterion times every case (`cargo bench -p poolside-benches`).
+//! - `benches/mimalloc.rs`: criterion times the no-pool baselines again with mimalloc as
+//!   the global allocator ([`mimalloc_cases`]), in a process of their own.
 //! - `src/bin/count.rs`: the counting pass, in its own process with a counting global
 //!   allocator, reports B/op and allocs/op for the same cases without skewing timings.
 //! - `src/bin/instr.rs`: runs one case a given number of times, for instruction counts
@@ -66,11 +68,45 @@ pub fn cases() -> Vec<Case> {
     all
 }
 
+/// The name of a baseline's twin that runs under mimalloc.
+pub const MIMALLOC: &str = "new_mimalloc";
+
+/// The mimalloc twins: each baseline named `new` (no pool, a fresh object each time),
+/// renamed [`MIMALLOC`]. They run in the `mimalloc` bench binary, whose global allocator
+/// is mimalloc, since a global allocator is chosen per process. Their B/op and
+/// allocs/op equal their twin's: the counting pass counts requests, not the allocator.
+pub fn mimalloc_cases() -> Vec<Case> {
+    cases()
+        .into_iter()
+        .filter(|c| c.baseline && c.name == "new")
+        .map(|c| Case {
+            name: MIMALLOC,
+            baseline: false,
+            ..c
+        })
+        .collect()
+}
+
 /// The cases whose `group/name` contains any of `filters` (all cases when empty).
 pub fn select<'a>(all: &'a [Case], filters: &[String]) -> Vec<&'a Case> {
     all.iter()
         .filter(|c| filters.is_empty() || filters.iter().any(|f| c.id().contains(f.as_str())))
         .collect()
+}
+
+/// Times `cases` with criterion, one benchmark group per run of adjacent cases that share
+/// a group: the body of both bench binaries.
+pub fn time(c: &mut criterion::Criterion, cases: &[Case]) {
+    for run in cases.chunk_by(|a, b| a.group == b.group) {
+        let mut g = c.benchmark_group(run[0].group);
+        for case in run {
+            g.bench_function(case.name, |b| {
+                let mut routine = (case.make)();
+                b.iter_custom(|iters| routine.run(iters));
+            });
+        }
+        g.finish();
+    }
 }
 
 /// A [`Routine`] from a closure that runs `n` operations on the calling thread: the

@@ -52,6 +52,8 @@ struct Listed {
     name: String,
     baseline: bool,
     quick: bool,
+    /// Timed by the `mimalloc` bench binary, whose global allocator is mimalloc.
+    mimalloc: bool,
 }
 
 fn list_cases() -> Result<Vec<Listed>, String> {
@@ -71,6 +73,7 @@ fn list_cases() -> Result<Vec<Listed>, String> {
                 name: name.to_owned(),
                 baseline: flags.contains(&"baseline"),
                 quick: flags.contains(&"quick"),
+                mimalloc: flags.contains(&"mimalloc"),
             })
         })
         .collect())
@@ -105,28 +108,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     for c in &chosen {
         let _ = std::fs::remove_file(estimates_path(&c.group, &c.name));
     }
-    let pattern = format!(
-        "^({})$",
-        ids.iter()
-            .map(|id| id.replace('.', "\\."))
-            .collect::<Vec<_>>()
-            .join("|")
-    );
-    let mut cmd = cargo();
-    cmd.args([
-        "bench",
-        "--locked",
-        "-p",
-        "poolside-benches",
-        "--bench",
-        "suite",
-        "--",
-    ]);
-    if !o.full {
-        cmd.args(QUICK);
+    for (bench, mimalloc) in [("suite", false), ("mimalloc", true)] {
+        let ids: Vec<String> = chosen
+            .iter()
+            .filter(|c| c.mimalloc == mimalloc)
+            .map(|c| format!("{}/{}", c.group, c.name))
+            .collect();
+        if !ids.is_empty() {
+            time(bench, &ids, &o)?;
+        }
     }
-    cmd.args(&o.criterion).arg(&pattern);
-    run_cmd(&mut cmd)?;
 
     // 2. Counting: the same cases in a process whose allocator counts.
     let out_dir = target_dir().join("poolside-bench");
@@ -144,6 +135,32 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("written to target/poolside-bench/report.md");
     Ok(())
+}
+
+/// Runs criterion's bench binary `bench` on exactly the cases `ids`.
+fn time(bench: &str, ids: &[String], o: &Options) -> Result<(), String> {
+    let pattern = format!(
+        "^({})$",
+        ids.iter()
+            .map(|id| id.replace('.', "\\."))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
+    let mut cmd = cargo();
+    cmd.args([
+        "bench",
+        "--locked",
+        "-p",
+        "poolside-benches",
+        "--bench",
+        bench,
+        "--",
+    ]);
+    if !o.full {
+        cmd.args(QUICK);
+    }
+    cmd.args(&o.criterion).arg(&pattern);
+    run_cmd(&mut cmd)
 }
 
 /// B/op and allocs/op by case id.
@@ -223,6 +240,8 @@ fn report(chosen: &[&Listed], counts: &BTreeMap<String, (f64, f64)>) -> Result<S
             };
             let label = if c.baseline {
                 format!("{} (baseline)", c.name)
+            } else if c.mimalloc {
+                format!("{} (mimalloc, another process)", c.name)
             } else {
                 c.name.clone()
             };

@@ -2,7 +2,7 @@
 //! global allocator counts, so the timing runs are not skewed by counting.
 //!
 //! `count [--iters N] [--json FILE] [filter...]`, or `count --list` for the registry
-//! (one `group/name` a line, then the words `baseline` and `quick` where they apply). Each case runs a warm-up of N
+//! (one `group/name` a line, then the words `baseline`, `quick` and `mimalloc` where they apply). Each case runs a warm-up of N
 //! operations (filling its pools), then N measured ones; every thread's allocations
 //! during the measured run are counted.
 
@@ -29,9 +29,10 @@ fn main() {
             }
             "--list" => {
                 for case in poolside_benches::cases() {
-                    let baseline = if case.baseline { " baseline" } else { "" };
-                    let quick = if case.quick { " quick" } else { "" };
-                    println!("{}{baseline}{quick}", case.id());
+                    println!("{}{}", case.id(), flags(&case));
+                }
+                for case in poolside_benches::mimalloc_cases() {
+                    println!("{}{} mimalloc", case.id(), flags(&case));
                 }
                 return;
             }
@@ -41,7 +42,8 @@ fn main() {
         }
     }
 
-    let all = poolside_benches::cases();
+    let mut all = poolside_benches::cases();
+    all.extend(poolside_benches::mimalloc_cases());
     let mut lines = Vec::new();
     println!("{:<40} {:>12} {:>12}", "case", "B/op", "allocs/op");
     for case in poolside_benches::select(&all, &filters) {
@@ -62,6 +64,13 @@ fn main() {
         writeln!(file, "[{}]", lines.join(",\n"))
             .unwrap_or_else(|e| fail(&format!("cannot write {path}: {e}")));
     }
+}
+
+/// The words after a case's id in `--list`.
+fn flags(case: &poolside_benches::Case) -> String {
+    let baseline = if case.baseline { " baseline" } else { "" };
+    let quick = if case.quick { " quick" } else { "" };
+    format!("{baseline}{quick}")
 }
 
 fn fail(message: &str) -> ! {
