@@ -32,6 +32,8 @@ pub(crate) fn run(filters: &[String]) -> Result<(), String> {
     )?;
     let ids: Vec<String> = String::from_utf8_lossy(&list.stdout)
         .lines()
+        // The mimalloc twins need mimalloc as the process's allocator, which `instr` is not.
+        .filter(|l| !l.split_whitespace().any(|flag| flag == "mimalloc"))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|id| filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str())))
         .map(str::to_owned)
