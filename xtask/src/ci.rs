@@ -71,6 +71,7 @@ fn clippy() -> Result<(), String> {
         "clippy",
         "--locked",
         "--workspace",
+        "--all-features",
         "--all-targets",
         "--",
         "-D",
@@ -79,13 +80,23 @@ fn clippy() -> Result<(), String> {
 }
 
 fn test() -> Result<(), String> {
-    // Lib, bin, integration and doc tests of every member, xtask's tidy test included.
-    sh(cargo().args(["test", "--locked", "--workspace"]))
+    // Lib, bin, integration and doc tests of every member with every feature, xtask's
+    // tidy test included. POOLSIDE_CI makes tests that need a tool the CI script installs
+    // (Python's OpenMetrics parser) fail without it instead of skipping.
+    sh(cargo()
+        .args(["test", "--locked", "--workspace", "--all-features"])
+        .env("POOLSIDE_CI", "1"))
 }
 
 fn doc() -> Result<(), String> {
     sh(cargo()
-        .args(["doc", "--locked", "--workspace", "--no-deps"])
+        .args([
+            "doc",
+            "--locked",
+            "--workspace",
+            "--all-features",
+            "--no-deps",
+        ])
         .env("RUSTDOCFLAGS", "-D warnings"))
 }
 

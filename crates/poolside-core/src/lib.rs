@@ -36,8 +36,8 @@ pub use policy::{
 };
 pub use reset::{reset_inner, Reset};
 pub use stats::{
-    Counters, Discard, Discards, Event, LocalCounters, Metric, MetricKind, NoStats, Observe,
-    Recorder, Stats,
+    Counters, Discard, Discards, Event, LocalCounters, Metric, MetricKind, NoStats, Observable,
+    Observe, Recorder, Stats,
 };
 
 /// Derives [`Reset`] for a struct by resetting each field.

@@ -1,6 +1,7 @@
 //! Statistics: the snapshot type, the recorders pools write to, and the observe trait.
 
 use std::fmt;
+use std::sync::{Arc, Weak};
 
 use crossbeam_utils::CachePadded;
 
@@ -25,6 +26,7 @@ pub enum Discard {
 
 /// Discards, by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Discards {
     /// Dropped because every tier was full.
@@ -69,6 +71,7 @@ impl Discards {
 /// assert_eq!(s.hit_rate(), Some(0.75));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct Stats {
     /// Objects handed out: `hits + misses`.
@@ -462,6 +465,8 @@ pub struct Metric<'a> {
 
 /// Whether a [`Metric`] is a counter or a gauge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 #[non_exhaustive]
 pub enum MetricKind {
     /// Only grows, from 0 when the pool was made.
@@ -515,5 +520,40 @@ pub trait Observe: Send + Sync {
     /// default releases none.
     fn decay(&self) -> u64 {
         0
+    }
+}
+
+/// A pool that a monitor can hold without keeping it alive: it hands out a weak
+/// reference to the part of itself that implements [`Observe`].
+///
+/// Every poolside pool implements it, and so does any `Arc` of an [`Observe`] type, so
+/// your own pools work as they are:
+///
+/// ```
+/// use std::sync::Arc;
+/// use poolside_core::{Observable, Observe, Stats};
+///
+/// struct Mine;
+/// impl Observe for Mine {
+///     fn stats(&self) -> Stats {
+///         Stats::default()
+///     }
+/// }
+///
+/// let pool = Arc::new(Mine);
+/// let weak = pool.observer();
+/// assert!(weak.upgrade().is_some());
+/// drop(pool);
+/// assert!(weak.upgrade().is_none(), "the observer does not keep the pool alive");
+/// ```
+pub trait Observable {
+    /// A weak reference to this pool's observable part.
+    fn observer(&self) -> Weak<dyn Observe>;
+}
+
+impl<O: Observe + 'static> Observable for Arc<O> {
+    fn observer(&self) -> Weak<dyn Observe> {
+        let weak: Weak<O> = Arc::downgrade(self);
+        weak
     }
 }

@@ -1,12 +1,12 @@
 //! The pool: its shared tier, and the get and put paths through both tiers.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use poolside_core::{
     recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
-    Observe, PoolConfig, Recycle, Reset, Stats,
+    Observable, Observe, PoolConfig, Recycle, Reset, Stats,
 };
 
 use crate::ids::PoolId;
@@ -585,11 +585,7 @@ where
     /// [`LiveLimit`] the pool counts live objects exactly, so `high_water` is exact; without
     /// one it is 0.
     pub fn stats(&self) -> Stats {
-        let mut stats = S::stats(&self.inner.shared.stats);
-        if let (true, Some(live)) = (S::ENABLED, &self.inner.live) {
-            stats.high_water = live.high_water() as u64;
-        }
-        stats
+        self.inner.stats()
     }
 
     /// Objects handed out and not yet returned, counted exactly: only with a
@@ -607,11 +603,7 @@ where
     /// Releases every idle object: the shared tier's now, each thread's cache at that
     /// thread's next use of the pool. Returns how many were released now.
     pub fn trim(&self) -> u64 {
-        let shared = &self.inner.shared;
-        shared.epoch.fetch_add(TRIM_STEP, Ordering::Relaxed);
-        let released = self.release_shared(usize::MAX);
-        shared.low_water.store(0, Ordering::Relaxed);
-        released
+        self.inner.trim()
     }
 
     /// Releases the idle objects not used since the previous `decay`: in the shared tier,
@@ -621,44 +613,7 @@ where
     /// Call it periodically (the monitor's maintenance thread can) to let an idle pool
     /// shrink, as Go's `sync.Pool` does at each garbage collection.
     pub fn decay(&self) -> u64 {
-        let shared = &self.inner.shared;
-        // Count the decay in the low half only, wrapping there, so it never reads as a trim.
-        let _ = shared
-            .epoch
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| {
-                Some((e & !DECAY_MASK) | (e.wrapping_add(1) & DECAY_MASK))
-            });
-        let unused = shared.low_water.load(Ordering::Relaxed);
-        let released = self.release_shared(unused);
-        shared
-            .low_water
-            .store(shared.queue.len(), Ordering::Relaxed);
-        released
-    }
-
-    /// Pops and drops up to `limit` objects, but never more than the tier held when it
-    /// started: objects put back meanwhile (by other threads, or by a `Drop` of `T` that
-    /// uses the pool) stay, so this ends.
-    fn release_shared(&self, limit: usize) -> u64 {
-        let shared = &self.inner.shared;
-        let limit = limit.min(shared.queue.len());
-        let mut released = 0u64;
-        while (released as usize) < limit {
-            let Some(idle) = shared.queue.pop() else {
-                break;
-            };
-            if shared.max_bytes.is_some() {
-                shared.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
-            }
-            S::add_shared_idle_bytes(&shared.stats, -(idle.bytes as i64));
-            drop(idle);
-            released += 1;
-        }
-        if released > 0 {
-            S::add_shared(&shared.stats, Event::Trim, 1);
-            S::add_shared(&shared.stats, Event::Trimmed, released);
-        }
-        released
+        self.inner.decay()
     }
 }
 
@@ -831,7 +786,116 @@ where
     S: StatsMode,
 {
     fn stats(&self) -> Stats {
-        ObjectPool::stats(self)
+        self.inner.stats()
+    }
+
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+        self.inner.visit_metrics(visit);
+    }
+
+    fn trim(&self) -> u64 {
+        self.inner.trim()
+    }
+
+    fn decay(&self) -> u64 {
+        self.inner.decay()
+    }
+}
+
+/// A monitor holds the pool weakly: it does not keep the pool alive.
+impl<T, P, S> Observable for ObjectPool<T, P, S>
+where
+    T: Send + 'static,
+    P: Recycle<T> + Send + Sync + 'static,
+    S: StatsMode,
+{
+    fn observer(&self) -> Weak<dyn Observe> {
+        let weak: Weak<Inner<T, P, S>> = Arc::downgrade(&self.inner);
+        weak
+    }
+}
+
+impl<T, P, S: StatsMode> Inner<T, P, S>
+where
+    T: Send + 'static,
+{
+    /// A snapshot of the pool's statistics; see [`Stats`] for what is exact when. With a
+    /// [`LiveLimit`] the pool counts live objects exactly, so `high_water` is exact; without
+    /// one it is 0.
+    fn stats(&self) -> Stats {
+        let mut stats = S::stats(&self.shared.stats);
+        if let (true, Some(live)) = (S::ENABLED, &self.live) {
+            stats.high_water = live.high_water() as u64;
+        }
+        stats
+    }
+
+    /// Releases every idle object: the shared tier's now, each thread's cache at that
+    /// thread's next use of the pool. Returns how many were released now.
+    fn trim(&self) -> u64 {
+        let shared = &self.shared;
+        shared.epoch.fetch_add(TRIM_STEP, Ordering::Relaxed);
+        let released = self.release_shared(usize::MAX);
+        shared.low_water.store(0, Ordering::Relaxed);
+        released
+    }
+
+    /// Releases the idle objects not used since the previous `decay`: in the shared tier,
+    /// as many as it never dropped below; in each thread's cache, likewise, at that
+    /// thread's next use of the pool. Returns how many were released now.
+    ///
+    /// Call it periodically (the monitor's maintenance thread can) to let an idle pool
+    /// shrink, as Go's `sync.Pool` does at each garbage collection.
+    fn decay(&self) -> u64 {
+        let shared = &self.shared;
+        // Count the decay in the low half only, wrapping there, so it never reads as a trim.
+        let _ = shared
+            .epoch
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| {
+                Some((e & !DECAY_MASK) | (e.wrapping_add(1) & DECAY_MASK))
+            });
+        let unused = shared.low_water.load(Ordering::Relaxed);
+        let released = self.release_shared(unused);
+        shared
+            .low_water
+            .store(shared.queue.len(), Ordering::Relaxed);
+        released
+    }
+
+    /// Pops and drops up to `limit` objects, but never more than the tier held when it
+    /// started: objects put back meanwhile (by other threads, or by a `Drop` of `T` that
+    /// uses the pool) stay, so this ends.
+    fn release_shared(&self, limit: usize) -> u64 {
+        let shared = &self.shared;
+        let limit = limit.min(shared.queue.len());
+        let mut released = 0u64;
+        while (released as usize) < limit {
+            let Some(idle) = shared.queue.pop() else {
+                break;
+            };
+            if shared.max_bytes.is_some() {
+                shared.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
+            }
+            S::add_shared_idle_bytes(&shared.stats, -(idle.bytes as i64));
+            drop(idle);
+            released += 1;
+        }
+        if released > 0 {
+            S::add_shared(&shared.stats, Event::Trim, 1);
+            S::add_shared(&shared.stats, Event::Trimmed, released);
+        }
+        released
+    }
+}
+
+impl<T, P, S> Observe for Inner<T, P, S>
+where
+    T: Send + 'static,
+    P: Recycle<T> + Send + Sync,
+    S: StatsMode,
+{
+    fn stats(&self) -> Stats {
+        Inner::stats(self)
     }
 
     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
@@ -839,9 +903,9 @@ where
             name: "shared_idle_objects",
             help: "Idle objects in the shared tier (the rest are in per-thread caches).",
             kind: MetricKind::Gauge,
-            value: self.shared_idle() as f64,
+            value: self.shared.queue.len() as f64,
         });
-        if let Some(live) = &self.inner.live {
+        if let Some(live) = &self.live {
             visit(Metric {
                 name: "live_objects",
                 help: "Objects handed out and not yet returned (counted under a live limit).",
@@ -858,10 +922,10 @@ where
     }
 
     fn trim(&self) -> u64 {
-        ObjectPool::trim(self)
+        Inner::trim(self)
     }
 
     fn decay(&self) -> u64 {
-        ObjectPool::decay(self)
+        Inner::decay(self)
     }
 }

@@ -1,0 +1,48 @@
+//! See what every pool is doing, at almost no cost.
+//!
+//! Pools count for themselves, per thread (poolside-core's counters), and sum the counts
+//! only when read, so recording costs no shared write on the hot path. This crate
+//! reads them:
+//!
+//! - [`Registry`]: named pools, held weakly, with a process-wide [`Registry::global`].
+//!   Anything that implements core's [`Observe`](poolside_core::Observe) can be
+//!   registered: every poolside pool, and your own.
+//! - [`Snapshot`]: every pool's statistics plus hit rate, discard rate and average
+//!   retained bytes; a `Display` table for the terminal; rates over an [`Interval`] from
+//!   two snapshots.
+//! - [`Maintenance`]: a background thread that decays the pools every interval, so idle
+//!   pools shrink, and can report a snapshot after each pass.
+//! - Exporters behind features: `prometheus` (a `prometheus-client` [`PrometheusCollector`])
+//!   and `serde` (`Serialize` for snapshots, for JSON).
+//!
+//! No wrapper pool is needed: every poolside pool records its own statistics, and
+//! wrapping one in a second counter would count each operation twice. A pool of your
+//! own that records nothing can embed core's `Counters` and implement `Observe`.
+//!
+//! ```
+//! use poolside_monitor::Registry;
+//! use poolside_object::ObjectPool;
+//!
+//! let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+//! Registry::global().register("request_bodies", &pool)?;
+//! for _ in 0..100 {
+//!     let mut body = pool.get();
+//!     body.extend_from_slice(b"hello");
+//! }
+//! print!("{}", Registry::global().snapshot());
+//! # Ok::<(), poolside_monitor::RegisterError>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod maintenance;
+#[cfg(feature = "prometheus")]
+mod prometheus;
+mod registry;
+mod snapshot;
+
+pub use maintenance::{Maintenance, MaintenanceError};
+#[cfg(feature = "prometheus")]
+pub use prometheus::PrometheusCollector;
+pub use registry::{RegisterError, Registry};
+pub use snapshot::{Interval, MetricValue, PoolInterval, PoolSnapshot, Snapshot};

@@ -1,0 +1,374 @@
+//! Snapshots of the registered pools, the values derived from them, rates over an
+//! interval, and the terminal tables.
+
+use std::fmt;
+use std::time::Instant;
+
+use poolside_core::{MetricKind, Observe, Stats};
+
+/// What every registered pool reported at one moment. `Display` prints it as a table.
+///
+/// ```
+/// use poolside_monitor::Registry;
+/// use poolside_object::ObjectPool;
+///
+/// let registry = Registry::new();
+/// let pool: ObjectPool<String> = ObjectPool::new();
+/// registry.register("strings", &pool)?;
+/// for _ in 0..4 {
+///     pool.get().push_str("hello");
+/// }
+/// let table = registry.snapshot().to_string();
+/// assert!(table.contains("strings"));
+/// assert!(table.contains("75.0%"), "{table}"); // 3 of 4 gets reused an object
+/// # Ok::<(), poolside_monitor::RegisterError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Snapshot {
+    #[cfg_attr(feature = "serde", serde(skip))]
+    taken: Instant,
+    pools: Vec<PoolSnapshot>,
+}
+
+/// One pool's statistics and extra metrics in a [`Snapshot`], with the derived values.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct PoolSnapshot {
+    /// The name it is registered under.
+    pub name: String,
+    /// Its core statistics.
+    pub stats: Stats,
+    /// The metrics it reports beyond [`Stats`] ([`Observe::visit_metrics`]).
+    pub metrics: Vec<MetricValue>,
+    /// The share of gets served by an idle object, or `None` before the first get.
+    pub hit_rate: Option<f64>,
+    /// The share of returned objects that were dropped, or `None` before the first put.
+    pub discard_rate: Option<f64>,
+    /// The average retained bytes of an idle object, or `None` when none is idle.
+    pub avg_idle_bytes: Option<f64>,
+}
+
+/// One extra metric's value, owned ([`poolside_core::Metric`] borrows from its pool).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct MetricValue {
+    /// Its snake_case name, unique within the pool.
+    pub name: String,
+    /// What it measures.
+    pub help: String,
+    /// Whether it is a counter or a gauge.
+    pub kind: MetricKind,
+    /// Its value at the snapshot.
+    pub value: f64,
+}
+
+fn ratio(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+impl PoolSnapshot {
+    pub(crate) fn of(name: &str, pool: &dyn Observe) -> Self {
+        let stats = pool.stats();
+        let mut metrics = Vec::new();
+        pool.visit_metrics(&mut |m| {
+            metrics.push(MetricValue {
+                name: m.name.to_owned(),
+                help: m.help.to_owned(),
+                kind: m.kind,
+                value: m.value,
+            })
+        });
+        PoolSnapshot {
+            name: name.to_owned(),
+            hit_rate: stats.hit_rate(),
+            discard_rate: ratio(stats.discards.total(), stats.puts),
+            avg_idle_bytes: ratio(stats.idle_bytes, stats.idle_objects),
+            stats,
+            metrics,
+        }
+    }
+
+    /// The share of gets served by an idle object, or `None` before the first get.
+    pub fn hit_rate(&self) -> Option<f64> {
+        self.hit_rate
+    }
+}
+
+impl Snapshot {
+    pub(crate) fn new(taken: Instant, pools: Vec<PoolSnapshot>) -> Self {
+        Snapshot { taken, pools }
+    }
+
+    /// When it was taken.
+    pub fn taken(&self) -> Instant {
+        self.taken
+    }
+
+    /// Each pool's part, in registration order.
+    pub fn pools(&self) -> &[PoolSnapshot] {
+        &self.pools
+    }
+
+    /// The part of the pool registered as `name`, if it was alive.
+    pub fn get(&self, name: &str) -> Option<&PoolSnapshot> {
+        self.pools.iter().find(|p| p.name == name)
+    }
+
+    /// What happened between `earlier` and this snapshot: each pool's counts and rates
+    /// per second over the interval. Pools missing from either snapshot are left out.
+    /// A counter that went down (a pool replaced under the same name) counts as 0.
+    ///
+    /// ```
+    /// use poolside_monitor::Registry;
+    /// use poolside_object::ObjectPool;
+    ///
+    /// let registry = Registry::new();
+    /// let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+    /// registry.register("buffers", &pool)?;
+    /// drop(pool.get());
+    /// let before = registry.snapshot();
+    /// for _ in 0..10 {
+    ///     drop(pool.get());
+    /// }
+    /// let interval = registry.snapshot().since(&before);
+    /// let buffers = &interval.pools()[0];
+    /// assert_eq!((buffers.gets, buffers.hits), (10, 10));
+    /// assert_eq!(buffers.hit_rate(), Some(1.0));
+    /// println!("{interval}");
+    /// # Ok::<(), poolside_monitor::RegisterError>(())
+    /// ```
+    pub fn since(&self, earlier: &Snapshot) -> Interval {
+        let seconds = self
+            .taken
+            .saturating_duration_since(earlier.taken)
+            .as_secs_f64();
+        let pools = self
+            .pools
+            .iter()
+            .filter_map(|now| {
+                let then = earlier.get(&now.name)?;
+                let d = |f: fn(&Stats) -> u64| f(&now.stats).saturating_sub(f(&then.stats));
+                Some(PoolInterval {
+                    name: now.name.clone(),
+                    gets: d(|s| s.gets),
+                    hits: d(|s| s.hits),
+                    misses: d(|s| s.misses),
+                    puts: d(|s| s.puts),
+                    discards: d(|s| s.discards.total()),
+                    seconds,
+                })
+            })
+            .collect();
+        Interval { seconds, pools }
+    }
+}
+
+/// What happened between two snapshots ([`Snapshot::since`]). `Display` prints it as a
+/// table of rates per second.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Interval {
+    seconds: f64,
+    pools: Vec<PoolInterval>,
+}
+
+impl Interval {
+    /// Its length in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.seconds
+    }
+
+    /// Each pool's counts over the interval.
+    pub fn pools(&self) -> &[PoolInterval] {
+        &self.pools
+    }
+}
+
+/// One pool's counts over an [`Interval`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct PoolInterval {
+    /// The name it is registered under.
+    pub name: String,
+    /// Gets in the interval.
+    pub gets: u64,
+    /// Gets served by an idle object.
+    pub hits: u64,
+    /// Gets that made a new object.
+    pub misses: u64,
+    /// Objects given back.
+    pub puts: u64,
+    /// Returned objects dropped, whatever the reason.
+    pub discards: u64,
+    /// The interval's length in seconds.
+    pub seconds: f64,
+}
+
+impl PoolInterval {
+    /// `count` per second over the interval, or `None` for an interval of no length.
+    pub fn per_second(&self, count: u64) -> Option<f64> {
+        (self.seconds > 0.0).then(|| count as f64 / self.seconds)
+    }
+
+    /// The hit rate within the interval, or `None` if it had no get.
+    pub fn hit_rate(&self) -> Option<f64> {
+        ratio(self.hits, self.gets)
+    }
+}
+
+/// A share as a percentage, or `-` when there is none.
+fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "-".into(), |s| format!("{:.1}%", s * 100.0))
+}
+
+/// A byte count in the largest binary unit that keeps it at or above 1.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A left-aligned first column as wide as its longest entry, then right-aligned columns.
+fn table(f: &mut fmt::Formatter<'_>, rows: &[Vec<String>]) -> fmt::Result {
+    let columns = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for row in rows {
+        for (c, cell) in row.iter().enumerate() {
+            if c == 0 {
+                write!(f, "{cell:<w$}", w = widths[0])?;
+            } else {
+                write!(f, "  {cell:>w$}", w = widths[c])?;
+            }
+        }
+        writeln!(f)?;
+    }
+    Ok(())
+}
+
+/// A name as the table shows it: control characters (a newline, say) escaped, so that
+/// one pool is one line.
+fn shown(name: &str) -> String {
+    if name.chars().any(char::is_control) {
+        name.escape_debug().to_string()
+    } else {
+        name.to_owned()
+    }
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rows = vec![[
+            "pool",
+            "gets",
+            "hits",
+            "misses",
+            "hit rate",
+            "puts",
+            "discards",
+            "idle",
+            "idle bytes",
+            "in use",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for p in &self.pools {
+            let s = &p.stats;
+            rows.push(vec![
+                shown(&p.name),
+                s.gets.to_string(),
+                s.hits.to_string(),
+                s.misses.to_string(),
+                percent(p.hit_rate),
+                s.puts.to_string(),
+                s.discards.total().to_string(),
+                s.idle_objects.to_string(),
+                bytes(s.idle_bytes),
+                s.in_use.to_string(),
+            ]);
+        }
+        table(f, &rows)?;
+        for p in self.pools.iter().filter(|p| !p.metrics.is_empty()) {
+            let metrics: Vec<String> = p
+                .metrics
+                .iter()
+                .map(|m| format!("{} {}", m.name, m.value))
+                .collect();
+            writeln!(f, "{}: {}", shown(&p.name), metrics.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "over {:.3} s", self.seconds)?;
+        let rate = |p: &PoolInterval, n| {
+            p.per_second(n)
+                .map_or_else(|| "-".into(), |r| format!("{r:.0}"))
+        };
+        let mut rows = vec![[
+            "pool",
+            "gets/s",
+            "hits/s",
+            "misses/s",
+            "puts/s",
+            "discards/s",
+            "hit rate",
+        ]
+        .map(String::from)
+        .to_vec()];
+        for p in &self.pools {
+            rows.push(vec![
+                shown(&p.name),
+                rate(p, p.gets),
+                rate(p, p.hits),
+                rate(p, p.misses),
+                rate(p, p.puts),
+                rate(p, p.discards),
+                percent(p.hit_rate()),
+            ]);
+        }
+        table(f, &rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_pick_the_largest_unit_at_or_above_one() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(3 << 20), "3.0 MiB");
+        assert_eq!(bytes(u64::MAX), "16777216.0 TiB");
+    }
+
+    #[test]
+    fn percent_shows_a_missing_share_as_a_dash() {
+        assert_eq!(percent(None), "-");
+        assert_eq!(percent(Some(0.5)), "50.0%");
+    }
+
+    #[test]
+    fn names_with_control_characters_stay_on_one_line() {
+        assert_eq!(shown("a\nb"), "a\\nb");
+        assert_eq!(shown("plain"), "plain");
+    }
+}

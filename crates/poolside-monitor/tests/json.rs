@@ -1,0 +1,1 @@
+//! JSON export through serde.

@@ -1,0 +1,316 @@
+//! The registry, snapshots, rates and the maintenance thread, with real pools.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use poolside_core::{DefaultPolicy, Metric, MetricKind, Observe, PoolConfig, Stats};
+use poolside_monitor::{Maintenance, MaintenanceError, RegisterError, Registry};
+use poolside_object::ObjectPool;
+
+fn pool() -> ObjectPool<Vec<u8>> {
+    ObjectPool::new()
+}
+
+#[test]
+fn a_taken_name_is_an_error_and_replace_swaps_it() {
+    let registry = Registry::new();
+    let (a, b) = (pool(), pool());
+    registry.register("a", &a).unwrap();
+    assert_eq!(
+        registry.register("a", &b),
+        Err(RegisterError::NameTaken("a".into()))
+    );
+    drop(b.get());
+    assert_eq!(registry.replace("a", &b), Ok(true));
+    assert_eq!(
+        registry.snapshot().get("a").unwrap().stats.gets,
+        1,
+        "b is registered now"
+    );
+    assert_eq!(registry.replace("fresh", &a), Ok(false));
+    assert_eq!(registry.names(), ["a", "fresh"]);
+}
+
+#[test]
+fn an_empty_name_is_refused() {
+    let registry = Registry::new();
+    assert_eq!(
+        registry.register("", &pool()),
+        Err(RegisterError::EmptyName)
+    );
+    assert_eq!(registry.replace("", &pool()), Err(RegisterError::EmptyName));
+    assert!(RegisterError::EmptyName.to_string().contains("empty"));
+}
+
+#[test]
+fn a_dropped_pool_leaves_and_frees_its_name() {
+    let registry = Registry::new();
+    let a = pool();
+    let handle = a.clone();
+    registry.register("a", &a).unwrap();
+    drop(a);
+    assert_eq!(registry.len(), 1, "another handle keeps the pool alive");
+    drop(handle);
+    assert!(registry.is_empty());
+    assert!(registry.snapshot().pools().is_empty());
+    registry
+        .register("a", &pool())
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn the_registry_does_not_keep_pools_alive() {
+    struct Flagged(Arc<Mutex<bool>>);
+    impl Observe for Flagged {
+        fn stats(&self) -> Stats {
+            Stats::default()
+        }
+    }
+    impl Drop for Flagged {
+        fn drop(&mut self) {
+            *self.0.lock().unwrap() = true;
+        }
+    }
+    let dropped = Arc::new(Mutex::new(false));
+    let registry = Registry::new();
+    let mine = Arc::new(Flagged(dropped.clone()));
+    registry.register("mine", &mine).unwrap();
+    drop(mine);
+    assert!(*dropped.lock().unwrap(), "dropped while registered");
+    assert!(registry.is_empty());
+}
+
+#[test]
+fn unregister_reports_whether_a_pool_was_there() {
+    let registry = Registry::new();
+    let a = pool();
+    registry.register("a", &a).unwrap();
+    assert!(registry.unregister("a"));
+    assert!(!registry.unregister("a"));
+    assert!(registry.is_empty());
+}
+
+#[test]
+fn clones_share_one_registry_and_the_global_one_is_one() {
+    let registry = Registry::new();
+    let a = pool();
+    registry.clone().register("a", &a).unwrap();
+    assert_eq!(registry.names(), ["a"]);
+    assert!(std::ptr::eq(Registry::global(), Registry::global()));
+}
+
+#[test]
+fn known_counts_give_an_exact_hit_rate() {
+    let registry = Registry::new();
+    let p = pool();
+    registry.register("p", &p).unwrap();
+    // One miss, then 99 hits on the same object.
+    for _ in 0..100 {
+        p.get().push(1);
+    }
+    let snap = registry.snapshot();
+    let s = snap.get("p").unwrap();
+    assert_eq!((s.stats.gets, s.stats.hits, s.stats.misses), (100, 99, 1));
+    assert_eq!(s.hit_rate(), Some(0.99));
+    assert_eq!(s.discard_rate, Some(0.0));
+    assert_eq!(s.stats.idle_objects, 1);
+    assert_eq!(s.avg_idle_bytes, Some(s.stats.idle_bytes as f64));
+}
+
+#[test]
+fn totals_are_exact_after_threads_join() {
+    const THREADS: usize = 4;
+    const OPS: u64 = 5_000;
+    let registry = Registry::new();
+    let p = pool();
+    registry.register("p", &p).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                for i in 0..OPS {
+                    let mut a = p.get();
+                    let b = p.get();
+                    a.push(i as u8);
+                    drop((a, b));
+                }
+            });
+        }
+    });
+    let snap = registry.snapshot();
+    let s = &snap.get("p").unwrap().stats;
+    let gets = THREADS as u64 * OPS * 2;
+    assert_eq!(s.gets, gets);
+    assert_eq!(s.hits + s.misses, gets);
+    assert_eq!(s.puts, gets);
+    assert_eq!(s.in_use, 0);
+    assert_eq!(
+        s.misses,
+        s.idle_objects + s.discards.total(),
+        "every object made is idle or dropped"
+    );
+}
+
+#[test]
+fn own_metrics_appear_in_the_snapshot_and_the_table() {
+    struct Queue;
+    impl Observe for Queue {
+        fn stats(&self) -> Stats {
+            Stats::default()
+        }
+        fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+            visit(Metric {
+                name: "queue_depth",
+                help: "Tasks waiting.",
+                kind: MetricKind::Gauge,
+                value: 7.0,
+            });
+        }
+    }
+    let registry = Registry::new();
+    let q = Arc::new(Queue);
+    registry.register("tasks", &q).unwrap();
+    let snap = registry.snapshot();
+    let m = &snap.get("tasks").unwrap().metrics[0];
+    assert_eq!(
+        (m.name.as_str(), m.kind, m.value),
+        ("queue_depth", MetricKind::Gauge, 7.0)
+    );
+    let table = snap.to_string();
+    assert!(table.contains("tasks: queue_depth 7"), "{table}");
+    assert_eq!(snap.get("tasks").unwrap().hit_rate(), None);
+}
+
+#[test]
+fn the_table_has_a_header_and_one_line_per_pool() {
+    let registry = Registry::new();
+    let (a, b) = (pool(), pool());
+    registry.register("first", &a).unwrap();
+    registry.register("second\nline", &b).unwrap();
+    drop(a.get());
+    let table = registry.snapshot().to_string();
+    let lines: Vec<&str> = table.lines().collect();
+    // The header, a line per pool, then each pool's own metrics.
+    assert_eq!(lines.len(), 5, "{table}");
+    assert_eq!(lines[3], "first: shared_idle_objects 0");
+    assert!(lines[0].starts_with("pool") && lines[0].contains("hit rate"));
+    assert!(lines[1].starts_with("first") && lines[1].contains("0.0%"));
+    assert!(
+        lines[2].starts_with("second\\nline") && lines[2].contains(" -"),
+        "{table}"
+    );
+}
+
+#[test]
+fn an_interval_counts_only_what_happened_in_it() {
+    let registry = Registry::new();
+    let p = pool();
+    registry.register("p", &p).unwrap();
+    for _ in 0..5 {
+        drop(p.get());
+    }
+    let before = registry.snapshot();
+    for _ in 0..10 {
+        drop(p.get());
+    }
+    let other = pool();
+    registry.register("late", &other).unwrap();
+    let interval = registry.snapshot().since(&before);
+    assert_eq!(
+        interval.pools().len(),
+        1,
+        "a pool missing from the first snapshot is left out"
+    );
+    let i = &interval.pools()[0];
+    assert_eq!(
+        (i.gets, i.hits, i.misses, i.puts, i.discards),
+        (10, 10, 0, 10, 0)
+    );
+    assert!(interval.seconds() >= 0.0);
+    let shown = interval.to_string();
+    assert!(
+        shown.contains("gets/s") && shown.contains("100.0%"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_interval_of_no_length_has_no_rate() {
+    let registry = Registry::new();
+    let p = pool();
+    registry.register("p", &p).unwrap();
+    let snap = registry.snapshot();
+    let interval = snap.since(&snap);
+    let i = &interval.pools()[0];
+    assert_eq!(i.per_second(5), None);
+    assert_eq!(i.hit_rate(), None);
+}
+
+#[test]
+fn maintenance_refuses_a_zero_interval() {
+    let err = Maintenance::start(&Registry::new(), Duration::ZERO).unwrap_err();
+    assert!(matches!(err, MaintenanceError::ZeroInterval));
+    assert!(err.to_string().contains("zero"));
+}
+
+/// Waits (up to a generous bound, so a slow machine only makes it slower) until `done`.
+fn wait_until(mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn maintenance_decays_idle_pools_and_reports() {
+    let registry = Registry::new();
+    // No thread cache, so every idle object is in the shared tier that decay reaches now.
+    let config = PoolConfig::builder().thread_cache(0).build().unwrap();
+    let p: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config);
+    registry.register("p", &p).unwrap();
+    let held: Vec<_> = (0..8).map(|_| p.get()).collect();
+    drop(held);
+    assert_eq!(p.stats().idle_objects, 8);
+
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let seen = reports.clone();
+    let m = Maintenance::with_report(&registry, Duration::from_millis(1), move |s| {
+        seen.lock()
+            .unwrap()
+            .push(s.get("p").map(|p| p.stats.idle_objects));
+    })
+    .unwrap();
+    // The first decay marks the low water; a later one releases what stayed unused.
+    wait_until(|| m.released() == 8);
+    assert_eq!(p.stats().idle_objects, 0);
+    assert_eq!(p.stats().trimmed, 8);
+    let passes = m.passes();
+    m.stop();
+    let reports = reports.lock().unwrap();
+    assert!(reports.len() as u64 >= passes.min(2));
+    assert_eq!(reports.last(), Some(&Some(0)));
+}
+
+#[test]
+fn a_panicking_report_is_counted_and_the_thread_goes_on() {
+    let registry = Registry::new();
+    let m = poolside_testkit::quietly(|| {
+        let m = Maintenance::with_report(&registry, Duration::from_millis(1), |_| panic!("report"))
+            .unwrap();
+        wait_until(|| m.panics() >= 2);
+        m
+    });
+    assert!(m.passes() >= 2);
+    drop(m);
+}
+
+#[test]
+fn dropping_maintenance_stops_it_at_once() {
+    let m = Maintenance::start(&Registry::new(), Duration::from_secs(3600)).unwrap();
+    let start = Instant::now();
+    drop(m);
+    assert!(
+        start.elapsed() < Duration::from_secs(600),
+        "drop waited for the interval"
+    );
+}
