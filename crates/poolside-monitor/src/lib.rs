@@ -46,3 +46,8 @@ pub use maintenance::{Maintenance, MaintenanceError};
 pub use prometheus::PrometheusCollector;
 pub use registry::{RegisterError, Registry};
 pub use snapshot::{Interval, MetricValue, PoolInterval, PoolSnapshot, Snapshot};
+
+/// The README's example, run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

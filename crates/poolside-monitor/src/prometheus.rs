@@ -58,8 +58,11 @@ impl PrometheusCollector {
     }
 }
 
+/// How to read one statistic.
+type Read = fn(&Stats) -> u64;
+
 /// The core statistics as exported: name, help, kind, and how to read it.
-const STATS: &[(&str, &str, MetricKind, fn(&Stats) -> u64)] = &[
+const STATS: &[(&str, &str, MetricKind, Read)] = &[
     ("gets", "Objects handed out.", MetricKind::Counter, |s| {
         s.gets
     }),
@@ -129,7 +132,7 @@ const STATS: &[(&str, &str, MetricKind, fn(&Stats) -> u64)] = &[
 ];
 
 /// The discard reasons, as the `reason` label.
-const DISCARDS: &[(&str, fn(&Stats) -> u64)] = &[
+const DISCARDS: &[(&str, Read)] = &[
     ("pool_full", |s| s.discards.pool_full),
     ("oversized", |s| s.discards.oversized),
     ("rejected", |s| s.discards.rejected),
@@ -172,7 +175,9 @@ fn encode_discards(encoder: &mut DescriptorEncoder<'_>, snapshot: &Snapshot) -> 
 
 /// The metrics pools report beyond the core statistics, one family per name.
 fn encode_own_metrics(encoder: &mut DescriptorEncoder<'_>, snapshot: &Snapshot) -> fmt::Result {
-    let mut families: BTreeMap<String, (String, MetricKind, Vec<(&str, f64)>)> = BTreeMap::new();
+    /// Help, kind, and each pool's value.
+    type Family<'a> = (String, MetricKind, Vec<(&'a str, f64)>);
+    let mut families: BTreeMap<String, Family<'_>> = BTreeMap::new();
     for pool in snapshot.pools() {
         for m in &pool.metrics {
             let name = format!("poolside_{}", metric_name(&m.name));

@@ -316,7 +316,11 @@ impl fmt::Display for Snapshot {
 
 impl fmt::Display for Interval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "over {:.3} s", self.seconds)?;
+        writeln!(
+            f,
+            "over {:?}",
+            std::time::Duration::from_secs_f64(self.seconds)
+        )?;
         let rate = |p: &PoolInterval, n| {
             p.per_second(n)
                 .map_or_else(|| "-".into(), |r| format!("{r:.0}"))

@@ -1,1 +1,221 @@
-//! Prometheus export.
+//! The Prometheus export parses, escaping included, checked two ways: a tokenizer here
+//! that follows the OpenMetrics text format, and the OpenMetrics parser of Python's
+//! `prometheus_client` (installed by the CI script; without it this part is skipped,
+//! unless `POOLSIDE_CI` is set, as `cargo xtask ci` sets it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+use std::sync::Arc;
+
+use poolside_core::{Metric, MetricKind, Observe, Stats};
+use poolside_monitor::{PrometheusCollector, Registry};
+use poolside_object::ObjectPool;
+
+/// One sample: metric name, labels, value.
+type Sample = (String, BTreeMap<String, String>, f64);
+
+const AWKWARD: [&str; 4] = ["plain", "quo\"te", "back\\slash", "new\nline"];
+
+struct Custom;
+
+impl Observe for Custom {
+    fn stats(&self) -> Stats {
+        Stats::default()
+    }
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+        visit(Metric {
+            name: "queue-depth",
+            help: "Tasks \"waiting\" in C:\\queue\nnow.",
+            kind: MetricKind::Gauge,
+            value: 2.5,
+        });
+    }
+}
+
+/// Registers one object pool per awkward name (pool `i` gets `i + 1` gets) and a pool
+/// with a metric of its own, and returns the exposition text.
+fn exposition() -> (String, Vec<ObjectPool<Vec<u8>>>, Arc<Custom>) {
+    let pools = Registry::new();
+    let held: Vec<ObjectPool<Vec<u8>>> = AWKWARD.iter().map(|_| ObjectPool::new()).collect();
+    for (i, (name, pool)) in AWKWARD.iter().zip(&held).enumerate() {
+        pools.register(*name, pool).unwrap();
+        for _ in 0..=i {
+            drop(pool.get());
+        }
+    }
+    let custom = Arc::new(Custom);
+    pools.register("custom", &custom).unwrap();
+    let mut registry = prometheus_client::registry::Registry::default();
+    registry.register_collector(Box::new(PrometheusCollector::new(&pools)));
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+    (text, held, custom)
+}
+
+/// Reads an escaped string up to its closing quote: `\\`, `\"` and `\n` are the only
+/// escapes OpenMetrics defines. Returns the text and the rest after the quote.
+fn unescape_quoted(s: &str) -> (String, &str) {
+    let mut out = String::new();
+    let mut chars = s.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (out, &s[i + 1..]),
+            '\\' => match chars.next() {
+                Some((_, '\\')) => out.push('\\'),
+                Some((_, '"')) => out.push('"'),
+                Some((_, 'n')) => out.push('\n'),
+                other => panic!("invalid escape {other:?} in {s:?}"),
+            },
+            '\n' => panic!("raw newline in a quoted string: {s:?}"),
+            c => out.push(c),
+        }
+    }
+    panic!("unterminated string: {s:?}")
+}
+
+/// The samples of an OpenMetrics text exposition, and each family's unescaped help.
+fn tokenize(text: &str) -> (Vec<Sample>, BTreeMap<String, String>) {
+    assert!(text.ends_with("# EOF\n"), "no EOF marker");
+    let mut samples = Vec::new();
+    let mut help = BTreeMap::new();
+    for line in text.lines() {
+        if line == "# EOF" {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, text) = rest.split_once(' ').expect("HELP name text");
+            // Help text escapes like a label value, without the quotes.
+            let quoted = format!("{text}\"");
+            let (unescaped, tail) = unescape_quoted(&quoted);
+            assert!(tail.is_empty());
+            help.insert(name.to_owned(), unescaped);
+            continue;
+        }
+        if line.starts_with("# TYPE ") || line.starts_with("# UNIT ") {
+            continue;
+        }
+        assert!(!line.starts_with('#'), "unknown comment line {line:?}");
+        let name_end = line.find(['{', ' ']).expect("a sample line");
+        let name = &line[..name_end];
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "metric name {name:?}"
+        );
+        let mut rest = &line[name_end..];
+        let mut labels = BTreeMap::new();
+        if let Some(mut l) = rest.strip_prefix('{') {
+            loop {
+                if let Some(after) = l.strip_prefix('}') {
+                    rest = after;
+                    break;
+                }
+                let (key, after) = l.split_once("=\"").expect("label=\"value\"");
+                let (value, after) = unescape_quoted(after);
+                labels.insert(key.to_owned(), value);
+                l = after.strip_prefix(',').unwrap_or(after);
+            }
+        }
+        let value = rest
+            .trim()
+            .parse::<f64>()
+            .unwrap_or_else(|e| panic!("{line:?}: {e}"));
+        samples.push((name.to_owned(), labels, value));
+    }
+    (samples, help)
+}
+
+fn value(samples: &[Sample], name: &str, pool: &str) -> Option<f64> {
+    samples
+        .iter()
+        .find(|(n, l, _)| n == name && l.get("pool").map(String::as_str) == Some(pool))
+        .map(|s| s.2)
+}
+
+#[test]
+fn every_pool_name_survives_the_round_trip() {
+    let (text, held, _custom) = exposition();
+    let (samples, help) = tokenize(&text);
+    let pools: BTreeSet<&str> = samples
+        .iter()
+        .filter_map(|(_, l, _)| l.get("pool").map(String::as_str))
+        .collect();
+    let expected: BTreeSet<&str> = AWKWARD.iter().copied().chain(["custom"]).collect();
+    assert_eq!(pools, expected, "{text}");
+    for (i, (name, pool)) in AWKWARD.iter().zip(&held).enumerate() {
+        assert_eq!(
+            value(&samples, "poolside_gets_total", name),
+            Some(i as f64 + 1.0)
+        );
+        assert_eq!(
+            value(&samples, "poolside_gets_total", name),
+            Some(pool.stats().gets as f64)
+        );
+        assert_eq!(value(&samples, "poolside_idle_objects", name), Some(1.0));
+    }
+    assert_eq!(value(&samples, "poolside_queue_depth", "custom"), Some(2.5));
+    assert_eq!(
+        help["poolside_queue_depth"],
+        "Tasks \"waiting\" in C:\\queue\nnow."
+    );
+    let discards = samples
+        .iter()
+        .filter(|(n, l, _)| n == "poolside_discards_total" && l["pool"] == "plain")
+        .count();
+    assert_eq!(discards, 5, "one sample per discard reason");
+}
+
+const PYTHON: &str = r#"
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+for family in text_string_to_metric_families(sys.stdin.read()):
+    for s in family.samples:
+        print(json.dumps([s.name, s.labels, s.value]))
+"#;
+
+#[test]
+fn pythons_openmetrics_parser_reads_the_same_samples() {
+    let (text, _held, _custom) = exposition();
+    let (mut ours, _) = tokenize(&text);
+    let have_python = Command::new("python3")
+        .args(["-c", "import prometheus_client"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_python {
+        assert!(
+            std::env::var_os("POOLSIDE_CI").is_none(),
+            "python3 with prometheus_client is missing: .ci/run installs it"
+        );
+        eprintln!("skipped: python3 with prometheus_client is not installed");
+        return;
+    }
+    let mut child = Command::new("python3")
+        .args(["-c", PYTHON])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python rejected the exposition: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut theirs: Vec<Sample> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let key = |s: &Sample| (s.0.clone(), s.1.clone());
+    ours.sort_by_key(key);
+    theirs.sort_by_key(key);
+    assert_eq!(ours, theirs);
+}
