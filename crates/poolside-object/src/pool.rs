@@ -387,7 +387,8 @@ where
             match with_cache(
                 &shared.id,
                 || LocalCache::new(shared),
-                |cache| take_local(shared, cache),
+                &**shared,
+                take_local,
             ) {
                 Some(Taken::Hit(idle)) => idle,
                 other => self.take_slow(other),
@@ -411,7 +412,8 @@ where
             taken = with_cache(
                 &shared.id,
                 || LocalCache::new(shared),
-                |cache| take_local(shared, cache),
+                &**shared,
+                take_local,
             );
         }
         // No thread cache: the thread is exiting, the call is reentrant, or the pool has
@@ -437,7 +439,8 @@ where
         while let Some(Some(idle)) = with_cache(
             &shared.id,
             || LocalCache::new(shared),
-            |cache: &mut LocalCache<T, S>| {
+            (),
+            |cache: &mut LocalCache<T, S>, ()| {
                 if cache.to_release == 0 {
                     return None;
                 }
@@ -495,7 +498,8 @@ where
             with_cache(
                 &shared.id,
                 || LocalCache::new(shared),
-                |cache| put_local(shared, cache, &mut idle),
+                (&**shared, &mut idle),
+                put_local,
             )
         } else {
             None
@@ -530,7 +534,8 @@ where
                     put = with_cache(
                         &shared.id,
                         || LocalCache::new(shared),
-                        |cache| put_local(shared, cache, &mut idle),
+                        (&**shared, &mut idle),
+                        put_local,
                     );
                 }
                 Some(Put::ReleaseFirst) | None => break,
@@ -558,7 +563,8 @@ where
             && with_cache(
                 &shared.id,
                 || LocalCache::new(shared),
-                |cache: &mut LocalCache<T, S>| {
+                (),
+                |cache: &mut LocalCache<T, S>, ()| {
                     for &e in events {
                         S::add(&cache.counters, e, 1);
                     }
@@ -691,8 +697,8 @@ fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Lo
 
 #[inline(always)]
 fn take_local<T: Send + 'static, S: StatsMode>(
-    shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
+    shared: &Shared<T, S>,
 ) -> Taken<T> {
     if check_epoch(shared, cache) {
         return Taken::Release;
@@ -734,9 +740,8 @@ fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Loc
 
 #[inline(always)]
 fn put_local<T: Send + 'static, S: StatsMode>(
-    shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
-    idle: &mut Option<Idle<T>>,
+    (shared, idle): (&Shared<T, S>, &mut Option<Idle<T>>),
 ) -> Put<T> {
     if check_epoch(shared, cache) {
         // Release first, so the released objects are the ones the trim or decay meant,

@@ -148,7 +148,11 @@ fn forget_last(tag: u64) {
 
 /// Runs `f` on a cache, aborting if it unwinds (see rule 3: it never does).
 #[inline(always)]
-fn run_on<T, S, R>(cache: &mut LocalCache<T, S>, f: impl FnOnce(&mut LocalCache<T, S>) -> R) -> R
+fn run_on<T, S, A, R>(
+    cache: &mut LocalCache<T, S>,
+    arg: A,
+    f: impl FnOnce(&mut LocalCache<T, S>, A) -> R,
+) -> R
 where
     T: Send + 'static,
     S: StatsMode,
@@ -160,19 +164,22 @@ where
         }
     }
     let guard = AbortOnUnwind;
-    let r = f(cache);
+    let r = f(cache, arg);
     std::mem::forget(guard);
     r
 }
 
-/// Runs `f` on this thread's cache of the pool `id`, making the cache with `make` on
-/// first use. `None` when there is no table to use (the thread is exiting, or the table
+/// Runs `f(cache, arg)` on this thread's cache of the pool `id`, making the cache with
+/// `make` on first use. (`f` takes `arg` rather than capturing it so that the hot paths
+/// can pass an `#[inline(always)]` function: a closure is inlined at the optimizer's
+/// discretion, and the put path's was not.) `None` when there is no table to use (the thread is exiting, or the table
 /// is borrowed further up this thread's stack).
 #[inline(always)]
-pub(crate) fn with_cache<T, S, R>(
+pub(crate) fn with_cache<T, S, A, R>(
     id: &PoolId,
     make: impl FnOnce() -> LocalCache<T, S>,
-    f: impl FnOnce(&mut LocalCache<T, S>) -> R,
+    arg: A,
+    f: impl FnOnce(&mut LocalCache<T, S>, A) -> R,
 ) -> Option<R>
 where
     T: Send + 'static,
@@ -184,26 +191,27 @@ where
         // alive, (rule 2) it is this pool's `LocalCache<T, S>`, and (rule 3) no other
         // reference to it exists while `f` runs.
         let cache = unsafe { &mut *last.cache.cast::<LocalCache<T, S>>() };
-        return Some(run_on(cache, f));
+        return Some(run_on(cache, arg, f));
     }
-    with_cache_in_table(id, make, f)
+    with_cache_in_table(id, make, arg, f)
 }
 
 /// The path through the table: finds or makes the cache (dropping a stale one first),
 /// and points `LAST` at it.
 #[cold]
 #[inline(never)]
-fn with_cache_in_table<T, S, R>(
+fn with_cache_in_table<T, S, A, R>(
     id: &PoolId,
     make: impl FnOnce() -> LocalCache<T, S>,
-    f: impl FnOnce(&mut LocalCache<T, S>) -> R,
+    arg: A,
+    f: impl FnOnce(&mut LocalCache<T, S>, A) -> R,
 ) -> Option<R>
 where
     T: Send + 'static,
     S: StatsMode,
 {
     let mut make = Some(make);
-    let mut f = Some(f);
+    let mut f = Some((f, arg));
     let dropped = DROPPED.load(Ordering::Acquire);
     let mut swept = LAST.try_with(|l| l.get().swept).unwrap_or(u64::MAX) == dropped;
     // At most three passes: after freeing dropped pools' caches, after dropping a stale
@@ -243,7 +251,7 @@ where
                         slot.insert(Entry::new(id.tag, make()))
                     }
                 };
-                let Some(f) = f.take() else {
+                let Some((f, arg)) = f.take() else {
                     return Step::Unavailable;
                 };
                 let _ = LAST.try_with(|last| {
@@ -257,7 +265,7 @@ where
                 // `LocalCache<T, S>`, alive while the entry is (rule 1), and (rule 3) no
                 // other reference to it exists while `f` runs.
                 let cache = unsafe { &mut *entry.cache.cast::<LocalCache<T, S>>().as_ptr() };
-                Step::Done(run_on(cache, f))
+                Step::Done(run_on(cache, arg, f))
             })
             .unwrap_or(Step::Unavailable);
         match outcome {
