@@ -784,6 +784,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     const CROSS_1K: &str = "object_cross_thread_1k";
     const TWO_1K: &str = "object_2t_hit_1k";
     const RESPONSE: &str = "object_hit_response";
+    const STATS: &str = "stats_hit_touch_1k";
     all.extend([
         baseline(TOUCH_1K, true, new_vec::<Touch1k>),
         case(TOUCH_1K, "poolside", true, poolside_vec::<Touch1k>),
@@ -884,5 +885,14 @@ pub(crate) fn register(all: &mut Vec<Case>) {
         baseline(RESPONSE, true, new_response),
         case(RESPONSE, "poolside", true, poolside_response),
         case(RESPONSE, "thread_local_stack", false, tls_response),
+        // What recording statistics costs on a hit: the same pool without and with.
+        Case {
+            group: STATS,
+            name: "no_stats",
+            baseline: true,
+            quick: true,
+            make: poolside_no_stats::<Touch1k>,
+        },
+        case(STATS, "counters", true, poolside_vec::<Touch1k>),
     ]);
 }

@@ -163,6 +163,41 @@ where
 
 macro_rules! guard_impls {
     ($guard:ident $(<$a:lifetime>)?) => {
+        impl<$($a,)? T, P, S> $guard<$($a,)? T, P, S>
+        where
+            T: Send + 'static,
+            P: Recycle<T>,
+            S: StatsMode,
+        {
+            /// Gives the object back to `pool` instead of the pool it came from: for a
+            /// family of pools that routes objects among its members, as poolside-buffer's
+            /// size classes route a buffer by the capacity it grew to. `pool` runs its own
+            /// policy on it and keeps or drops it as for any put.
+            ///
+            /// Each pool counts its own side: the get in the pool the object came from,
+            /// the put in `pool`. Summed over the family the statistics stay exact; one
+            /// pool's `in_use` and `idle_objects` alone no longer are. A live place taken
+            /// under the first pool's [`LiveLimit`](crate::LiveLimit) is given back to it.
+            ///
+            /// ```
+            /// use poolside_object::ObjectPool;
+            ///
+            /// let small: ObjectPool<Vec<u8>> = ObjectPool::new();
+            /// let large: ObjectPool<Vec<u8>> = ObjectPool::new();
+            /// let mut buf = small.get();
+            /// buf.reserve(1 << 20);
+            /// buf.return_to(&large);
+            /// assert_eq!((small.stats().gets, small.stats().puts), (1, 0));
+            /// assert_eq!((large.stats().gets, large.stats().puts), (0, 1));
+            /// assert!(large.get().capacity() >= 1 << 20);
+            /// ```
+            pub fn return_to(mut self, pool: &ObjectPool<T, P, S>) {
+                if let Some(obj) = self.obj.take() {
+                    self.pool.give_to(obj, pool);
+                }
+            }
+        }
+
         impl<$($a,)? T, P, S> Deref for $guard<$($a,)? T, P, S>
         where
             T: Send + 'static,

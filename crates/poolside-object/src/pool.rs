@@ -468,6 +468,12 @@ where
         self.keep_or_drop(idle);
     }
 
+    /// `give_back`, into another pool of the same type (the guards' `return_to`).
+    pub(crate) fn give_to(&self, idle: Idle<T>, to: &ObjectPool<T, P, S>) {
+        let _place = LivePlace(self.inner.live.as_ref());
+        to.keep_or_drop(idle);
+    }
+
     /// `take`, for a caller that already holds a live place: the place goes back if
     /// making the object panics.
     #[inline(always)]

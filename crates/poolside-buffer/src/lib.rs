@@ -1,0 +1,16 @@
+//! Byte buffer pools, for what high-throughput services churn most: request bodies,
+//! encode buffers, I/O scratch.
+//!
+//! - [`RingPool`]: a fixed number of fixed-size buffers in one allocation, handed out
+//!   lock-free; after construction it allocates nothing, and no slot is ever held twice.
+//!
+//! The crate is `#![deny(unsafe_code)]`; the ring's slot memory (`src/ring/slots.rs`) is
+//! the one module allowed `unsafe`, with the argument for its soundness written there,
+//! loom models in `tests/loom.rs`, and Miri and valgrind runs in CI.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod ring;
+mod sync;
+
+pub use ring::{GetError, RingBuf, RingConfig, RingError, RingPool, WhenFull};

@@ -1,0 +1,470 @@
+//! `RingPool`: a fixed number of fixed-size byte buffers in one allocation, handed out
+//! lock-free, never allocating after construction.
+
+mod slots;
+
+use std::fmt;
+use std::io;
+use std::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+use poolside_core::{Counters, Discard, Event, Observe, Recorder, Stats};
+
+pub use slots::RingError;
+use slots::{Claim, Slots};
+
+use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
+
+/// What [`RingPool::get`] does when every slot is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WhenFull {
+    /// Hand out a temporary heap buffer of the slot size, counted as a miss; it is freed,
+    /// not kept, when it comes back. The default.
+    Heap,
+    /// Wait up to this long for a slot, then fail with [`GetError::TimedOut`].
+    Wait(Duration),
+}
+
+/// How a [`RingPool`] is made: slot count and size, what `get` does when every slot is
+/// taken, and whether returned slots are zeroed.
+///
+/// ```
+/// use std::time::Duration;
+/// use poolside_buffer::{RingConfig, RingPool, WhenFull};
+///
+/// let config = RingConfig::new(64, 4096)
+///     .when_full(WhenFull::Wait(Duration::from_millis(10)))
+///     .zero_on_return(true);
+/// let ring = RingPool::with_config(config)?;
+/// assert_eq!((ring.slots(), ring.slot_size()), (64, 4096));
+/// # Ok::<(), poolside_buffer::RingError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RingConfig {
+    slots: usize,
+    slot_size: usize,
+    when_full: WhenFull,
+    zero_on_return: bool,
+}
+
+impl RingConfig {
+    /// `slots` buffers of `slot_size` bytes, [`WhenFull::Heap`], not zeroed on return.
+    /// Checked when the pool is made.
+    pub fn new(slots: usize, slot_size: usize) -> Self {
+        RingConfig {
+            slots,
+            slot_size,
+            when_full: WhenFull::Heap,
+            zero_on_return: false,
+        }
+    }
+
+    /// What `get` does when every slot is taken.
+    pub fn when_full(mut self, when_full: WhenFull) -> Self {
+        self.when_full = when_full;
+        self
+    }
+
+    /// Whether a returned slot is zeroed, so that no holder can see the bytes of the one
+    /// before (costs a write of the whole slot per return).
+    pub fn zero_on_return(mut self, zero: bool) -> Self {
+        self.zero_on_return = zero;
+        self
+    }
+}
+
+/// Why [`RingPool::get`] gave no buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GetError {
+    /// Every slot stayed taken for the whole wait ([`WhenFull::Wait`]).
+    TimedOut(Duration),
+    /// Every slot was taken and the allocator refused a temporary buffer
+    /// ([`WhenFull::Heap`]).
+    AllocFailed,
+}
+
+impl fmt::Display for GetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GetError::TimedOut(d) => write!(f, "no ring slot came free within {d:?}"),
+            GetError::AllocFailed => {
+                f.write_str("every ring slot is taken and the allocator refused a temporary buffer")
+            }
+        }
+    }
+}
+
+impl std::error::Error for GetError {}
+
+/// A fixed number of fixed-size byte buffers, carved from one zeroed allocation when the
+/// pool is made. Buffers are handed out lock-free and no slot is ever held by two holders
+/// (the Go ring pool this replaces hands out the same slot again once its index wraps).
+/// After construction the pool allocates nothing, except the temporary buffers of
+/// [`WhenFull::Heap`] when every slot is taken.
+///
+/// Slots are handed out most recently returned first, so a busy ring reuses warm cache
+/// lines.
+///
+/// # Old bytes
+///
+/// A slot keeps the bytes its previous holder wrote unless the pool zeroes returned
+/// slots ([`RingConfig::zero_on_return`]). A new holder's filled part starts empty, so
+/// it sees old bytes only if it asks for the whole slot ([`RingBuf::slot_mut`]).
+///
+/// ```
+/// use std::io::Write;
+/// use poolside_buffer::RingPool;
+///
+/// let ring = RingPool::new(8, 1024)?;
+/// let mut buf = ring.try_get().expect("a free slot");
+/// write!(buf, "hello {}", 42).unwrap();
+/// assert_eq!(&buf[..], b"hello 42");
+/// assert_eq!(buf.capacity(), 1024);
+/// drop(buf); // the slot is free again
+/// assert_eq!(ring.free(), 8);
+/// # Ok::<(), poolside_buffer::RingError>(())
+/// ```
+pub struct RingPool {
+    slots: Slots,
+    config: RingConfig,
+    /// Threads in `get` waiting for a slot ([`WhenFull::Wait`]).
+    waiters: AtomicUsize,
+    lock: Mutex<()>,
+    freed: Condvar,
+    stats: Counters,
+}
+
+impl RingPool {
+    /// `slots` zeroed buffers of `slot_size` bytes; `get` falls back to a heap buffer
+    /// when every slot is taken. Fails for 0 slots, a 0 size, a total size that
+    /// overflows, or memory the allocator refuses.
+    pub fn new(slots: usize, slot_size: usize) -> Result<Self, RingError> {
+        Self::with_config(RingConfig::new(slots, slot_size))
+    }
+
+    /// A pool made as `config` says.
+    pub fn with_config(config: RingConfig) -> Result<Self, RingError> {
+        let slots = Slots::new(config.slots, config.slot_size)?;
+        let stats = Counters::new();
+        stats.add(Event::Prewarm, slots.count() as u64);
+        stats.add_idle_bytes((slots.count() * slots.size()) as i64);
+        Ok(RingPool {
+            slots,
+            config,
+            waiters: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            freed: Condvar::new(),
+            stats,
+        })
+    }
+
+    /// A free slot, or `None` when every slot is taken. Lock-free; never allocates.
+    pub fn try_get(&self) -> Option<RingBuf<'_>> {
+        let claim = self.slots.claim()?;
+        self.stats.record(Event::Hit);
+        self.stats.add_idle_bytes(-(self.slots.size() as i64));
+        Some(RingBuf {
+            pool: self,
+            storage: Storage::Slot(claim),
+            len: 0,
+        })
+    }
+
+    /// A free slot; when every slot is taken, what the pool's [`WhenFull`] says.
+    pub fn get(&self) -> Result<RingBuf<'_>, GetError> {
+        if let Some(buf) = self.try_get() {
+            return Ok(buf);
+        }
+        match self.config.when_full {
+            WhenFull::Heap => self.heap(),
+            WhenFull::Wait(timeout) => self.wait(timeout),
+        }
+    }
+
+    #[cold]
+    fn heap(&self) -> Result<RingBuf<'_>, GetError> {
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(self.slots.size())
+            .map_err(|_| GetError::AllocFailed)?;
+        bytes.resize(self.slots.size(), 0);
+        self.stats.record(Event::Miss);
+        Ok(RingBuf {
+            pool: self,
+            storage: Storage::Heap(bytes),
+            len: 0,
+        })
+    }
+
+    #[cold]
+    fn wait(&self, timeout: Duration) -> Result<RingBuf<'_>, GetError> {
+        let deadline = Instant::now().checked_add(timeout);
+        self.waiters.fetch_add(1, Ordering::SeqCst);
+        // Pairs with the fence in `released`: either this thread's claim below sees the
+        // slot freed, or the releasing thread sees this waiter and notifies.
+        fence(Ordering::SeqCst);
+        let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let result = loop {
+            if let Some(buf) = self.try_get() {
+                break Ok(buf);
+            }
+            let left = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left,
+                    _ => break Err(GetError::TimedOut(timeout)),
+                },
+                // A timeout too long to add to now: wait a day at a time.
+                None => Duration::from_secs(86_400),
+            };
+            guard = match self.freed.wait_timeout(guard, left) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        };
+        drop(guard);
+        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    /// Wakes a waiter, if any, after a slot was freed.
+    fn released(&self) {
+        fence(Ordering::SeqCst);
+        if self.waiters.load(Ordering::SeqCst) > 0 {
+            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+            self.freed.notify_one();
+        }
+    }
+
+    /// The number of slots.
+    pub fn slots(&self) -> usize {
+        self.slots.count()
+    }
+
+    /// Bytes per slot.
+    pub fn slot_size(&self) -> usize {
+        self.slots.size()
+    }
+
+    /// Slots free now (approximate while other threads get and return buffers).
+    pub fn free(&self) -> usize {
+        self.stats().idle_objects as usize
+    }
+
+    /// A snapshot of the pool's statistics. The slots count as prewarmed objects;
+    /// temporary heap buffers as misses, and as `pool_full` discards when they come back.
+    pub fn stats(&self) -> Stats {
+        self.stats.stats()
+    }
+}
+
+impl Observe for RingPool {
+    fn stats(&self) -> Stats {
+        RingPool::stats(self)
+    }
+}
+
+impl fmt::Debug for RingPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RingPool")
+            .field("slots", &self.slots())
+            .field("slot_size", &self.slot_size())
+            .field("when_full", &self.config.when_full)
+            .field("zero_on_return", &self.config.zero_on_return)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Storage<'a> {
+    Slot(Claim<'a>),
+    Heap(Vec<u8>),
+    /// Only while being dropped or detached.
+    Gone,
+}
+
+/// A buffer from a [`RingPool`]: a slot (or a temporary heap buffer when the ring was
+/// full), returned when dropped.
+///
+/// It has a fixed capacity (the slot size) and a filled length. It derefs to the
+/// filled bytes, and [`io::Write`] appends to them; a write that does not fit is cut
+/// short, as for `&mut [u8]`, so `write_all` of too much fails with
+/// [`io::ErrorKind::WriteZero`]. [`slot_mut`](Self::slot_mut) gives the whole slot, to
+/// fill directly, with [`set_len`](Self::set_len) after.
+///
+/// Cannot be used after it went back:
+///
+/// ```compile_fail
+/// use poolside_buffer::RingPool;
+///
+/// let ring = RingPool::new(1, 16).unwrap();
+/// let buf = ring.try_get().unwrap();
+/// let filled: &[u8] = &buf;
+/// drop(buf);
+/// filled.len(); // error: `buf` was moved while borrowed
+/// ```
+///
+/// nor outlive its pool:
+///
+/// ```compile_fail
+/// use poolside_buffer::{RingBuf, RingPool};
+///
+/// fn escape() -> RingBuf<'static> {
+///     let ring = RingPool::new(1, 16).unwrap();
+///     ring.try_get().unwrap() // error: returns a value referencing the local `ring`
+/// }
+/// ```
+pub struct RingBuf<'a> {
+    pool: &'a RingPool,
+    storage: Storage<'a>,
+    len: usize,
+}
+
+impl RingBuf<'_> {
+    /// The slot's size: the most this buffer holds.
+    pub fn capacity(&self) -> usize {
+        self.pool.slots.size()
+    }
+
+    /// Whether it is a temporary heap buffer, handed out because the ring was full.
+    pub fn is_heap(&self) -> bool {
+        matches!(self.storage, Storage::Heap(_))
+    }
+
+    /// The whole slot, filled part first; bytes past the filled length may be a
+    /// previous holder's (see "Old bytes" on [`RingPool`]).
+    pub fn slot_mut(&mut self) -> &mut [u8] {
+        match &mut self.storage {
+            Storage::Slot(claim) => claim.bytes_mut(),
+            Storage::Heap(bytes) => bytes,
+            Storage::Gone => &mut [],
+        }
+    }
+
+    fn slot(&self) -> &[u8] {
+        match &self.storage {
+            Storage::Slot(claim) => claim.bytes(),
+            Storage::Heap(bytes) => bytes,
+            Storage::Gone => &[],
+        }
+    }
+
+    /// Sets the filled length, after writing through [`slot_mut`](Self::slot_mut). A
+    /// length above the capacity is refused with the capacity as the error.
+    pub fn set_len(&mut self, len: usize) -> Result<(), usize> {
+        if len > self.capacity() {
+            return Err(self.capacity());
+        }
+        self.len = len;
+        Ok(())
+    }
+
+    /// Empties the filled part.
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Free room after the filled part.
+    pub fn remaining(&self) -> usize {
+        self.capacity() - self.len
+    }
+
+    /// Copies the filled bytes out into a `Vec` and frees the slot at once (counted as
+    /// detached): the slot cannot leave the ring's memory, so its bytes do.
+    pub fn detach(mut self) -> Vec<u8> {
+        let out = self.to_vec();
+        self.pool.stats.record(Event::Detach);
+        if let Storage::Slot(_) = &self.storage {
+            // The slot itself goes back; only the copy is detached.
+            self.pool.stats.record(Event::Prewarm);
+        }
+        self.finish(false);
+        out
+    }
+
+    /// Gives the storage back (a slot) or frees it (a heap buffer), counting the put
+    /// when `put`.
+    fn finish(&mut self, put: bool) {
+        let zero = self.pool.config.zero_on_return;
+        match std::mem::replace(&mut self.storage, Storage::Gone) {
+            Storage::Slot(mut claim) => {
+                if zero {
+                    claim.bytes_mut().fill(0);
+                }
+                if put {
+                    self.pool.stats.record(Event::Put);
+                }
+                self.pool
+                    .stats
+                    .add_idle_bytes(self.pool.slots.size() as i64);
+                drop(claim);
+                self.pool.released();
+            }
+            Storage::Heap(bytes) => {
+                if put {
+                    self.pool.stats.add(Event::Put, 1);
+                    self.pool.stats.record(Event::Discard(Discard::PoolFull));
+                }
+                drop(bytes);
+            }
+            Storage::Gone => {}
+        }
+    }
+}
+
+impl Drop for RingBuf<'_> {
+    fn drop(&mut self) {
+        self.finish(true);
+    }
+}
+
+impl Deref for RingBuf<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.slot()[..self.len]
+    }
+}
+
+impl DerefMut for RingBuf<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        let len = self.len;
+        &mut self.slot_mut()[..len]
+    }
+}
+
+impl AsRef<[u8]> for RingBuf<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl AsMut<[u8]> for RingBuf<'_> {
+    fn as_mut(&mut self) -> &mut [u8] {
+        self
+    }
+}
+
+impl io::Write for RingBuf<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let len = self.len;
+        let n = data.len().min(self.remaining());
+        self.slot_mut()[len..len + n].copy_from_slice(&data[..n]);
+        self.len += n;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl fmt::Debug for RingBuf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RingBuf")
+            .field("len", &self.len)
+            .field("capacity", &self.capacity())
+            .field("heap", &self.is_heap())
+            .finish_non_exhaustive()
+    }
+}

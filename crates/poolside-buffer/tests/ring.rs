@@ -1,0 +1,220 @@
+//! RingPool: construction errors, the full-ring behaviours, the guard's byte handling,
+//! statistics, and ownership under stress.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use poolside_buffer::{GetError, RingConfig, RingError, RingPool, WhenFull};
+use poolside_testkit::OwnershipChecker;
+
+#[test]
+fn bad_shapes_are_errors() {
+    assert_eq!(RingPool::new(0, 64).unwrap_err(), RingError::ZeroSlots);
+    assert_eq!(RingPool::new(4, 0).unwrap_err(), RingError::ZeroSize);
+    assert_eq!(
+        RingPool::new(usize::MAX / 2, 3).unwrap_err(),
+        RingError::TooLarge
+    );
+    assert_eq!(
+        RingPool::new(1 << 40, 1).unwrap_err(),
+        RingError::TooLarge,
+        "more slots than u32 indexes"
+    );
+    assert_eq!(
+        RingPool::new(2, usize::MAX).unwrap_err(),
+        RingError::TooLarge
+    );
+    assert_eq!(
+        RingPool::new(1, isize::MAX as usize).unwrap_err(),
+        RingError::AllocFailed
+    );
+    assert!(RingError::ZeroSlots.to_string().contains("slot"));
+}
+
+#[test]
+fn try_get_is_none_when_every_slot_is_taken() {
+    let ring = RingPool::new(2, 8).unwrap();
+    let a = ring.try_get().unwrap();
+    let b = ring.try_get().unwrap();
+    assert!(ring.try_get().is_none());
+    assert_eq!(ring.free(), 0);
+    drop(a);
+    let c = ring.try_get().expect("a slot came back");
+    drop((b, c));
+    assert_eq!(ring.free(), 2);
+}
+
+#[test]
+fn a_full_ring_lends_a_counted_heap_buffer() {
+    let ring = RingPool::new(1, 8).unwrap();
+    let slot = ring.get().unwrap();
+    let mut heap = ring.get().unwrap();
+    assert!(!slot.is_heap() && heap.is_heap());
+    assert_eq!(heap.capacity(), 8);
+    heap.write_all(b"12345678").unwrap();
+    drop((slot, heap));
+    let s = ring.stats();
+    assert_eq!((s.hits, s.misses, s.puts), (1, 1, 2));
+    assert_eq!(
+        s.discards.pool_full, 1,
+        "the heap buffer is freed, not kept"
+    );
+    assert_eq!((s.idle_objects, s.in_use), (1, 0));
+    assert_eq!(s.idle_bytes, 8);
+}
+
+#[test]
+fn a_full_ring_can_wait_and_time_out() {
+    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::from_millis(20)));
+    let ring = RingPool::with_config(config).unwrap();
+    let held = ring.get().unwrap();
+    assert_eq!(
+        ring.get().unwrap_err(),
+        GetError::TimedOut(Duration::from_millis(20))
+    );
+    drop(held);
+    assert!(ring.get().is_ok());
+}
+
+#[test]
+fn a_waiter_gets_the_slot_another_thread_frees() {
+    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::from_secs(60)));
+    let ring = RingPool::with_config(config).unwrap();
+    let held = ring.get().unwrap();
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| ring.get().map(|b| b.is_heap()));
+        std::thread::sleep(Duration::from_millis(10));
+        drop(held);
+        assert_eq!(waiter.join().unwrap(), Ok(false));
+    });
+}
+
+#[test]
+fn a_huge_wait_does_not_overflow() {
+    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::MAX));
+    let ring = RingPool::with_config(config).unwrap();
+    assert!(ring.get().is_ok(), "a free slot is taken without waiting");
+}
+
+#[test]
+fn writes_fill_up_to_the_slot_and_no_further() {
+    let ring = RingPool::new(1, 8).unwrap();
+    let mut buf = ring.try_get().unwrap();
+    assert!(buf.is_empty());
+    buf.write_all(b"hello").unwrap();
+    assert_eq!(&buf[..], b"hello");
+    assert_eq!(buf.remaining(), 3);
+    assert_eq!(buf.write(b"world").unwrap(), 3, "cut short");
+    assert_eq!(&buf[..], b"hellowor");
+    let err = buf.write_all(b"!").unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WriteZero);
+    buf[0] = b'H';
+    assert_eq!(buf.as_ref(), b"Hellowor");
+    buf.clear();
+    assert!(buf.is_empty());
+    buf.slot_mut()[..3].copy_from_slice(b"abc");
+    buf.set_len(3).unwrap();
+    assert_eq!(&buf[..], b"abc");
+    assert_eq!(buf.set_len(9), Err(8));
+    assert!(format!("{buf:?}").contains("len: 3"));
+}
+
+#[test]
+fn old_bytes_stay_unless_zeroed_on_return() {
+    for zero in [false, true] {
+        let ring = RingPool::with_config(RingConfig::new(1, 4).zero_on_return(zero)).unwrap();
+        ring.try_get().unwrap().write_all(b"old!").unwrap();
+        let mut next = ring.try_get().unwrap();
+        assert!(next.is_empty(), "the filled part starts empty");
+        let expect: &[u8] = if zero { &[0; 4] } else { b"old!" };
+        assert_eq!(next.slot_mut(), expect);
+    }
+}
+
+#[test]
+fn detach_copies_the_bytes_out_and_frees_the_slot() {
+    let ring = RingPool::new(1, 16).unwrap();
+    let mut buf = ring.try_get().unwrap();
+    buf.write_all(b"keep me").unwrap();
+    let out: Vec<u8> = buf.detach();
+    assert_eq!(out, b"keep me");
+    assert_eq!(ring.free(), 1, "the slot is back");
+    let s = ring.stats();
+    assert_eq!((s.detached, s.in_use, s.idle_objects), (1, 0, 1));
+}
+
+#[test]
+fn stats_account_for_every_slot() {
+    let ring = RingPool::new(4, 32).unwrap();
+    let s = ring.stats();
+    assert_eq!((s.prewarmed, s.idle_objects, s.idle_bytes), (4, 4, 128));
+    let held: Vec<_> = (0..3).map(|_| ring.try_get().unwrap()).collect();
+    let s = ring.stats();
+    assert_eq!(
+        (s.gets, s.hits, s.in_use, s.idle_objects, s.idle_bytes),
+        (3, 3, 3, 1, 32)
+    );
+    drop(held);
+    assert_eq!(ring.stats().idle_objects, 4);
+}
+
+#[test]
+fn guards_and_the_pool_cross_threads() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let ring = RingPool::new(2, 8).unwrap();
+    send_sync(&ring);
+    let buf = ring.try_get().unwrap();
+    send_sync(&buf);
+    std::thread::scope(|s| {
+        s.spawn(move || drop(buf));
+    });
+    assert_eq!(ring.free(), 2);
+}
+
+#[test]
+fn no_slot_is_ever_held_twice() {
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 20_000;
+    const SLOTS: usize = 3;
+    let ring = RingPool::new(SLOTS, 64).unwrap();
+    let checker = OwnershipChecker::new(SLOTS);
+    let ids: Vec<usize> = (0..SLOTS).map(|_| checker.register()).collect();
+    // Each slot's first byte names it, for the checker; holders write only after it.
+    let all: Vec<_> = (0..SLOTS).map(|_| ring.try_get().unwrap()).collect();
+    for (id, mut buf) in all.into_iter().enumerate() {
+        buf.slot_mut()[0] = id as u8;
+    }
+    let got = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (ring, checker, ids, got) = (&ring, &checker, &ids, &got);
+            s.spawn(move || {
+                for round in 0..ROUNDS {
+                    let Some(mut buf) = ring.try_get() else {
+                        continue;
+                    };
+                    got.fetch_add(1, Ordering::Relaxed);
+                    let slot = buf.slot_mut();
+                    let _hold = checker.hold(ids[usize::from(slot[0])]);
+                    // Fill the slot with this thread's mark and check nobody else wrote.
+                    let mark = (t * 31 + round) as u8;
+                    slot[1..62].fill(mark);
+                    std::hint::spin_loop();
+                    assert!(
+                        slot[1..62].iter().all(|&b| b == mark),
+                        "another holder wrote this slot"
+                    );
+                }
+            });
+        }
+    });
+    assert!(got.load(Ordering::Relaxed) > 0);
+    let s = ring.stats();
+    assert_eq!(s.gets, got.load(Ordering::Relaxed) as u64 + SLOTS as u64);
+    assert_eq!(
+        (s.puts, s.in_use, s.idle_objects),
+        (s.gets, 0, SLOTS as u64)
+    );
+    assert_eq!(ring.free(), SLOTS);
+}
