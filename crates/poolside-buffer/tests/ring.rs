@@ -25,10 +25,13 @@ fn bad_shapes_are_errors() {
         RingPool::new(2, usize::MAX).unwrap_err(),
         RingError::TooLarge
     );
-    assert_eq!(
-        RingPool::new(1, isize::MAX as usize).unwrap_err(),
-        RingError::AllocFailed
-    );
+    // Miri stops at an allocation this large instead of failing it.
+    if !cfg!(miri) {
+        assert_eq!(
+            RingPool::new(1, isize::MAX as usize).unwrap_err(),
+            RingError::AllocFailed
+        );
+    }
     assert!(RingError::ZeroSlots.to_string().contains("slot"));
 }
 
@@ -175,7 +178,7 @@ fn guards_and_the_pool_cross_threads() {
 #[test]
 fn no_slot_is_ever_held_twice() {
     const THREADS: usize = 4;
-    const ROUNDS: usize = 20_000;
+    const ROUNDS: usize = if cfg!(miri) { 50 } else { 20_000 };
     const SLOTS: usize = 3;
     let ring = RingPool::new(SLOTS, 64).unwrap();
     let checker = OwnershipChecker::new(SLOTS);

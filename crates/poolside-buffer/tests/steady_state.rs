@@ -10,7 +10,7 @@ use poolside_testkit::{measure_threads, serial, CountingAlloc};
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
 
-const CYCLES: usize = 100_000;
+const CYCLES: usize = if cfg!(miri) { 20 } else { 100_000 };
 
 fn ring_cycles(ring: &RingPool) {
     for i in 0..CYCLES {

@@ -4,7 +4,7 @@
 //!
 //! # Why it is sound
 //!
-//! A [`Claim`] holds `&mut` to its slot's bytes, made from a pointer into the shared
+//! A [`Claim`] lends `&mut` to its slot's bytes, made from a pointer into the shared
 //! allocation. That is sound because of one invariant: **a slot index is in at most one
 //! place at a time, the free list or one claim.**
 //!
@@ -166,18 +166,13 @@ impl Slots {
     fn claimed(&self, index: usize) -> Claim<'_> {
         let start = index * self.size;
         let cells = &self.cells[start..start + self.size];
-        // SAFETY: `UnsafeCell<u8>` has the layout of `u8`, so the range is `size`
-        // initialised (zeroed at construction) bytes; they may be written through a
-        // pointer obtained from the cells. The `&mut` is unique: the caller popped
-        // `index` from the free list, so no other claim of this slot exists until this
-        // one is dropped (the module docs), and nothing else reaches the bytes.
-        let bytes = unsafe {
-            std::slice::from_raw_parts_mut(UnsafeCell::raw_get(cells.as_ptr()), self.size)
-        };
         Claim {
             slots: self,
             index: index as u32,
-            bytes: Some(bytes),
+            // A pointer valid for the slot's `size` bytes, with write permission:
+            // `UnsafeCell<u8>` has the layout of `u8` and allows writes through a pointer
+            // obtained from it.
+            bytes: UnsafeCell::raw_get(cells.as_ptr()),
             token: Some(self.token(index)),
         }
     }
@@ -210,31 +205,46 @@ impl Slots {
 }
 
 /// One slot, held by one holder; dropping it frees the slot.
+///
+/// It keeps a raw pointer, not a `&mut [u8]`, and lends `&mut` only for the length of a
+/// borrow of the claim: a reference stored in it would stay protected for as long as
+/// any function that received the claim by value runs, such as the `drop` that frees the
+/// slot, and would then overlap the next claimant's.
 pub(crate) struct Claim<'a> {
     slots: &'a Slots,
     index: u32,
-    /// `Some` until dropped: `drop` takes it out so that no `&mut` to the slot is left
-    /// when the slot goes back on the free list.
-    bytes: Option<&'a mut [u8]>,
-    /// Dropped with the bytes, before the slot is released.
+    /// The slot's first byte; valid for `slots.size` bytes.
+    bytes: *mut u8,
+    /// Dropped before the slot is released.
     token: Option<TokenGuard>,
 }
+
+// SAFETY: a claim is the only way to the slot's bytes while it exists (the module docs),
+// like a `&mut [u8]`, which is `Send`; releasing from another thread is an atomic push.
+unsafe impl Send for Claim<'_> {}
+
+// SAFETY: a shared claim gives only `&[u8]` (`bytes`), like a `&mut [u8]`, which is `Sync`.
+unsafe impl Sync for Claim<'_> {}
 
 impl Claim<'_> {
     /// The slot's bytes.
     pub(crate) fn bytes(&self) -> &[u8] {
-        self.bytes.as_deref().unwrap_or_default()
+        // SAFETY: `bytes` is valid for `size` initialised bytes (see `claimed`), and no
+        // `&mut` to them exists while `&self` does: `bytes_mut` needs `&mut self`, and no
+        // other claim of this slot exists (the module docs).
+        unsafe { std::slice::from_raw_parts(self.bytes, self.slots.size) }
     }
 
     /// The slot's bytes, to write.
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
-        self.bytes.as_deref_mut().unwrap_or_default()
+        // SAFETY: as in `bytes`; `&mut self` makes this the only reference to the bytes
+        // for as long as it lives, and it cannot outlive the claim.
+        unsafe { std::slice::from_raw_parts_mut(self.bytes, self.slots.size) }
     }
 }
 
 impl Drop for Claim<'_> {
     fn drop(&mut self) {
-        self.bytes = None;
         self.token = None;
         self.slots.release(self.index);
     }
