@@ -14,3 +14,8 @@ mod ring;
 mod sync;
 
 pub use ring::{GetError, RingBuf, RingConfig, RingError, RingPool, WhenFull};
+
+/// The README's example, run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
