@@ -177,19 +177,23 @@ for family in text_string_to_metric_families(sys.stdin.read()):
 fn pythons_openmetrics_parser_reads_the_same_samples() {
     let (text, _held, _custom) = exposition();
     let (mut ours, _) = tokenize(&text);
-    let have_python = Command::new("python3")
-        .args(["-c", "import prometheus_client"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_python {
+    // The system's python3 is where the CI script's package manager installs the
+    // module; a `python3` earlier on the PATH (a version manager's) may lack it.
+    let python = ["python3", "/usr/bin/python3"].into_iter().find(|python| {
+        Command::new(python)
+            .args(["-c", "import prometheus_client"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    let Some(python) = python else {
         assert!(
             std::env::var_os("POOLSIDE_CI").is_none(),
             "python3 with prometheus_client is missing: .ci/run installs it"
         );
         eprintln!("skipped: python3 with prometheus_client is not installed");
         return;
-    }
-    let mut child = Command::new("python3")
+    };
+    let mut child = Command::new(python)
         .args(["-c", PYTHON])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
