@@ -12,16 +12,15 @@ use std::fmt;
 /// |---|---|
 /// | [`max_idle`](PoolConfig::max_idle) | idle objects in the shared tier |
 /// | [`thread_cache`](PoolConfig::thread_cache) | idle objects in each thread's cache |
-/// | [`max_idle_bytes`](PoolConfig::max_idle_bytes) | retained bytes of the shared tier's idle objects |
+/// | [`max_idle_bytes`](PoolConfig::max_idle_bytes) | retained bytes of all idle objects, every tier together |
 /// | [`prewarm`](PoolConfig::prewarm) | objects made when the pool is built |
 ///
 /// So the honest bound on idle objects is `max_idle + threads × thread_cache`, where
-/// `threads` is the number of threads that have used the pool. In bytes, the bound is
-/// `max_idle_bytes + threads × thread_cache × the largest object kept`, and only a
-/// policy that caps retained memory ([`CapPolicy`](crate::CapPolicy)) bounds the last
-/// factor. A per-thread cache is
-/// what makes the fast path free of shared writes; its price is that idle memory grows
-/// with the thread count. `trim()` and `decay()` on a pool give it back.
+/// `threads` is the number of threads that have used the pool: a per-thread cache is
+/// what makes the fast path free of shared writes, and its price is that idle objects
+/// grow with the thread count. A byte budget, when set, holds whatever the thread
+/// count: each thread's cache leases bytes from it in chunks, so that most gets and puts
+/// still touch no shared counter. `trim()` and `decay()` on a pool give memory back.
 ///
 /// ```
 /// use poolside_core::{ConfigError, PoolConfig};
@@ -66,7 +65,9 @@ impl PoolConfig {
         self.max_idle
     }
 
-    /// Retained bytes the shared tier's idle objects may hold, if limited. Sizes come from
+    /// Retained bytes that all idle objects together may hold, in every tier and every
+    /// thread's cache, if limited; an object that does not fit is dropped and counted as
+    /// [`PoolFull`](crate::Discard::PoolFull). Sizes come from
     /// the pool's [`Recycle::retained_bytes`](crate::Recycle::retained_bytes): a policy
     /// that does not measure them (`DefaultPolicy` and `FnPolicy` report 0) makes this
     /// limit bind nothing; use [`CapPolicy`](crate::CapPolicy) or your own policy.

@@ -23,6 +23,7 @@
 // `unsafe` is allowed in `table` alone, for one measured shortcut (see its docs).
 #![deny(unsafe_code)]
 
+mod budget;
 mod guard;
 mod ids;
 mod limit;

@@ -18,6 +18,11 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
     pub(crate) low_water: usize,
     /// Objects still to release for a trim or decay, taken one per table borrow.
     pub(crate) to_release: usize,
+    /// Bytes this cache has leased from the pool's byte budget (0 without one).
+    pub(crate) lease: usize,
+    /// Retained bytes of the objects in this cache, counted against the lease (0
+    /// without a budget). Never above `lease`.
+    pub(crate) held: usize,
     pub(crate) counters: S::Local,
     pub(crate) shared: Weak<Shared<T, S>>,
 }
@@ -30,6 +35,8 @@ impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
             epoch: shared.epoch(),
             low_water: 0,
             to_release: 0,
+            lease: 0,
+            held: 0,
             counters: S::register(&shared.stats),
             shared: Arc::downgrade(shared),
         }
@@ -44,18 +51,29 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
             // The pool is gone; its objects drop with this cache.
             return;
         };
+        // Each object's claim on the byte budget moves with it to the shared tier, and
+        // only then is the rest of the lease given back, so the budget covers every
+        // idle object at every moment, as other threads see it.
         for idle in std::mem::take(&mut self.objects) {
             let bytes = idle.bytes;
-            match shared.push_shared(idle) {
+            let claimed = shared.budget.is_some();
+            match shared.push_claimed(idle) {
                 Ok(()) => {}
                 Err(idle) => {
                     S::add(&self.counters, poolside_core::Event::Trimmed, 1);
                     S::add_idle_bytes(&self.counters, -(bytes as i64));
                     drop(idle);
+                    if claimed {
+                        shared.give_bytes(bytes);
+                    }
                 }
+            }
+            if claimed {
+                self.lease -= bytes;
             }
             // Bytes that moved tiers stay idle: the counters need no change.
         }
+        shared.give_bytes(self.lease);
         S::retire(&shared.stats, &self.counters);
     }
 }

@@ -9,6 +9,7 @@ use poolside_core::{
     Observable, Observe, PoolConfig, Recycle, Reset, Stats,
 };
 
+use crate::budget::Budget;
 use crate::ids::PoolId;
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::LocalCache;
@@ -48,9 +49,8 @@ pub(crate) struct Shared<T, S: StatsMode> {
     epoch: AtomicU64,
     /// The fewest objects the shared tier held since the last decay.
     low_water: AtomicUsize,
-    /// Retained bytes in the shared tier, counted only when there is a byte limit.
-    bytes: AtomicUsize,
-    max_bytes: Option<usize>,
+    /// The byte budget both tiers share, when the pool has one.
+    pub(crate) budget: Option<Budget>,
     pub(crate) stats: S::Shared,
 }
 
@@ -60,32 +60,44 @@ impl<T, S: StatsMode> Shared<T, S> {
         self.epoch.load(Ordering::Relaxed)
     }
 
-    /// Puts an idle object in the shared tier, or hands it back if the tier is full (in
-    /// objects or in bytes).
+    /// Puts an idle object in the shared tier, claiming its bytes from the budget, or
+    /// hands it back if the tier is full (in objects or in bytes).
     pub(crate) fn push_shared(&self, idle: Idle<T>) -> Result<(), Idle<T>> {
-        if let Some(max) = self.max_bytes {
-            let before = self.bytes.fetch_add(idle.bytes, Ordering::Relaxed);
-            if before.saturating_add(idle.bytes) > max {
-                self.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
+        if let Some(budget) = &self.budget {
+            if !budget.take(idle.bytes) {
                 return Err(idle);
             }
-            self.queue.push(idle).inspect_err(|idle| {
-                self.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
-            })
-        } else {
-            self.queue.push(idle)
         }
+        self.push_claimed(idle)
+            .inspect_err(|idle| self.give_bytes(idle.bytes))
     }
 
-    /// Takes an idle object from the shared tier.
+    /// Puts an idle object whose bytes are claimed already (a cache's lease) in the
+    /// shared tier, or hands it back if the tier is full.
+    pub(crate) fn push_claimed(&self, idle: Idle<T>) -> Result<(), Idle<T>> {
+        self.queue.push(idle)
+    }
+
+    /// Takes an idle object from the shared tier, giving its bytes back to the budget.
     pub(crate) fn pop_shared(&self) -> Option<Idle<T>> {
+        let idle = self.pop_claimed()?;
+        self.give_bytes(idle.bytes);
+        Some(idle)
+    }
+
+    /// Takes an idle object from the shared tier with its bytes still claimed, for a
+    /// cache that adds them to its lease.
+    pub(crate) fn pop_claimed(&self) -> Option<Idle<T>> {
         let idle = self.queue.pop()?;
-        if self.max_bytes.is_some() {
-            self.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
-        }
         self.low_water
             .fetch_min(self.queue.len(), Ordering::Relaxed);
         Some(idle)
+    }
+
+    pub(crate) fn give_bytes(&self, n: usize) {
+        if let Some(budget) = &self.budget {
+            budget.give(n);
+        }
     }
 }
 
@@ -260,8 +272,7 @@ where
             batch,
             epoch: AtomicU64::new(0),
             low_water: AtomicUsize::new(0),
-            bytes: AtomicUsize::new(0),
-            max_bytes: config.max_idle_bytes(),
+            budget: config.max_idle_bytes().map(Budget::new),
             stats: S::Shared::default(),
         });
         let pool = ObjectPool {
@@ -363,7 +374,7 @@ where
 
     #[inline]
     fn measure(&self, obj: &T) -> usize {
-        if S::ENABLED || self.inner.shared.max_bytes.is_some() {
+        if S::ENABLED || self.inner.shared.budget.is_some() {
             self.inner.policy.retained_bytes(obj)
         } else {
             0
@@ -439,17 +450,22 @@ where
         while let Some(Some(idle)) = with_cache(
             &shared.id,
             || LocalCache::new(shared),
-            (),
-            |cache: &mut LocalCache<T, S>, ()| {
-                if cache.to_release == 0 {
-                    return None;
-                }
-                if cache.objects.is_empty() {
+            &**shared,
+            |cache: &mut LocalCache<T, S>, shared: &Shared<T, S>| {
+                if cache.to_release == 0 || cache.objects.is_empty() {
                     cache.to_release = 0;
+                    // Done: the lease need not cover more than what is left.
+                    if let Some(budget) = &shared.budget {
+                        budget.give(cache.lease - cache.held);
+                        cache.lease = cache.held;
+                    }
                     return None;
                 }
                 cache.to_release -= 1;
                 let idle = cache.objects.remove(0);
+                if shared.budget.is_some() {
+                    cache.held -= idle.bytes;
+                }
                 S::add(&cache.counters, Event::Trimmed, 1);
                 S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
                 Some(idle)
@@ -569,8 +585,8 @@ where
             && with_cache(
                 &shared.id,
                 || LocalCache::new(shared),
-                (),
-                |cache: &mut LocalCache<T, S>, ()| {
+                events,
+                |cache: &mut LocalCache<T, S>, events: &[Event]| {
                     for &e in events {
                         S::add(&cache.counters, e, 1);
                     }
@@ -694,8 +710,13 @@ fn epoch_changed<T: Send + 'static, S: StatsMode>(
 #[inline(never)]
 fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
     while cache.objects.len() < shared.batch {
-        match shared.pop_shared() {
-            Some(idle) => cache.objects.push(idle),
+        match shared.pop_claimed() {
+            Some(idle) => {
+                // Its claim moves from the shared tier to this cache's lease.
+                cache.lease += idle.bytes;
+                cache.held += idle.bytes;
+                cache.objects.push(idle);
+            }
             None => break,
         }
     }
@@ -718,6 +739,9 @@ fn take_local<T: Send + 'static, S: StatsMode>(
             S::add(&cache.counters, Event::Hit, 1);
             if idle.bytes != 0 {
                 S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+                if shared.budget.is_some() {
+                    unclaim(shared, cache, idle.bytes);
+                }
             }
             Taken::Hit(idle)
         }
@@ -736,10 +760,14 @@ fn take_local<T: Send + 'static, S: StatsMode>(
 fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
     for _ in 0..shared.batch.min(cache.objects.len()) {
         let cold = cache.objects.remove(0);
-        if let Err(cold) = shared.push_shared(cold) {
+        let bytes = cold.bytes;
+        if let Err(cold) = shared.push_claimed(cold) {
             cache.objects.insert(0, cold);
             break;
         }
+        // Its claim moves from this cache's lease to the shared tier.
+        cache.lease -= bytes;
+        cache.held -= bytes;
     }
     cache.low_water = cache.low_water.min(cache.objects.len());
 }
@@ -766,10 +794,58 @@ fn put_local<T: Send + 'static, S: StatsMode>(
         return Put::Full(idle);
     }
     if idle.bytes != 0 {
+        if shared.budget.is_some() && !claim(shared, cache, idle.bytes) {
+            S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
+            return Put::Full(idle);
+        }
         S::add_idle_bytes(&cache.counters, idle.bytes as i64);
     }
     cache.objects.push(idle);
     Put::Kept
+}
+
+/// Counts `bytes` coming into this cache against its lease of the byte budget, leasing
+/// more if needed; false if the budget has not that much left. Out of line: pools with a
+/// budget pay a call, pools without one not even its code.
+#[cold]
+#[inline(never)]
+fn claim<T: Send + 'static, S: StatsMode>(
+    shared: &Shared<T, S>,
+    cache: &mut LocalCache<T, S>,
+    bytes: usize,
+) -> bool {
+    let Some(budget) = &shared.budget else {
+        return true;
+    };
+    if cache.held + bytes > cache.lease {
+        let got = budget.lease(cache.held + bytes - cache.lease);
+        if got == 0 {
+            return false;
+        }
+        cache.lease += got;
+    }
+    cache.held += bytes;
+    true
+}
+
+/// Counts `bytes` leaving this cache, and gives back what it has leased beyond what it
+/// holds, but a chunk, once that slack exceeds two chunks.
+#[cold]
+#[inline(never)]
+fn unclaim<T: Send + 'static, S: StatsMode>(
+    shared: &Shared<T, S>,
+    cache: &mut LocalCache<T, S>,
+    bytes: usize,
+) {
+    let Some(budget) = &shared.budget else {
+        return;
+    };
+    cache.held -= bytes;
+    if cache.lease - cache.held > 2 * budget.chunk() {
+        let keep = cache.held + budget.chunk();
+        budget.give(cache.lease - keep);
+        cache.lease = keep;
+    }
 }
 
 impl<T: Send + 'static, P, S: StatsMode> Clone for ObjectPool<T, P, S> {
@@ -884,9 +960,7 @@ where
             let Some(idle) = shared.queue.pop() else {
                 break;
             };
-            if shared.max_bytes.is_some() {
-                shared.bytes.fetch_sub(idle.bytes, Ordering::Relaxed);
-            }
+            shared.give_bytes(idle.bytes);
             S::add_shared_idle_bytes(&shared.stats, -(idle.bytes as i64));
             drop(idle);
             released += 1;

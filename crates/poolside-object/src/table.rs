@@ -151,7 +151,7 @@ fn forget_last(tag: u64) {
 fn run_on<T, S, A, R>(
     cache: &mut LocalCache<T, S>,
     arg: A,
-    f: impl FnOnce(&mut LocalCache<T, S>, A) -> R,
+    f: fn(&mut LocalCache<T, S>, A) -> R,
 ) -> R
 where
     T: Send + 'static,
@@ -170,16 +170,18 @@ where
 }
 
 /// Runs `f(cache, arg)` on this thread's cache of the pool `id`, making the cache with
-/// `make` on first use. (`f` takes `arg` rather than capturing it so that the hot paths
-/// can pass an `#[inline(always)]` function: a closure is inlined at the optimizer's
-/// discretion, and the put path's was not.) `None` when there is no table to use (the thread is exiting, or the table
+/// `make` on first use. (`f` is a function pointer that takes `arg` rather than a closure
+/// that captures it: at each call site it is a constant, so the optimizer calls, and
+/// inlines, the `#[inline(always)]` function directly. A closure, or a function item
+/// through `FnOnce`'s shim, is inlined at the optimizer's discretion, and the hot paths'
+/// were not.) `None` when there is no table to use (the thread is exiting, or the table
 /// is borrowed further up this thread's stack).
 #[inline(always)]
 pub(crate) fn with_cache<T, S, A, R>(
     id: &PoolId,
     make: impl FnOnce() -> LocalCache<T, S>,
     arg: A,
-    f: impl FnOnce(&mut LocalCache<T, S>, A) -> R,
+    f: fn(&mut LocalCache<T, S>, A) -> R,
 ) -> Option<R>
 where
     T: Send + 'static,
@@ -204,7 +206,7 @@ fn with_cache_in_table<T, S, A, R>(
     id: &PoolId,
     make: impl FnOnce() -> LocalCache<T, S>,
     arg: A,
-    f: impl FnOnce(&mut LocalCache<T, S>, A) -> R,
+    f: fn(&mut LocalCache<T, S>, A) -> R,
 ) -> Option<R>
 where
     T: Send + 'static,

@@ -119,3 +119,37 @@ fn trim_races_with_use() {
         assert_eq!(made, s.idle_objects + s.discards.total() + s.trimmed);
     });
 }
+
+/// Two threads' caches lease from one byte budget while objects move between the caches
+/// and the shared tier: the idle objects never retain more than the budget.
+#[test]
+fn a_byte_budget_holds_across_caches() {
+    use poolside_core::{CapPolicy, DefaultPolicy};
+    const BUDGET: usize = 96;
+    loom::model(|| {
+        let config = PoolConfig::builder()
+            .max_idle(2)
+            .thread_cache(1)
+            .max_idle_bytes(Some(BUDGET))
+            .build()
+            .unwrap();
+        let pool: ObjectPool<Vec<u8>, _> =
+            ObjectPool::with_policy(CapPolicy::drop_above(DefaultPolicy, 1024), config);
+        let fill = |pool: &ObjectPool<Vec<u8>, CapPolicy<DefaultPolicy>>| {
+            let mut a = pool.get();
+            let mut b = pool.get();
+            a.reserve_exact(40);
+            b.reserve_exact(40);
+        };
+        let worker = {
+            let pool = pool.clone();
+            thread::spawn(move || fill(&pool))
+        };
+        fill(&pool);
+        worker.join().unwrap();
+        let s = pool.stats();
+        assert!(s.idle_bytes <= BUDGET as u64, "{} idle bytes", s.idle_bytes);
+        assert_eq!(s.in_use, 0);
+        assert_eq!(s.misses, s.idle_objects + s.discards.total() + s.trimmed);
+    });
+}

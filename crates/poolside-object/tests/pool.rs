@@ -4,6 +4,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Barrier;
 use std::sync::LazyLock;
 
 use poolside_core::{
@@ -526,4 +527,91 @@ fn a_panicking_factory_gives_its_live_place_back() {
         assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.try_get())))).is_err());
     }
     assert_eq!(pool.live(), Some(0));
+}
+
+#[test]
+fn a_byte_budget_holds_across_thread_caches() {
+    const THREADS: usize = 4;
+    const BUDGET: usize = 64 * 1024;
+    let config = PoolConfig::builder()
+        .max_idle(64)
+        .thread_cache(16)
+        .max_idle_bytes(Some(BUDGET))
+        .build()
+        .unwrap();
+    let pool: ObjectPool<Vec<u8>, _> =
+        ObjectPool::with_policy(CapPolicy::drop_above(DefaultPolicy, 1 << 20), config);
+    let (filled, checked) = (Barrier::new(THREADS + 1), Barrier::new(THREADS + 1));
+    let mut most = 0;
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (pool, filled, checked) = (&pool, &filled, &checked);
+            s.spawn(move || {
+                for round in 0..20 {
+                    // Each thread alone could fill the budget: 12 buffers of 4 to 8 KiB.
+                    let held: Vec<_> = (0..12)
+                        .map(|i| {
+                            let mut b = pool.get();
+                            b.reserve_exact(4096 + 256 * ((t + i + round) % 16));
+                            b
+                        })
+                        .collect();
+                    drop(held);
+                    filled.wait();
+                    checked.wait();
+                }
+            });
+        }
+        for _ in 0..20 {
+            filled.wait();
+            // Every thread is parked between rounds, its cache full: the counts are exact.
+            // (Asserted after the threads are joined: a panic here would leave them
+            // waiting at the barrier for ever.)
+            most = most.max(pool.stats().idle_bytes);
+            checked.wait();
+        }
+    });
+    assert!(most <= BUDGET as u64, "{most} idle bytes");
+    assert!(most > 0);
+    let s = pool.stats();
+    assert!(s.idle_bytes <= BUDGET as u64);
+    assert!(s.discards.pool_full > 0, "the budget turned buffers away");
+    assert_eq!(s.in_use, 0);
+}
+
+#[test]
+fn a_trim_gives_a_cache_lease_back() {
+    let config = PoolConfig::builder()
+        .max_idle(8)
+        .thread_cache(8)
+        .max_idle_bytes(Some(8192))
+        .build()
+        .unwrap();
+    let pool: ObjectPool<Vec<u8>, _> =
+        ObjectPool::with_policy(CapPolicy::drop_above(DefaultPolicy, 8192), config);
+    let mut a = pool.get();
+    a.reserve_exact(8000);
+    drop(a); // this thread's cache leases the whole budget
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut b = pool.get(); // a miss: the buffer is in the other thread's cache
+            b.reserve_exact(4000);
+            drop(b);
+            assert_eq!(pool.stats().discards.pool_full, 1, "no budget left for it");
+        });
+    });
+    pool.trim();
+    drop(pool.get()); // this thread acts on the trim: its buffer and its lease go back
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut b = pool.get();
+            b.reserve_exact(4000);
+            drop(b);
+            assert_eq!(
+                pool.stats().discards.pool_full,
+                1,
+                "the budget had room again"
+            );
+        });
+    });
 }
