@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use poolside_buffer::RingPool;
+use poolside_buffer::{RingPool, SizedPool};
 use poolside_testkit::{measure_threads, serial, CountingAlloc};
 
 #[global_allocator]
@@ -33,8 +33,38 @@ fn ring_three_threads() {
     ring_allocates_nothing_on(3);
 }
 
+/// A request-shaped mix: mostly small, some large, two buffers held at once.
+fn sized_cycles(pool: &SizedPool) {
+    const SIZES: [usize; 8] = [100, 1500, 64, 4000, 300, 16_000, 900, 65_536];
+    for i in 0..CYCLES {
+        let mut a = pool.get(SIZES[i % 8]).unwrap();
+        let mut b = pool.get(SIZES[(i + 3) % 8]).unwrap();
+        a.extend_from_slice(b"request");
+        b.extend_from_slice(&(i as u64).to_le_bytes());
+    }
+}
+
+fn sized_allocates_nothing_on(threads: usize) {
+    let pool = SizedPool::new();
+    let counts = measure_threads(threads, |_| sized_cycles(&pool), |_| sized_cycles(&pool));
+    assert_eq!(counts.allocs, 0, "{counts:?}");
+}
+
+fn sized_one_thread() {
+    sized_allocates_nothing_on(1);
+}
+
+fn sized_three_threads() {
+    sized_allocates_nothing_on(3);
+}
+
 fn main() {
     serial::run(&[
+        ("sized_allocates_nothing_on_one_thread", sized_one_thread),
+        (
+            "sized_allocates_nothing_on_three_threads",
+            sized_three_threads,
+        ),
         ("ring_allocates_nothing_on_one_thread", ring_one_thread),
         (
             "ring_allocates_nothing_on_three_threads",

@@ -51,8 +51,9 @@ impl Discards {
 /// A snapshot of what a pool has done, in the style of bb8's `Statistics`.
 ///
 /// Counters count since the pool was made. Gauges (`idle_objects`, `idle_bytes`,
-/// `in_use`) are the state at the snapshot. Every object a pool made is in one of five
-/// places, so `prewarmed + misses = in_use + idle_objects + detached + discards + trimmed`.
+/// `in_use`) are the state at the snapshot. Every object a pool made or adopted is in
+/// one of five places, so
+/// `prewarmed + misses + adopted = in_use + idle_objects + detached + discards + trimmed`.
 ///
 /// # Consistency
 ///
@@ -86,8 +87,12 @@ pub struct Stats {
     pub puts: u64,
     /// Returned objects that were dropped, by reason.
     pub discards: Discards,
-    /// Objects taken out of the pool for good with `detach`.
+    /// Objects taken out of the pool for good with `detach`, or handed to another pool
+    /// of the same family.
     pub detached: u64,
+    /// Objects that joined from another pool of the same family (the object pool's
+    /// `return_to`, which the buffer pools' size classes use).
+    pub adopted: u64,
     /// Calls to `trim` or `decay` that released anything.
     pub trims: u64,
     /// Idle objects released by `trim` or `decay`.
@@ -112,6 +117,46 @@ impl Stats {
     }
 }
 
+/// Adds another pool's statistics, for a family of pools reported as one (the size
+/// classes of a buffer pool, say). Counters and gauges add up; `high_water` adds up
+/// too, which bounds the family's peak from above (the members' peaks need not have
+/// come at once).
+///
+/// ```
+/// use poolside_core::Stats;
+///
+/// let mut a = Stats::default();
+/// a.gets = 3;
+/// a.discards.oversized = 1;
+/// let mut b = Stats::default();
+/// b.gets = 2;
+/// a += b;
+/// assert_eq!((a.gets, a.discards.total()), (5, 1));
+/// ```
+impl std::ops::AddAssign for Stats {
+    fn add_assign(&mut self, other: Stats) {
+        let d = &mut self.discards;
+        d.pool_full += other.discards.pool_full;
+        d.oversized += other.discards.oversized;
+        d.rejected += other.discards.rejected;
+        d.reset_panicked += other.discards.reset_panicked;
+        d.holder_panicked += other.discards.holder_panicked;
+        self.gets += other.gets;
+        self.hits += other.hits;
+        self.misses += other.misses;
+        self.prewarmed += other.prewarmed;
+        self.puts += other.puts;
+        self.detached += other.detached;
+        self.adopted += other.adopted;
+        self.trims += other.trims;
+        self.trimmed += other.trimmed;
+        self.idle_objects += other.idle_objects;
+        self.idle_bytes += other.idle_bytes;
+        self.in_use += other.in_use;
+        self.high_water += other.high_water;
+    }
+}
+
 /// Something a pool counts. Pools pass it to a [`Recorder`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -128,6 +173,9 @@ pub enum Event {
     Discard(Discard),
     /// An object taken out for good.
     Detach,
+    /// An object that joined from another pool of the same family (the object pool's
+    /// `return_to`), where it was counted as detached.
+    Adopt,
     /// A `trim` or `decay` call that released something.
     Trim,
     /// An idle object released by `trim` or `decay`.
@@ -196,9 +244,10 @@ const DETACH: usize = 8;
 const TRIM: usize = 9;
 const TRIMMED: usize = 10;
 const HOLDER_PANICKED: usize = 12;
+const ADOPT: usize = 13;
 /// Idle bytes, as a wrapping sum of signed deltas.
 const IDLE_BYTES: usize = 11;
-const SLOTS: usize = 13;
+const SLOTS: usize = 14;
 
 /// One thread's counters, for pools that keep per-thread state of their own.
 ///
@@ -317,6 +366,7 @@ fn index_of(event: Event) -> usize {
         Event::Discard(Discard::ResetPanicked) => RESET_PANICKED,
         Event::Discard(Discard::HolderPanicked) => HOLDER_PANICKED,
         Event::Detach => DETACH,
+        Event::Adopt => ADOPT,
         Event::Trim => TRIM,
         Event::Trimmed => TRIMMED,
     }
@@ -332,7 +382,7 @@ fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
     };
     let gets = c[HIT] + c[MISS];
     let in_use = gets.saturating_sub(c[PUT] + c[DETACH]);
-    let made = c[MISS] + c[PREWARM];
+    let made = c[MISS] + c[PREWARM] + c[ADOPT];
     let gone = in_use + c[DETACH] + discards.total() + c[TRIMMED];
     Stats {
         gets,
@@ -342,6 +392,7 @@ fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
         puts: c[PUT],
         discards,
         detached: c[DETACH],
+        adopted: c[ADOPT],
         trims: c[TRIM],
         trimmed: c[TRIMMED],
         idle_objects: made.saturating_sub(gone),

@@ -94,6 +94,12 @@ const STATS: &[(&str, &str, MetricKind, Read)] = &[
         |s| s.detached,
     ),
     (
+        "adopted",
+        "Objects that joined from another pool of the same family.",
+        MetricKind::Counter,
+        |s| s.adopted,
+    ),
+    (
         "trims",
         "Trim or decay calls that released something.",
         MetricKind::Counter,

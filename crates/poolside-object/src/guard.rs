@@ -174,10 +174,11 @@ macro_rules! guard_impls {
             /// size classes route a buffer by the capacity it grew to. `pool` runs its own
             /// policy on it and keeps or drops it as for any put.
             ///
-            /// Each pool counts its own side: the get in the pool the object came from,
-            /// the put in `pool`. Summed over the family the statistics stay exact; one
-            /// pool's `in_use` and `idle_objects` alone no longer are. A live place taken
-            /// under the first pool's [`LiveLimit`](crate::LiveLimit) is given back to it.
+            /// Each pool's statistics stay exact: the object leaves the pool it came from
+            /// as `detached` and joins `pool` as `adopted` (then kept or discarded as any
+            /// put). A family that reports itself as one pool counts each hand-over as a
+            /// put instead. A live place taken under the first pool's
+            /// [`LiveLimit`](crate::LiveLimit) is given back to it.
             ///
             /// ```
             /// use poolside_object::ObjectPool;
@@ -187,8 +188,8 @@ macro_rules! guard_impls {
             /// let mut buf = small.get();
             /// buf.reserve(1 << 20);
             /// buf.return_to(&large);
-            /// assert_eq!((small.stats().gets, small.stats().puts), (1, 0));
-            /// assert_eq!((large.stats().gets, large.stats().puts), (0, 1));
+            /// assert_eq!((small.stats().gets, small.stats().detached), (1, 1));
+            /// assert_eq!((large.stats().adopted, large.stats().idle_objects), (1, 1));
             /// assert!(large.get().capacity() >= 1 << 20);
             /// ```
             pub fn return_to(mut self, pool: &ObjectPool<T, P, S>) {

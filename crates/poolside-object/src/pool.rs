@@ -481,13 +481,14 @@ where
     pub(crate) fn give_back(&self, idle: Idle<T>) {
         // Gives the live place back even if user code in `keep_or_drop` panics.
         let _place = LivePlace(self.inner.live.as_ref());
-        self.keep_or_drop(idle);
+        self.keep_or_drop(idle, Event::Put);
     }
 
-    /// `give_back`, into another pool of the same type (the guards' `return_to`).
+    /// `give_back`, into another pool of the same type (the guards' `return_to`): it
+    /// leaves this pool as detached and joins `to` as adopted.
     pub(crate) fn give_to(&self, idle: Idle<T>, to: &ObjectPool<T, P, S>) {
-        let _place = LivePlace(self.inner.live.as_ref());
-        to.keep_or_drop(idle);
+        self.record_detach();
+        to.keep_or_drop(idle, Event::Adopt);
     }
 
     /// `take`, for a caller that already holds a live place: the place goes back if
@@ -503,7 +504,9 @@ where
     /// Cleans a returned object and keeps it in this thread's cache: the hot path
     /// inline, the rest in [`put_slow`](Self::put_slow).
     #[inline(always)]
-    fn keep_or_drop(&self, mut idle: Idle<T>) {
+    /// `entering` is how the object is counted on its way in: `Put`, or `Adopt` from
+    /// another pool of the family.
+    fn keep_or_drop(&self, mut idle: Idle<T>, entering: Event) {
         let shared = &self.inner.shared;
         let verdict = if std::thread::panicking() {
             Err(Discard::HolderPanicked)
@@ -511,7 +514,7 @@ where
             recycle_guarded(&self.inner.policy, &mut idle.obj)
         };
         if let Err(reason) = verdict {
-            return self.discard(idle, reason);
+            return self.discard(idle, entering, reason);
         }
         idle.bytes = self.measure(&idle.obj);
         // The closure may not run (no table to use), so it takes the object out of here.
@@ -520,27 +523,27 @@ where
             with_cache(
                 &shared.id,
                 || LocalCache::new(shared),
-                (&**shared, &mut idle),
+                (&**shared, &mut idle, entering),
                 put_local,
             )
         } else {
             None
         };
         if !matches!(put, Some(Put::Kept)) {
-            self.put_slow(put, idle);
+            self.put_slow(put, idle, entering);
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn discard(&self, idle: Idle<T>, reason: Discard) {
-        self.record(&[Event::Put, Event::Discard(reason)]);
+    fn discard(&self, idle: Idle<T>, entering: Event, reason: Discard) {
+        self.record(&[entering, Event::Discard(reason)]);
         drop(idle);
     }
 
     #[cold]
     #[inline(never)]
-    fn put_slow(&self, mut put: Option<Put<T>>, mut idle: Option<Idle<T>>) {
+    fn put_slow(&self, mut put: Option<Put<T>>, mut idle: Option<Idle<T>>, entering: Event) {
         let shared = &self.inner.shared;
         // One retry, after releasing what a trim or decay asked this cache for.
         for retry in [true, false] {
@@ -556,7 +559,7 @@ where
                     put = with_cache(
                         &shared.id,
                         || LocalCache::new(shared),
-                        (&**shared, &mut idle),
+                        (&**shared, &mut idle, entering),
                         put_local,
                     );
                 }
@@ -568,7 +571,7 @@ where
         };
         // No thread cache: straight to the shared tier.
         let bytes = idle.bytes;
-        S::add_shared(&shared.stats, Event::Put, 1);
+        S::add_shared(&shared.stats, entering, 1);
         match shared.push_shared(idle) {
             Ok(()) => S::add_shared_idle_bytes(&shared.stats, bytes as i64),
             Err(idle) => {
@@ -775,7 +778,7 @@ fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Loc
 #[inline(always)]
 fn put_local<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
-    (shared, idle): (&Shared<T, S>, &mut Option<Idle<T>>),
+    (shared, idle, entering): (&Shared<T, S>, &mut Option<Idle<T>>, Event),
 ) -> Put<T> {
     if check_epoch(shared, cache) {
         // Release first, so the released objects are the ones the trim or decay meant,
@@ -785,7 +788,7 @@ fn put_local<T: Send + 'static, S: StatsMode>(
     let Some(idle) = idle.take() else {
         return Put::Kept;
     };
-    S::add(&cache.counters, Event::Put, 1);
+    S::add(&cache.counters, entering, 1);
     if cache.objects.len() == cache.capacity {
         spill(shared, cache);
     }

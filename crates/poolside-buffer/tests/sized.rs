@@ -1,0 +1,287 @@
+//! SizedPool: class choice, buffers that grew or shrank, requests the allocator refuses,
+//! configuration errors, exact statistics, the byte budget under an adversarial mix of
+//! sizes on several threads, and ownership under stress.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::sync::{Barrier, Mutex};
+
+use poolside_buffer::{SizedConfig, SizedError, SizedPool};
+
+#[test]
+fn a_get_gets_at_least_what_it_asks_for() {
+    let pool = SizedPool::new();
+    for n in [0, 1, 63, 64, 65, 1000, 4096, 4097, (1 << 20) - 1, 1 << 20] {
+        let buf = pool.get(n).unwrap();
+        assert!(
+            buf.capacity() >= n && buf.is_empty() && !buf.is_plain(),
+            "{n}"
+        );
+        assert!(
+            buf.capacity() < 2 * n.max(64),
+            "{n}: from the smallest class that fits"
+        );
+    }
+}
+
+#[test]
+fn a_request_above_the_largest_class_is_a_plain_allocation() {
+    let pool = SizedPool::new();
+    let big = pool.get((1 << 20) + 1).unwrap();
+    assert!(big.is_plain() && big.capacity() > 1 << 20);
+    drop(big);
+    let s = pool.stats();
+    assert_eq!(
+        (s.misses, s.puts, s.discards.oversized, s.idle_objects),
+        (1, 1, 1, 0)
+    );
+}
+
+#[test]
+fn what_the_allocator_refuses_is_an_error_not_an_abort() {
+    let pool = SizedPool::new();
+    assert!(pool.get(usize::MAX).is_err());
+    // Miri stops at an allocation this large instead of failing it.
+    if !cfg!(miri) {
+        assert!(pool.get(isize::MAX as usize).is_err());
+    }
+    assert!(pool.try_get(usize::MAX).is_none());
+    assert_eq!(pool.stats().in_use, 0);
+}
+
+#[test]
+fn a_buffer_that_grew_goes_home_to_the_class_it_fills() {
+    let pool = SizedPool::new();
+    let mut buf = pool.get(100).unwrap(); // the 128 B class
+    buf.extend_from_slice(&[7; 5000]);
+    let capacity = buf.capacity();
+    drop(buf);
+    let home = pool
+        .classes()
+        .into_iter()
+        .filter(|&c| c <= capacity)
+        .max()
+        .unwrap();
+    let again = pool.get(home).unwrap();
+    assert_eq!(again.capacity(), capacity, "the grown buffer came back");
+    assert!(again.is_empty(), "cleared on the way back");
+    let s = pool.stats();
+    assert_eq!(
+        (s.gets, s.hits, s.puts, s.detached, s.adopted),
+        (2, 1, 1, 0, 0)
+    );
+}
+
+#[test]
+fn a_buffer_that_grew_past_the_largest_class_is_dropped_and_counted() {
+    let pool = SizedPool::with_config(SizedConfig::powers_of_two(64, 4096)).unwrap();
+    let mut buf = pool.get(4096).unwrap();
+    buf.reserve(10_000);
+    drop(buf);
+    let s = pool.stats();
+    assert_eq!(
+        (s.discards.oversized, s.idle_objects, s.idle_bytes),
+        (1, 0, 0)
+    );
+}
+
+#[test]
+fn a_buffer_shrunk_below_its_class_is_refused() {
+    let pool = SizedPool::new();
+    let mut buf = pool.get(4096).unwrap();
+    buf.shrink_to_fit();
+    drop(buf);
+    let s = pool.stats();
+    assert_eq!((s.discards.rejected, s.idle_objects), (1, 0));
+}
+
+#[test]
+fn class_lists() {
+    let pool = SizedPool::new();
+    let classes = pool.classes();
+    assert_eq!(
+        (classes[0], *classes.last().unwrap(), classes.len()),
+        (64, 1 << 20, 15)
+    );
+    let config = SizedConfig::quarters(64, 1024);
+    let pool = SizedPool::with_config(config).unwrap();
+    assert_eq!(
+        pool.classes(),
+        [64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024]
+    );
+    let pool = SizedPool::with_config(SizedConfig::classes(vec![300, 100, 300, 200])).unwrap();
+    assert_eq!(pool.classes(), [100, 200, 300]);
+    assert!(pool.get(250).unwrap().capacity() >= 300);
+}
+
+#[test]
+fn bad_configurations_are_errors() {
+    let err = |c: SizedConfig| SizedPool::with_config(c).unwrap_err();
+    assert_eq!(err(SizedConfig::classes(vec![])), SizedError::NoClasses);
+    assert_eq!(
+        err(SizedConfig::classes(vec![0, 64])),
+        SizedError::ZeroClass
+    );
+    assert_eq!(
+        err(SizedConfig::classes(vec![64, usize::MAX])),
+        SizedError::ClassTooLarge(usize::MAX)
+    );
+    assert!(matches!(
+        err(SizedConfig::default().max_idle_bytes(3)),
+        SizedError::Config(_)
+    ));
+    assert!(matches!(
+        err(SizedConfig::default().max_idle(0)),
+        SizedError::Config(_)
+    ));
+    assert!(SizedError::NoClasses.to_string().contains("class"));
+}
+
+#[test]
+fn the_guard_writes_detaches_and_debugs() {
+    let pool = SizedPool::new();
+    let mut buf = pool.get(10).unwrap();
+    write!(buf, "{}-{}", 1, 2).unwrap();
+    assert_eq!(buf.as_ref(), b"1-2");
+    buf.as_mut()[0] = b'9';
+    assert!(format!("{buf:?}").contains("len: 3"));
+    let out: Vec<u8> = buf.detach();
+    assert_eq!(out, b"9-2");
+    let s = pool.stats();
+    assert_eq!((s.detached, s.in_use), (1, 0));
+}
+
+#[test]
+fn statistics_add_up_across_classes() {
+    let pool = SizedPool::new();
+    for round in 0..3 {
+        let held: Vec<_> = [10, 100, 1000, 10_000, 100_000]
+            .iter()
+            .map(|&n| pool.get(n + round).unwrap())
+            .collect();
+        drop(held);
+    }
+    let s = pool.stats();
+    assert_eq!((s.gets, s.puts, s.in_use), (15, 15, 0));
+    assert_eq!((s.misses, s.hits), (5, 10));
+    assert_eq!(
+        s.misses,
+        s.idle_objects + s.discards.total() + s.trimmed + s.detached
+    );
+    assert_eq!(pool.trim(), 0, "all five sit in this thread's caches");
+}
+
+/// A small deterministic generator, so a failure can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    /// Mostly small sizes, a tail of large ones: 1 in 64 up to 64 MiB.
+    fn size(&mut self) -> usize {
+        let r = self.next();
+        let bits = if r % 64 == 0 { 27 } else { 17 };
+        (self.next() % (1 << (self.next() % bits))) as usize
+    }
+}
+
+#[test]
+fn idle_bytes_never_exceed_the_budget_under_an_adversarial_mix() {
+    const THREADS: usize = 4;
+    const ROUNDS: usize = if cfg!(miri) { 2 } else { 40 };
+    const BUDGET: usize = 8 << 20;
+    let config = SizedConfig::powers_of_two(64, 4 << 20).max_idle_bytes(BUDGET);
+    let pool = SizedPool::with_config(config).unwrap();
+    let class_budget = BUDGET / pool.classes().len();
+    let (done, checked) = (Barrier::new(THREADS + 1), Barrier::new(THREADS + 1));
+    let mut most = 0;
+    let mut most_in_a_class = 0;
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (pool, done, checked) = (&pool, &done, &checked);
+            s.spawn(move || {
+                let mut rng = Lcg(t as u64 + 1);
+                for _ in 0..ROUNDS {
+                    for _ in 0..if cfg!(miri) { 3 } else { 50 } {
+                        let n = rng.size();
+                        let mut buf = pool.get(n).unwrap();
+                        assert!(buf.capacity() >= n, "{} < {n}", buf.capacity());
+                        // Some grow past what they asked for.
+                        if rng.next() % 8 == 0 {
+                            buf.reserve(n);
+                        }
+                        buf.push(1);
+                    }
+                    done.wait();
+                    checked.wait();
+                }
+            });
+        }
+        for _ in 0..ROUNDS {
+            done.wait();
+            // Every thread is parked with its caches full: the counts are exact.
+            most = most.max(pool.stats().idle_bytes);
+            let mut classes = Vec::new();
+            poolside_core::Observe::visit_metrics(&pool, &mut |m| classes.push(m.value as usize));
+            most_in_a_class = most_in_a_class.max(classes.into_iter().max().unwrap());
+            checked.wait();
+        }
+    });
+    assert!(most <= BUDGET as u64, "{most} idle bytes against {BUDGET}");
+    assert!(
+        most_in_a_class <= class_budget,
+        "{most_in_a_class} in one class"
+    );
+    assert!(most > 0);
+    let s = pool.stats();
+    assert_eq!(s.in_use, 0);
+    if !cfg!(miri) {
+        // Too few rounds under Miri to reach the limits.
+        assert!(
+            s.discards.total() > 0,
+            "the budget and the largest class turned buffers away"
+        );
+    }
+}
+
+#[test]
+fn no_buffer_is_ever_held_twice() {
+    const THREADS: usize = 4;
+    const ROUNDS: usize = if cfg!(miri) { 20 } else { 5_000 };
+    let pool = SizedPool::new();
+    let held = Mutex::new(HashSet::new());
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (pool, held) = (&pool, &held);
+            s.spawn(move || {
+                let mut rng = Lcg(t as u64 + 100);
+                for _ in 0..ROUNDS {
+                    let mut bufs: Vec<_> = (0..3)
+                        .map(|_| pool.get(rng.size() % 70_000).unwrap())
+                        .collect();
+                    for buf in &mut bufs {
+                        buf.push(0);
+                        assert!(
+                            held.lock().unwrap().insert(buf.as_ptr() as usize),
+                            "held twice"
+                        );
+                    }
+                    for buf in bufs {
+                        held.lock().unwrap().remove(&(buf.as_ptr() as usize));
+                    }
+                }
+            });
+        }
+    });
+    let s = pool.stats();
+    assert_eq!(
+        (s.gets, s.puts, s.in_use),
+        (s.puts, (THREADS * ROUNDS * 3) as u64, 0)
+    );
+}
