@@ -88,11 +88,8 @@ use poolside_core::{FnPolicy, NoStats, PoolConfig, Reset};
 use poolside_object::{LiveLimit, ObjectPool};
 use zeropool::ZeroPool;
 
+use super::{baseline, case, warmed, warmed_loop};
 use crate::{single, two_threads, Case, Routine};
-
-/// Operations each case runs in `make`, before timing, to warm its pool (and, for the
-/// two-thread cases, each thread's side of it).
-const WARM: usize = 64;
 
 /// Idle objects a peer's pool may hold, where it takes a bound: poolside's default
 /// `max_idle`.
@@ -172,27 +169,6 @@ impl Work for Write1k {
     fn apply(v: &mut Vec<u8>) {
         v.extend_from_slice(black_box(&BODY_1K));
         black_box(&*v);
-    }
-}
-
-/// Runs `op` `WARM` times, then makes it the routine.
-fn warmed<F: FnMut() + 'static>(mut op: F) -> Box<dyn Routine> {
-    for _ in 0..WARM {
-        op();
-    }
-    single(op)
-}
-
-/// Runs `op` `WARM` times, then returns a loop of it: one thread's side of a
-/// [`two_threads`] case.
-fn warmed_loop<F: FnMut()>(mut op: F) -> impl FnMut(u64) {
-    for _ in 0..WARM {
-        op();
-    }
-    move |n| {
-        for _ in 0..n {
-            op();
-        }
     }
 }
 
@@ -749,31 +725,6 @@ fn tls_response() -> Box<dyn Routine> {
 }
 
 // ---------------------------------------------------------------------------------------
-
-const fn case(
-    group: &'static str,
-    name: &'static str,
-    quick: bool,
-    make: fn() -> Box<dyn Routine>,
-) -> Case {
-    Case {
-        group,
-        name,
-        baseline: false,
-        quick,
-        make,
-    }
-}
-
-const fn baseline(group: &'static str, quick: bool, make: fn() -> Box<dyn Routine>) -> Case {
-    Case {
-        group,
-        name: "new",
-        baseline: true,
-        quick,
-        make,
-    }
-}
 
 pub(crate) fn register(all: &mut Vec<Case>) {
     const TOUCH_1K: &str = "object_hit_touch_1k";
