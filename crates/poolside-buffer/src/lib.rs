@@ -6,6 +6,13 @@
 //! - [`SizedPool`]: size classes over poolside-object's pool; `get(n)` gives capacity of
 //!   at least `n`, a buffer that grew goes home to the class it fills, and idle bytes
 //!   stay within a budget however many threads use it.
+//! - [`BytePool`]: one pool that learns from the capacities coming back which capacity
+//!   to make new buffers with and which to keep.
+//!
+//! Every guard derefs to its bytes (`Vec<u8>` for the sized and byte pools), implements
+//! `AsRef<[u8]>`, `AsMut<[u8]>`, `io::Write` and `Debug`, and can `detach()`. Through
+//! `DerefMut` to `Vec<u8>`, the `bytes` crate's `BufMut` (implemented for `Vec<u8>`) works
+//! on the sized and byte pools' buffers as they are.
 //!
 //! The crate is `#![deny(unsafe_code)]`; the ring's slot memory (`src/ring/slots.rs`) is
 //! the one module allowed `unsafe`, with the argument for its soundness written there,
@@ -13,10 +20,13 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+mod byte;
+mod guard;
 mod ring;
 mod sized;
 mod sync;
 
+pub use byte::{ByteBuf, BytePool, BytePoolConfig, BytePoolError};
 pub use ring::{GetError, RingBuf, RingConfig, RingError, RingPool, WhenFull};
 pub use sized::{SizedBuf, SizedConfig, SizedError, SizedPool};
 

@@ -2,14 +2,14 @@
 
 use std::collections::TryReserveError;
 use std::fmt;
-use std::io;
-use std::ops::{Deref, DerefMut};
 
 use poolside_core::{
     ConfigError, Counters, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Recorder,
     Recycle, Stats, Verdict,
 };
 use poolside_object::{ObjectPool, Pooled};
+
+use crate::guard::vec_guard;
 
 /// How a [`SizedPool`] is made: its size classes and its limits.
 ///
@@ -445,20 +445,16 @@ impl Drop for SizedBuf<'_> {
     }
 }
 
-impl Deref for SizedBuf<'_> {
-    type Target = Vec<u8>;
-
-    fn deref(&self) -> &Vec<u8> {
+impl SizedBuf<'_> {
+    fn vec(&self) -> &Vec<u8> {
         match &self.buf {
             Buf::Pooled(buf) => buf,
             Buf::Plain(buf) => buf,
             Buf::Gone => unreachable!("a live guard holds its buffer"),
         }
     }
-}
 
-impl DerefMut for SizedBuf<'_> {
-    fn deref_mut(&mut self) -> &mut Vec<u8> {
+    fn vec_mut(&mut self) -> &mut Vec<u8> {
         match &mut self.buf {
             Buf::Pooled(buf) => buf,
             Buf::Plain(buf) => buf,
@@ -467,40 +463,4 @@ impl DerefMut for SizedBuf<'_> {
     }
 }
 
-impl AsRef<[u8]> for SizedBuf<'_> {
-    fn as_ref(&self) -> &[u8] {
-        self
-    }
-}
-
-impl AsMut<[u8]> for SizedBuf<'_> {
-    fn as_mut(&mut self) -> &mut [u8] {
-        self
-    }
-}
-
-impl io::Write for SizedBuf<'_> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl fmt::Debug for SizedBuf<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SizedBuf")
-            .field("len", &self.len())
-            .field("capacity", &self.capacity())
-            .field("plain", &self.is_plain())
-            .finish()
-    }
-}
+vec_guard!(SizedBuf, vec, vec_mut);

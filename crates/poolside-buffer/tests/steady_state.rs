@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use poolside_buffer::{RingPool, SizedPool};
+use poolside_buffer::{BytePool, BytePoolConfig, RingPool, SizedPool};
 use poolside_testkit::{measure_threads, serial, CountingAlloc};
 
 #[global_allocator]
@@ -58,8 +58,33 @@ fn sized_three_threads() {
     sized_allocates_nothing_on(3);
 }
 
+/// Mixed message sizes, calibrating often: learning allocates nothing either.
+fn byte_cycles(pool: &BytePool) {
+    for i in 0..CYCLES {
+        let mut buf = pool.get();
+        buf.resize(500 + 700 * (i % 5), 1);
+    }
+}
+
+fn byte_allocates_nothing_on(threads: usize) {
+    let pool = BytePool::with_config(BytePoolConfig::default().calibrate_every(64)).unwrap();
+    let counts = measure_threads(threads, |_| byte_cycles(&pool), |_| byte_cycles(&pool));
+    assert_eq!(counts.allocs, 0, "{counts:?}");
+    assert!(pool.calibrations() > 0);
+}
+
+fn byte_one_thread() {
+    byte_allocates_nothing_on(1);
+}
+
+fn byte_three_threads() {
+    byte_allocates_nothing_on(3);
+}
+
 fn main() {
     serial::run(&[
+        ("byte_allocates_nothing_on_one_thread", byte_one_thread),
+        ("byte_allocates_nothing_on_three_threads", byte_three_threads),
         ("sized_allocates_nothing_on_one_thread", sized_one_thread),
         (
             "sized_allocates_nothing_on_three_threads",

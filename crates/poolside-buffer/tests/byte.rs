@@ -1,0 +1,177 @@
+//! BytePool: it starts safe, learns the default and the maximum from capacities, forgets
+//! old patterns as its histogram decays, reports its calibration, and keeps its budget.
+
+use std::io::Write;
+
+use poolside_buffer::{BytePool, BytePoolConfig, BytePoolError};
+use poolside_core::Observe;
+
+fn pool(calibrate_every: u64) -> BytePool {
+    BytePool::with_config(BytePoolConfig::default().calibrate_every(calibrate_every)).unwrap()
+}
+
+/// Returns `n` buffers grown to `size` bytes.
+fn churn(pool: &BytePool, n: usize, size: usize) {
+    for _ in 0..n {
+        let mut buf = pool.get();
+        buf.resize(size, 1);
+    }
+}
+
+#[test]
+fn before_any_calibration_the_initial_maximum_holds() {
+    let pool = pool(1_000_000);
+    churn(&pool, 10, 1 << 20);
+    let s = pool.stats();
+    assert_eq!(
+        s.discards.oversized, 10,
+        "nothing above 64 KiB is kept before learning"
+    );
+    assert_eq!((pool.calibrations(), pool.max_capacity()), (0, 64 * 1024));
+    assert_eq!(pool.default_capacity(), 1024);
+}
+
+#[test]
+fn it_learns_from_capacity_not_length() {
+    let pool = pool(64);
+    for _ in 0..256 {
+        let mut buf = pool.get();
+        buf.reserve_exact(8000); // large capacity, short content
+        buf.extend_from_slice(b"tiny");
+    }
+    assert!(pool.calibrations() > 0);
+    assert_eq!(pool.default_capacity(), 8192);
+    assert_eq!(pool.max_capacity(), 8192);
+}
+
+#[test]
+fn the_maximum_is_a_percentile_and_outliers_are_dropped() {
+    let pool = pool(100);
+    for i in 0..2000 {
+        let mut buf = pool.get();
+        buf.resize(if i % 50 == 0 { 1 << 20 } else { 1000 }, 0);
+    }
+    // 2% are 1 MiB: above the 95th percentile, so they are not kept.
+    assert_eq!(pool.max_capacity(), 1024);
+    assert_eq!(pool.default_capacity(), 1024);
+    assert!(pool.stats().discards.oversized >= 40);
+    let config = BytePoolConfig::default()
+        .calibrate_every(100)
+        .percentile(0.99);
+    let strict = BytePool::with_config(config).unwrap();
+    for i in 0..2000 {
+        let mut buf = strict.get();
+        buf.resize(if i % 50 == 0 { 1 << 20 } else { 1000 }, 0);
+    }
+    assert_eq!(
+        strict.max_capacity(),
+        1 << 20,
+        "the 99th percentile covers them"
+    );
+}
+
+#[test]
+fn the_histogram_decays_so_a_new_pattern_takes_over() {
+    let pool = pool(100);
+    churn(&pool, 5000, 2000);
+    assert_eq!((pool.default_capacity(), pool.max_capacity()), (2048, 2048));
+    // Larger buffers now: dropped as oversized at first, but counted, and within a few
+    // calibrations the halved old counts no longer outweigh them.
+    churn(&pool, 1000, 6000);
+    assert_eq!((pool.default_capacity(), pool.max_capacity()), (8192, 8192));
+    // A capacity-calibrated pool cannot see a shift down while its buffers are larger
+    // than needed: a reused buffer keeps its capacity. It keeps them (within the
+    // maximum) rather than shrinking them.
+    churn(&pool, 1000, 500);
+    assert_eq!(pool.max_capacity(), 8192);
+}
+
+#[test]
+fn the_hard_maximum_caps_what_it_learns() {
+    let config = BytePoolConfig::default()
+        .calibrate_every(10)
+        .initial_max(64 * 1024)
+        .hard_max(64 * 1024);
+    let pool = BytePool::with_config(config).unwrap();
+    churn(&pool, 100, 1 << 20);
+    assert_eq!(pool.max_capacity(), 64 * 1024);
+    assert_eq!(pool.default_capacity(), 64 * 1024);
+}
+
+#[test]
+fn calibration_is_visible_in_the_metrics() {
+    let pool = pool(10);
+    churn(&pool, 100, 3000);
+    let mut metrics = Vec::new();
+    pool.visit_metrics(&mut |m| metrics.push((m.name.to_owned(), m.value)));
+    assert!(metrics.contains(&("default_capacity_bytes".into(), 4096.0)));
+    assert!(metrics.contains(&("max_capacity_bytes".into(), 4096.0)));
+    assert!(metrics
+        .iter()
+        .any(|(n, v)| n == "calibrations" && *v >= 9.0));
+    assert!(format!("{pool:?}").contains("calibrations"));
+}
+
+#[test]
+fn bad_configurations_are_errors() {
+    let err = |c: BytePoolConfig| BytePool::with_config(c).unwrap_err();
+    let d = BytePoolConfig::default();
+    assert_eq!(err(d.percentile(0.0)), BytePoolError::Percentile(0.0));
+    assert_eq!(err(d.percentile(1.5)), BytePoolError::Percentile(1.5));
+    assert!(matches!(
+        err(d.percentile(f64::NAN)),
+        BytePoolError::Percentile(_)
+    ));
+    assert_eq!(err(d.calibrate_every(0)), BytePoolError::ZeroCalibration);
+    assert_eq!(err(d.initial_default(0)), BytePoolError::Sizes);
+    assert_eq!(
+        err(d.initial_max(512)),
+        BytePoolError::Sizes,
+        "below the initial default"
+    );
+    assert_eq!(err(d.hard_max(usize::MAX)), BytePoolError::Sizes);
+    assert!(matches!(err(d.max_idle_bytes(0)), BytePoolError::Config(_)));
+}
+
+#[test]
+fn the_guard_writes_and_detaches() {
+    let pool = BytePool::new();
+    let mut buf = pool.get();
+    write!(buf, "{}", 42).unwrap();
+    assert_eq!(buf.as_ref(), b"42");
+    assert_eq!(buf.detach(), b"42");
+    assert_eq!(pool.stats().detached, 1);
+}
+
+#[test]
+fn threads_calibrate_together_and_the_budget_holds() {
+    const BUDGET: usize = 1 << 20;
+    let config = BytePoolConfig::default()
+        .calibrate_every(50)
+        .max_idle_bytes(BUDGET);
+    let pool = BytePool::with_config(config).unwrap();
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let pool = &pool;
+            s.spawn(move || {
+                for i in 0..if cfg!(miri) { 20 } else { 5000 } {
+                    let held: Vec<_> = (0..4).map(|_| pool.get()).collect();
+                    for (j, mut buf) in held.into_iter().enumerate() {
+                        buf.resize(1000 + 2000 * ((t + i + j) % 4), 0);
+                    }
+                }
+            });
+        }
+    });
+    let s = pool.stats();
+    assert!(s.idle_bytes <= BUDGET as u64, "{} idle bytes", s.idle_bytes);
+    assert_eq!(s.in_use, 0);
+    if !cfg!(miri) {
+        assert!(pool.calibrations() > 10);
+        assert_eq!(
+            pool.max_capacity(),
+            8192,
+            "1000 to 7000 bytes: the 8 KiB bucket covers them"
+        );
+    }
+}
