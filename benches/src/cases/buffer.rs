@@ -7,6 +7,9 @@
 //! - zeropool and byte-pool, the byte-buffer pool crates;
 //! - opool and object-pool holding `Vec<u8>`s of the size.
 //!
+//! poolside's three pools appear as `poolside_sized`, `poolside_ring` (slots of the size)
+//! and `poolside_byte` (the self-tuning pool, asked to reserve the size).
+//!
 //! `buffer_mixed` draws sizes from a fixed request-shaped mix (mostly small, a tail up to
 //! 1 MiB) and compares poolside's size classes at powers of two and at four per
 //! doubling.
@@ -15,7 +18,7 @@ use std::hint::black_box;
 use std::io::Write;
 
 use opool::PoolAllocator;
-use poolside_buffer::{RingPool, SizedConfig, SizedPool};
+use poolside_buffer::{BytePool, RingPool, SizedConfig, SizedPool};
 use zeropool::ZeroPool;
 
 use super::{baseline, case, warmed, warmed_loop};
@@ -47,6 +50,18 @@ fn sized_op<const S: usize>(pool: &SizedPool) {
 fn sized_buf<const S: usize>() -> Box<dyn Routine> {
     let pool = SizedPool::new();
     warmed(move || sized_op::<S>(&pool))
+}
+
+fn byte_op(pool: &BytePool, size: usize) {
+    let mut b = pool.get();
+    b.reserve(size);
+    b.extend_from_slice(data(size));
+    black_box(&*b);
+}
+
+fn byte_buf<const S: usize>() -> Box<dyn Routine> {
+    let pool = BytePool::new();
+    warmed(move || byte_op(&pool, S))
 }
 
 fn ring_buf<const S: usize>() -> Box<dyn Routine> {
@@ -186,6 +201,11 @@ fn sized_quarters_mixed() -> Box<dyn Routine> {
     sized_mixed_with(SizedConfig::quarters(64, 1 << 20))
 }
 
+fn byte_mixed() -> Box<dyn Routine> {
+    let pool = BytePool::new();
+    mixed(move |size| byte_op(&pool, size))
+}
+
 fn zeropool_mixed() -> Box<dyn Routine> {
     let pool = ZeroPool::new();
     mixed(move |size| {
@@ -211,6 +231,7 @@ macro_rules! sizes {
                 baseline($one, $quick, new_buf::<$size>),
                 case($one, "poolside_sized", $quick, sized_buf::<$size>),
                 case($one, "poolside_ring", false, ring_buf::<$size>),
+                case($one, "poolside_byte", false, byte_buf::<$size>),
                 case($one, "zeropool", $quick, zeropool_buf::<$size>),
                 case($one, "byte_pool", false, byte_pool_buf::<$size>),
                 case($one, "opool", false, opool_buf::<$size>),
@@ -241,6 +262,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             false,
             sized_quarters_mixed,
         ),
+        case("buffer_mixed", "poolside_byte", false, byte_mixed),
         case("buffer_mixed", "zeropool", true, zeropool_mixed),
         case("buffer_mixed", "byte_pool", false, byte_pool_mixed),
     ]);

@@ -339,6 +339,7 @@ impl BytePool {
     }
 
     /// An empty buffer: a reused one, or a new one of the learned default capacity.
+    #[inline]
     pub fn get(&self) -> ByteBuf<'_> {
         ByteBuf(self.pool.get())
     }
@@ -431,10 +432,12 @@ impl ByteBuf<'_> {
         self.0.detach()
     }
 
+    #[inline]
     fn vec(&self) -> &Vec<u8> {
         &self.0
     }
 
+    #[inline]
     fn vec_mut(&mut self) -> &mut Vec<u8> {
         &mut self.0
     }

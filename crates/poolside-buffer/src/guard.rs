@@ -8,12 +8,14 @@ macro_rules! vec_guard {
         impl std::ops::Deref for $guard<'_> {
             type Target = Vec<u8>;
 
+            #[inline]
             fn deref(&self) -> &Vec<u8> {
                 self.$get()
             }
         }
 
         impl std::ops::DerefMut for $guard<'_> {
+            #[inline]
             fn deref_mut(&mut self) -> &mut Vec<u8> {
                 self.$get_mut()
             }

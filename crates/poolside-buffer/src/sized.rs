@@ -217,6 +217,9 @@ struct Class {
 /// ```
 pub struct SizedPool {
     classes: Box<[Class]>,
+    /// When the classes are consecutive powers of two, log2 of the smallest: a class is
+    /// then found by counting bits instead of searching.
+    pow2_from: Option<u32>,
     /// Requests above the largest class, and hand-overs between classes.
     own: Counters,
 }
@@ -264,8 +267,14 @@ impl SizedPool {
                 }
             })
             .collect();
+        let pow2_from = sizes
+            .windows(2)
+            .all(|w| w[0].is_power_of_two() && w[1] == w[0] * 2)
+            .then(|| sizes[0].trailing_zeros())
+            .filter(|_| sizes[0].is_power_of_two());
         Ok(SizedPool {
             classes,
+            pow2_from,
             own: Counters::new(),
         })
     }
@@ -276,20 +285,40 @@ impl SizedPool {
     }
 
     /// The smallest class of at least `n` bytes.
+    #[inline]
     fn class_for(&self, n: usize) -> Option<&Class> {
-        let i = self.classes.partition_point(|c| c.size < n);
+        let i = match self.pow2_from {
+            // The smallest power of two >= n is 2^bits(n - 1).
+            Some(from) => {
+                let bits = usize::BITS - n.saturating_sub(1).leading_zeros();
+                bits.saturating_sub(from) as usize
+            }
+            None => self.classes.partition_point(|c| c.size < n),
+        };
         self.classes.get(i)
     }
 
     /// The largest class of at most `capacity` bytes, or the smallest if none is (its
     /// policy then refuses the buffer).
+    #[inline]
     fn class_home(&self, capacity: usize) -> &Class {
-        let i = self.classes.partition_point(|c| c.size <= capacity);
-        &self.classes[i.saturating_sub(1)]
+        let i = match self.pow2_from {
+            // The largest power of two <= capacity is 2^(bits(capacity) - 1).
+            Some(from) => {
+                let bits = usize::BITS - capacity.leading_zeros();
+                (bits.saturating_sub(from + 1) as usize).min(self.classes.len() - 1)
+            }
+            None => self
+                .classes
+                .partition_point(|c| c.size <= capacity)
+                .saturating_sub(1),
+        };
+        &self.classes[i]
     }
 
     /// An empty buffer with capacity of at least `n`. Fails only if the allocator refuses
     /// the memory (`usize::MAX` bytes, say).
+    #[inline]
     pub fn get(&self, n: usize) -> Result<SizedBuf<'_>, TryReserveError> {
         let Some(class) = self.class_for(n) else {
             let mut buf = Vec::new();
@@ -425,6 +454,7 @@ impl SizedBuf<'_> {
 }
 
 impl Drop for SizedBuf<'_> {
+    #[inline]
     fn drop(&mut self) {
         match std::mem::replace(&mut self.buf, Buf::Gone) {
             Buf::Pooled(buf) => {
@@ -446,6 +476,7 @@ impl Drop for SizedBuf<'_> {
 }
 
 impl SizedBuf<'_> {
+    #[inline]
     fn vec(&self) -> &Vec<u8> {
         match &self.buf {
             Buf::Pooled(buf) => buf,
@@ -454,6 +485,7 @@ impl SizedBuf<'_> {
         }
     }
 
+    #[inline]
     fn vec_mut(&mut self) -> &mut Vec<u8> {
         match &mut self.buf {
             Buf::Pooled(buf) => buf,

@@ -84,7 +84,10 @@ fn byte_three_threads() {
 fn main() {
     serial::run(&[
         ("byte_allocates_nothing_on_one_thread", byte_one_thread),
-        ("byte_allocates_nothing_on_three_threads", byte_three_threads),
+        (
+            "byte_allocates_nothing_on_three_threads",
+            byte_three_threads,
+        ),
         ("sized_allocates_nothing_on_one_thread", sized_one_thread),
         (
             "sized_allocates_nothing_on_three_threads",
