@@ -193,6 +193,7 @@ fn test_binaries(package: &str) -> Result<Vec<String>, String> {
             "--locked",
             "-p",
             package,
+            "--all-features",
             "--tests",
             "--no-run",
             "--message-format=json",
@@ -253,7 +254,7 @@ fn miri() -> Result<(), String> {
         return Ok(());
     }
     let mut cmd = program("cargo");
-    cmd.args(["+nightly", "miri", "test", "--locked"]);
+    cmd.args(["+nightly", "miri", "test", "--locked", "--all-features"]);
     for package in &packages {
         cmd.args(["-p", package]);
     }

@@ -10,17 +10,24 @@
 //!   to make new buffers with and which to keep.
 //!
 //! Every guard derefs to its bytes (`Vec<u8>` for the sized and byte pools), implements
-//! `AsRef<[u8]>`, `AsMut<[u8]>`, `io::Write` and `Debug`, and can `detach()`. Through
-//! `DerefMut` to `Vec<u8>`, the `bytes` crate's `BufMut` (implemented for `Vec<u8>`) works
-//! on the sized and byte pools' buffers as they are.
+//! `AsRef<[u8]>`, `AsMut<[u8]>`, `io::Write` and `Debug`, and can `detach()`. With the
+//! `bytes` feature, every guard is a `bytes::BufMut`, and a guard of a `static` pool
+//! `freeze`s into a `Bytes` that gives the buffer back when its last clone drops: what
+//! hyper and tokio users need.
 //!
-//! The crate is `#![deny(unsafe_code)]`; the ring's slot memory (`src/ring/slots.rs`) is
-//! the one module allowed `unsafe`, with the argument for its soundness written there,
-//! loom models in `tests/loom.rs`, and Miri and valgrind runs in CI.
+//! The crate is `#![deny(unsafe_code)]` except two modules: the ring's slot memory
+//! (`src/ring/slots.rs`) and, behind the `bytes` feature, the `unsafe impl BufMut`s
+//! (`src/bytes.rs`), an `unsafe` trait that the guards implement by delegating to
+//! `Vec<u8>`'s implementation or over the ring's always-initialised slot.
+//!
+//! The soundness argument for the slots is written in that module, with loom models in
+//! `tests/loom.rs`; CI runs the crate's tests under Miri and valgrind.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 mod byte;
+#[cfg(feature = "bytes")]
+mod bytes;
 mod guard;
 mod ring;
 mod sized;

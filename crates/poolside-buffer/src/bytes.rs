@@ -1,0 +1,78 @@
+//! `bytes` interop (feature `bytes`): the guards are `BufMut`, and a guard of a `static`
+//! pool freezes into a `Bytes` that gives the buffer back when its last clone drops.
+//!
+//! `BufMut` is an `unsafe` trait: an implementation promises that `chunk_mut` is
+//! writable and that `advance_mut` only moves past bytes the caller initialised. The
+//! guards of the sized and byte pools delegate every method to `Vec<u8>`'s own
+//! implementation; the ring's guard exposes the rest of its slot, whose bytes are
+//! always initialised (zeroed at construction).
+#![allow(unsafe_code)]
+
+use bytes::buf::UninitSlice;
+use bytes::{BufMut, Bytes};
+
+use crate::{ByteBuf, RingBuf, SizedBuf};
+
+macro_rules! vec_buf_mut {
+    ($guard:ident) => {
+        // SAFETY: every method delegates to `Vec<u8>`'s `BufMut`, which keeps the trait's
+        // promises, on the one `Vec<u8>` this guard holds for its whole life.
+        unsafe impl BufMut for $guard<'_> {
+            fn remaining_mut(&self) -> usize {
+                BufMut::remaining_mut(&**self)
+            }
+
+            unsafe fn advance_mut(&mut self, cnt: usize) {
+                // SAFETY: the caller promises what `Vec<u8>::advance_mut` requires: `cnt`
+                // bytes of the last `chunk_mut` (the vector's) were initialised.
+                unsafe { BufMut::advance_mut(&mut **self, cnt) }
+            }
+
+            fn chunk_mut(&mut self) -> &mut UninitSlice {
+                BufMut::chunk_mut(&mut **self)
+            }
+        }
+
+        impl $guard<'static> {
+            /// Turns the buffer into a [`Bytes`], without a copy. The buffer goes back to
+            /// its pool when the last clone of the `Bytes` drops. Only for a pool that
+            /// lives for ever (a `static`, say through `LazyLock`), since the `Bytes` may
+            /// outlive any scope.
+            pub fn freeze(self) -> Bytes {
+                Bytes::from_owner(self)
+            }
+        }
+    };
+}
+
+vec_buf_mut!(SizedBuf);
+vec_buf_mut!(ByteBuf);
+
+// SAFETY: `chunk_mut` is the slot past the filled length: writable, and initialised
+// (slots are zeroed at construction, heap stand-ins made with `resize`). `advance_mut`
+// moves the filled length, at most to the capacity, over bytes that are initialised
+// whatever the caller wrote.
+unsafe impl BufMut for RingBuf<'_> {
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        let len = (self.len() + cnt).min(self.capacity());
+        // Within the capacity, so this cannot fail.
+        let _ = self.set_len(len);
+    }
+
+    fn chunk_mut(&mut self) -> &mut UninitSlice {
+        let len = self.len();
+        UninitSlice::new(&mut self.slot_mut()[len..])
+    }
+}
+
+impl RingBuf<'static> {
+    /// Turns the filled bytes into a [`Bytes`], without a copy. The slot goes back to the
+    /// ring when the last clone of the `Bytes` drops. Only for a ring that lives for ever.
+    pub fn freeze(self) -> Bytes {
+        Bytes::from_owner(self)
+    }
+}

@@ -1,0 +1,57 @@
+//! `bytes` interop: the guards are `BufMut`, and a frozen guard gives its buffer back to
+//! the pool when the last clone of its `Bytes` drops, not before.
+
+use std::sync::LazyLock;
+
+use bytes::{BufMut, Bytes};
+use poolside_buffer::{BytePool, RingPool, SizedPool};
+
+static SIZED: LazyLock<SizedPool> = LazyLock::new(SizedPool::new);
+static RING: LazyLock<RingPool> = LazyLock::new(|| RingPool::new(2, 16).unwrap());
+static BYTE: LazyLock<BytePool> = LazyLock::new(BytePool::new);
+
+fn fill(buf: &mut impl BufMut) {
+    buf.put_slice(b"HTTP/1.1 200 OK");
+    buf.put_u8(b'\n');
+}
+
+#[test]
+fn a_frozen_sized_buffer_comes_back_when_the_last_clone_drops() {
+    let mut buf = SIZED.get(100).unwrap();
+    fill(&mut buf);
+    let frozen: Bytes = buf.freeze();
+    let clone = frozen.clone();
+    let slice = frozen.slice(0..4);
+    assert_eq!(&slice[..], b"HTTP");
+    drop(frozen);
+    drop(clone);
+    assert_eq!(SIZED.stats().in_use, 1, "a slice still holds it");
+    drop(slice);
+    let s = SIZED.stats();
+    assert_eq!((s.in_use, s.puts), (0, 1));
+    assert!(SIZED.get(100).unwrap().is_empty(), "back, and cleared");
+}
+
+#[test]
+fn the_ring_guard_is_a_buf_mut_within_its_slot() {
+    let mut buf = RING.try_get().unwrap();
+    fill(&mut buf);
+    assert_eq!(&buf[..], b"HTTP/1.1 200 OK\n");
+    assert_eq!(buf.remaining_mut(), 0);
+    let frozen = buf.freeze();
+    assert_eq!(RING.free(), 1);
+    assert_eq!(&frozen[..], b"HTTP/1.1 200 OK\n");
+    drop(frozen);
+    assert_eq!(RING.free(), 2);
+}
+
+#[test]
+fn the_byte_pool_guard_freezes_too() {
+    let mut buf = BYTE.get();
+    fill(&mut buf);
+    buf.put_bytes(b'x', 3);
+    let frozen = buf.freeze();
+    assert!(frozen.ends_with(b"xxx"));
+    drop(frozen);
+    assert_eq!(BYTE.stats().in_use, 0);
+}
