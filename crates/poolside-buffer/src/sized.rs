@@ -416,7 +416,7 @@ enum Buf<'a> {
 }
 
 /// A buffer from a [`SizedPool`], returned when dropped to the class its capacity
-/// fills. It derefs to its `Vec<u8>`, so it can grow; [`io::Write`] appends.
+/// fills. It derefs to its `Vec<u8>`, so it can grow; [`std::io::Write`] appends.
 ///
 /// Cannot outlive its pool:
 ///
