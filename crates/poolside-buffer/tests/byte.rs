@@ -1,5 +1,9 @@
 //! BytePool: it starts safe, learns the default and the maximum from capacities, forgets
 //! old patterns as its histogram decays, reports its calibration, and keeps its budget.
+//!
+//! The learning tests need thousands of returns, far too slow under Miri; they run no
+//! `unsafe` code of this crate (the pool is safe code over poolside-object, whose own
+//! tests run under Miri), so Miri skips them.
 
 use std::io::Write;
 
@@ -19,6 +23,7 @@ fn churn(pool: &BytePool, n: usize, size: usize) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "1 MiB buffers: too slow under Miri")]
 fn before_any_calibration_the_initial_maximum_holds() {
     let pool = pool(1_000_000);
     churn(&pool, 10, 1 << 20);
@@ -32,6 +37,7 @@ fn before_any_calibration_the_initial_maximum_holds() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of returns: too slow under Miri")]
 fn it_learns_from_capacity_not_length() {
     let pool = pool(64);
     for _ in 0..256 {
@@ -45,6 +51,7 @@ fn it_learns_from_capacity_not_length() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of returns: too slow under Miri")]
 fn the_maximum_is_a_percentile_and_outliers_are_dropped() {
     let pool = pool(100);
     for i in 0..2000 {
@@ -71,6 +78,7 @@ fn the_maximum_is_a_percentile_and_outliers_are_dropped() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of returns: too slow under Miri")]
 fn the_histogram_decays_so_a_new_pattern_takes_over() {
     let pool = pool(100);
     churn(&pool, 5000, 2000);
@@ -87,6 +95,7 @@ fn the_histogram_decays_so_a_new_pattern_takes_over() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of returns: too slow under Miri")]
 fn the_hard_maximum_caps_what_it_learns() {
     let config = BytePoolConfig::default()
         .calibrate_every(10)
@@ -99,6 +108,7 @@ fn the_hard_maximum_caps_what_it_learns() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of returns: too slow under Miri")]
 fn calibration_is_visible_in_the_metrics() {
     let pool = pool(10);
     churn(&pool, 100, 3000);
@@ -144,6 +154,7 @@ fn the_guard_writes_and_detaches() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "thousands of returns: too slow under Miri")]
 fn threads_calibrate_together_and_the_budget_holds() {
     const BUDGET: usize = 1 << 20;
     let config = BytePoolConfig::default()
