@@ -276,15 +276,15 @@ impl Recycle<Vec<u8>> for Tuner {
 /// ```
 /// use poolside_buffer::{BytePool, BytePoolConfig};
 ///
-/// let pool = BytePool::with_config(BytePoolConfig::default().calibrate_every(100))?;
-/// for i in 0..1000 {
+/// let pool = BytePool::with_config(BytePoolConfig::default().calibrate_every(20))?;
+/// for i in 0..200 {
 ///     let mut buf = pool.get();
-///     // Mostly 3 KiB messages, now and then a 1 MiB one.
-///     let size = if i % 100 == 99 { 1 << 20 } else { 3000 };
+///     // Mostly 3 KiB messages, now and then (2%) a 100 KiB one.
+///     let size = if i % 50 == 49 { 100 * 1024 } else { 3000 };
 ///     buf.resize(size, 0);
 /// }
 /// assert_eq!(pool.default_capacity(), 4096);
-/// assert_eq!(pool.max_capacity(), 4096, "the 1% of 1 MiB buffers are not kept");
+/// assert_eq!(pool.max_capacity(), 4096, "the 2% of 100 KiB buffers are not kept");
 /// # Ok::<(), poolside_buffer::BytePoolError>(())
 /// ```
 pub struct BytePool {
