@@ -456,19 +456,21 @@ impl SizedBuf<'_> {
 impl Drop for SizedBuf<'_> {
     #[inline]
     fn drop(&mut self) {
-        match std::mem::replace(&mut self.buf, Buf::Gone) {
+        match &self.buf {
             Buf::Pooled(buf) => {
                 let home = self.pool.class_home(buf.capacity());
-                if std::ptr::eq(buf.pool(), &home.pool) {
-                    drop(buf);
-                } else {
-                    buf.return_to(&home.pool);
+                // Most buffers go back to the class they came from: the field's own drop
+                // does that. Only one that grew (or shrank) across classes is moved.
+                if !std::ptr::eq(buf.pool(), &home.pool) {
+                    if let Buf::Pooled(buf) = std::mem::replace(&mut self.buf, Buf::Gone) {
+                        buf.return_to(&home.pool);
+                    }
                 }
             }
-            Buf::Plain(buf) => {
+            Buf::Plain(_) => {
+                // Never pooled: the vector drops with the field.
                 self.pool.own.record(Event::Put);
                 self.pool.own.record(Event::Discard(Discard::Oversized));
-                drop(buf);
             }
             Buf::Gone => {}
         }

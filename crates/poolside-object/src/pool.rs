@@ -808,10 +808,9 @@ fn put_local<T: Send + 'static, S: StatsMode>(
 }
 
 /// Counts `bytes` coming into this cache against its lease of the byte budget, leasing
-/// more if needed; false if the budget has not that much left. Out of line: pools with a
-/// budget pay a call, pools without one not even its code.
-#[cold]
-#[inline(never)]
+/// more if needed; false if the budget has not that much left. Inline for the common
+/// case, within the lease; leasing is out of line.
+#[inline(always)]
 fn claim<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
@@ -820,21 +819,28 @@ fn claim<T: Send + 'static, S: StatsMode>(
     let Some(budget) = &shared.budget else {
         return true;
     };
-    if cache.held + bytes > cache.lease {
-        let got = budget.lease(cache.held + bytes - cache.lease);
-        if got == 0 {
-            return false;
-        }
-        cache.lease += got;
+    if cache.held + bytes > cache.lease && !lease_more(budget, cache, bytes) {
+        return false;
     }
     cache.held += bytes;
     true
 }
 
-/// Counts `bytes` leaving this cache, and gives back what it has leased beyond what it
-/// holds, but a chunk, once that slack exceeds two chunks.
 #[cold]
 #[inline(never)]
+fn lease_more<T: Send + 'static, S: StatsMode>(
+    budget: &Budget,
+    cache: &mut LocalCache<T, S>,
+    bytes: usize,
+) -> bool {
+    let got = budget.lease(cache.held + bytes - cache.lease);
+    cache.lease += got;
+    got > 0
+}
+
+/// Counts `bytes` leaving this cache, and gives back what it has leased beyond what it
+/// holds, but a chunk, once that slack exceeds two chunks (out of line).
+#[inline(always)]
 fn unclaim<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
@@ -845,10 +851,16 @@ fn unclaim<T: Send + 'static, S: StatsMode>(
     };
     cache.held -= bytes;
     if cache.lease - cache.held > 2 * budget.chunk() {
-        let keep = cache.held + budget.chunk();
-        budget.give(cache.lease - keep);
-        cache.lease = keep;
+        return_slack(budget, cache);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn return_slack<T: Send + 'static, S: StatsMode>(budget: &Budget, cache: &mut LocalCache<T, S>) {
+    let keep = cache.held + budget.chunk();
+    budget.give(cache.lease - keep);
+    cache.lease = keep;
 }
 
 impl<T: Send + 'static, P, S: StatsMode> Clone for ObjectPool<T, P, S> {
