@@ -1,0 +1,568 @@
+//! [`WorkerPool`]: the workers, the queue, the task pool, and the ways to hand work in.
+
+use std::cell::Cell;
+use std::fmt;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, PoisonError, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
+use crossbeam_utils::CachePadded;
+use poolside_core::{Metric, MetricKind, Observable, Observe, Recycle, Reset, Stats, Verdict};
+use poolside_object::{ObjectPool, Pooled};
+
+use crate::gate::Gate;
+use crate::slot::{Ran, Slot};
+use crate::{Handler, Rejected, SubmitError, TaskPanicked, WorkerConfig};
+
+/// A task slot as the pool holds it.
+type TaskSlot<H> = Arc<Slot<<H as Handler>::Task, <H as Handler>::Output>>;
+
+/// What travels down the queue: a task to run, or `None`, which stops one worker.
+type Message<H> = Option<TaskSlot<H>>;
+
+/// A fixed set of worker threads, a bounded queue, and task objects that are reused with
+/// their buffers and their completion signal.
+///
+/// A [`Handler`] says what a task holds and how to run it. To hand work in, you give a
+/// *fill* closure that writes the input into a pooled task (copy the request into its
+/// buffer, say). The closure runs on your thread, before `spawn` or `submit` returns,
+/// so it may borrow from your stack; nothing of yours has to be `'static` or boxed.
+///
+/// | call | when the queue is full | gives back |
+/// |---|---|---|
+/// | [`submit`](Self::submit) | waits for room | the output |
+/// | [`submit_timeout`](Self::submit_timeout) | waits up to a timeout | the output |
+/// | [`try_submit`](Self::try_submit) | returns [`Rejected::Full`] | the output |
+/// | [`spawn`](Self::spawn) | waits for room | a [`TaskHandle`] |
+/// | [`spawn_timeout`](Self::spawn_timeout) | waits up to a timeout | a [`TaskHandle`] |
+/// | [`try_spawn`](Self::try_spawn) | returns [`Rejected::Full`] | a [`TaskHandle`] |
+///
+/// A rejected call gives the fill closure back, unrun. In steady state none of these
+/// allocates: the task, its buffers, its completion signal and its place in the queue
+/// are all reused (`tests/steady_state.rs` counts).
+///
+/// ```
+/// use poolside_worker::{FnHandler, WorkerConfig, WorkerPool};
+///
+/// // Each task copies a request into its own buffer; the worker sums it.
+/// let pool = WorkerPool::new(
+///     FnHandler::new(|buf: &mut Vec<u8>| buf.iter().map(|&b| u64::from(b)).sum::<u64>()),
+///     WorkerConfig::builder().workers(2).queue(8).build()?,
+/// )?;
+///
+/// let request = [1u8; 1024];
+/// assert_eq!(pool.submit(|buf| buf.extend_from_slice(&request))?, 1024);
+///
+/// let handles: Vec<_> = (0..4u8)
+///     .map(|i| pool.spawn(move |buf| buf.push(i)).expect("the pool is running"))
+///     .collect();
+/// let sums: Vec<u64> = handles.into_iter().map(|h| h.wait().unwrap()).collect();
+/// assert_eq!(sums, [0, 1, 2, 3]);
+///
+/// pool.shutdown(); // runs what is queued, then joins the workers (drop does too)
+/// assert!(pool.submit(|buf| buf.push(1)).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Panics, shutdown and backpressure
+/// - A handler that panics gives its waiter [`TaskPanicked`]; the worker lives on, the
+///   task's state is dropped rather than reused, and the panic is counted. A fill
+///   closure that panics cancels the task and the panic goes on up in the caller.
+/// - [`shutdown`](Self::shutdown), or dropping the pool, refuses new work with
+///   [`Rejected::ShutDown`], runs every task already queued, and joins the workers.
+///   Every handle of a queued task gets its outcome.
+/// - A full queue makes `submit` and `spawn` wait: the backpressure reaches the
+///   callers. The `try_` calls shed load instead, the `_timeout` calls bound the wait.
+/// - A handler must not submit to its own pool and wait: with every worker doing that,
+///   nothing would run the inner tasks.
+pub struct WorkerPool<H: Handler> {
+    shared: Arc<Shared<H>>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+    config: WorkerConfig,
+}
+
+/// What the workers share with the pool.
+struct Shared<H: Handler> {
+    tasks: ObjectPool<TaskSlot<H>, SlotPolicy<H>>,
+    tx: Sender<Message<H>>,
+    rx: Receiver<Message<H>>,
+    gate: Gate,
+    counters: Box<[CachePadded<WorkerCounters>]>,
+    rejected: AtomicU64,
+}
+
+/// One worker's counts, written by that worker alone.
+#[derive(Debug, Default)]
+struct WorkerCounters {
+    completed: AtomicU64,
+    panicked: AtomicU64,
+    busy: AtomicBool,
+}
+
+/// Makes task slots from `Default`, and cleans returned ones with `Reset` after asking
+/// the handler whether to keep them.
+struct SlotPolicy<H> {
+    handler: Arc<H>,
+}
+
+impl<H: Handler> Recycle<TaskSlot<H>> for SlotPolicy<H> {
+    fn create(&self) -> TaskSlot<H> {
+        Arc::new(Slot::new(H::Task::default()))
+    }
+
+    fn recycle(&self, slot: &mut TaskSlot<H>) -> Verdict {
+        slot.recycle(|task| {
+            if !self.handler.keep(task) {
+                return Verdict::Oversized;
+            }
+            task.reset();
+            Verdict::Keep
+        })
+    }
+}
+
+thread_local! {
+    /// On a worker thread, the address of its pool's shared part; 0 elsewhere.
+    static WORKER_OF: Cell<usize> = const { Cell::new(0) };
+}
+
+impl<H: Handler> WorkerPool<H> {
+    /// Starts `config.workers()` threads running `handler`.
+    ///
+    /// The only error is the operating system refusing a thread; the threads already
+    /// started are then stopped and joined.
+    pub fn new(handler: H, config: WorkerConfig) -> io::Result<Self> {
+        let (tx, rx) = crossbeam_channel::bounded(config.queue());
+        let policy = SlotPolicy {
+            handler: Arc::new(handler),
+        };
+        let shared = Arc::new(Shared {
+            tasks: ObjectPool::with_policy(policy, config.task_pool()),
+            tx,
+            rx,
+            gate: Gate::new(),
+            counters: (0..config.workers())
+                .map(|_| CachePadded::default())
+                .collect(),
+            rejected: AtomicU64::new(0),
+        });
+        let pool = WorkerPool {
+            shared,
+            threads: Mutex::new(Vec::with_capacity(config.workers())),
+            config,
+        };
+        let (ready_tx, ready) = mpsc::channel();
+        for index in 0..pool.config.workers() {
+            let mut builder =
+                thread::Builder::new().name(format!("{}-{index}", pool.config.name()));
+            if let Some(size) = pool.config.stack_size() {
+                builder = builder.stack_size(size);
+            }
+            let shared = pool.shared.clone();
+            let ready_tx = ready_tx.clone();
+            match builder.spawn(move || work(&shared, index, ready_tx)) {
+                Ok(thread) => pool.lock_threads().push(thread),
+                // Dropping the pool stops and joins the threads already started.
+                Err(e) => return Err(e),
+            }
+        }
+        // Returns once every worker is running and primed, so the steady state starts
+        // here. A worker that died first drops its sender, so `recv` fails, not hangs.
+        drop(ready_tx);
+        for _ in 0..pool.config.workers() {
+            if ready.recv().is_err() {
+                break;
+            }
+        }
+        Ok(pool)
+    }
+
+    /// Hands a task in, waiting for room in the queue, and waits for its output.
+    ///
+    /// `fill` writes the input into the pooled task; it runs on this thread before the
+    /// task can run. Errors: [`Rejected::ShutDown`] (with `fill` back), or
+    /// [`SubmitError::Panicked`] if the handler panicked.
+    pub fn submit<F>(&self, fill: F) -> Result<H::Output, SubmitError<F>>
+    where
+        F: FnOnce(&mut H::Task),
+    {
+        Ok(self.spawn(fill)?.wait()?)
+    }
+
+    /// Like [`submit`](Self::submit), but waits at most `timeout` for room in the queue
+    /// ([`Rejected::Timeout`] after that). Once queued, it waits for the output.
+    pub fn submit_timeout<F>(&self, fill: F, timeout: Duration) -> Result<H::Output, SubmitError<F>>
+    where
+        F: FnOnce(&mut H::Task),
+    {
+        Ok(self.spawn_timeout(fill, timeout)?.wait()?)
+    }
+
+    /// Like [`submit`](Self::submit), but returns [`Rejected::Full`] at once, with `fill`
+    /// unrun, if the queue is full: the caller sheds the load.
+    pub fn try_submit<F>(&self, fill: F) -> Result<H::Output, SubmitError<F>>
+    where
+        F: FnOnce(&mut H::Task),
+    {
+        Ok(self.try_spawn(fill)?.wait()?)
+    }
+
+    /// Hands a task in, waiting for room in the queue, and returns a handle to wait on
+    /// later, or to drop (the task still runs).
+    pub fn spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, H>, Rejected<F>>
+    where
+        F: FnOnce(&mut H::Task),
+    {
+        self.hand_in(fill, |tx, msg| {
+            tx.send(msg)
+                .map_err(|e| (e.into_inner(), Refusal::ShutDown))
+        })
+    }
+
+    /// Like [`spawn`](Self::spawn), but waits at most `timeout` for room in the queue.
+    pub fn spawn_timeout<F>(
+        &self,
+        fill: F,
+        timeout: Duration,
+    ) -> Result<TaskHandle<'_, H>, Rejected<F>>
+    where
+        F: FnOnce(&mut H::Task),
+    {
+        self.hand_in(fill, |tx, msg| {
+            tx.send_timeout(msg, timeout).map_err(|e| match e {
+                SendTimeoutError::Timeout(msg) => (msg, Refusal::Timeout),
+                SendTimeoutError::Disconnected(msg) => (msg, Refusal::ShutDown),
+            })
+        })
+    }
+
+    /// Like [`spawn`](Self::spawn), but returns [`Rejected::Full`] at once if the queue
+    /// is full.
+    pub fn try_spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, H>, Rejected<F>>
+    where
+        F: FnOnce(&mut H::Task),
+    {
+        self.hand_in(fill, |tx, msg| {
+            tx.try_send(msg).map_err(|e| match e {
+                TrySendError::Full(msg) => (msg, Refusal::Full),
+                TrySendError::Disconnected(msg) => (msg, Refusal::ShutDown),
+            })
+        })
+    }
+
+    /// The one hand-in path: pass the gate, take a slot, lock it, queue it with `send`,
+    /// then fill it. The slot stays locked from before it is queued until it is filled,
+    /// so a worker that receives it early waits for the fill, and a refused hand-in
+    /// gives `fill` back unrun.
+    fn hand_in<F>(
+        &self,
+        fill: F,
+        send: impl FnOnce(&Sender<Message<H>>, Message<H>) -> Result<(), (Message<H>, Refusal)>,
+    ) -> Result<TaskHandle<'_, H>, Rejected<F>>
+    where
+        F: FnOnce(&mut H::Task),
+    {
+        let shared = &*self.shared;
+        let Some(pass) = shared.gate.enter() else {
+            return Err(self.refuse(Refusal::ShutDown, fill));
+        };
+        let slot = shared.tasks.get();
+        let filling = slot.begin();
+        let sent = send(&shared.tx, Some(TaskSlot::<H>::clone(&slot)));
+        drop(pass);
+        if let Err((_message, refusal)) = sent {
+            filling.abandon();
+            return Err(self.refuse(refusal, fill));
+        }
+        filling.fill(fill);
+        Ok(TaskHandle { slot })
+    }
+
+    #[cold]
+    fn refuse<F>(&self, refusal: Refusal, fill: F) -> Rejected<F> {
+        self.shared.rejected.fetch_add(1, Ordering::Relaxed);
+        match refusal {
+            Refusal::Full => Rejected::Full(fill),
+            Refusal::Timeout => Rejected::Timeout(fill),
+            Refusal::ShutDown => Rejected::ShutDown(fill),
+        }
+    }
+
+    /// Stops taking work, runs every task already queued, and joins the workers.
+    ///
+    /// Calls after the first return at once; a call racing the first waits for it. New
+    /// submissions get [`Rejected::ShutDown`]; callers blocked on a full queue get in
+    /// (the workers are draining it) and their tasks run.
+    ///
+    /// Called from one of the pool's own workers, it only closes the pool to new work:
+    /// a worker cannot join itself. Shut down, or drop, the pool from another thread.
+    pub fn shutdown(&self) {
+        let shared = &*self.shared;
+        shared.gate.close();
+        if self.on_own_worker() {
+            return;
+        }
+        let mut threads = self.lock_threads();
+        if threads.is_empty() {
+            return;
+        }
+        // Once nobody is inside the gate, nothing more can enter the queue: the stops
+        // come after every task, and each worker takes one after the tasks are taken.
+        shared.gate.wait_empty();
+        for _ in 0..threads.len() {
+            // The pool holds the receiver, so the channel cannot be disconnected.
+            let _ = shared.tx.send(None);
+        }
+        for thread in threads.drain(..) {
+            // Handler panics are caught inside the worker; a join error would mean a
+            // bug in the worker loop itself, and there is nobody to report it to.
+            let _ = thread.join();
+        }
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) has been called.
+    pub fn is_shut_down(&self) -> bool {
+        self.shared.gate.is_closed()
+    }
+
+    /// The configuration the pool was started with.
+    pub fn config(&self) -> &WorkerConfig {
+        &self.config
+    }
+
+    /// The handler the workers run.
+    pub fn handler(&self) -> &H {
+        &self.shared.tasks.policy().handler
+    }
+
+    /// Tasks waiting in the queue now.
+    pub fn queued(&self) -> usize {
+        self.shared.rx.len()
+    }
+
+    /// Workers running a task now.
+    pub fn running(&self) -> usize {
+        self.shared.running()
+    }
+
+    /// The task pool's statistics: `hits` are tasks that reused a slot, `misses` made one.
+    pub fn stats(&self) -> Stats {
+        self.shared.tasks.stats()
+    }
+
+    /// Counts of what the workers did, summed over the workers.
+    pub fn counts(&self) -> TaskCounts {
+        self.shared.counts()
+    }
+
+    fn on_own_worker(&self) -> bool {
+        let me = Arc::as_ptr(&self.shared) as *const () as usize;
+        WORKER_OF.with(|w| w.get() == me)
+    }
+
+    fn lock_threads(&self) -> std::sync::MutexGuard<'_, Vec<JoinHandle<()>>> {
+        self.threads.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Why a hand-in was refused, before the fill closure is put back into a [`Rejected`].
+enum Refusal {
+    Full,
+    Timeout,
+    ShutDown,
+}
+
+/// A worker: runs tasks until it receives a stop.
+fn work<H: Handler>(shared: &Arc<Shared<H>>, index: usize, ready: mpsc::Sender<()>) {
+    WORKER_OF.with(|w| w.set(Arc::as_ptr(shared) as *const () as usize));
+    prime_channel_wait();
+    let _ = ready.send(());
+    drop(ready);
+    let handler = &*shared.tasks.policy().handler;
+    let counters = &shared.counters[index];
+    while let Ok(Some(slot)) = shared.rx.recv() {
+        counters.busy.store(true, Ordering::Relaxed);
+        let counter = match slot.run(|task| handler.run(task)) {
+            Ran::Completed => Some(&counters.completed),
+            Ran::Panicked => Some(&counters.panicked),
+            Ran::Cancelled => None,
+        };
+        if let Some(counter) = counter {
+            // This worker is the counter's only writer: no read-modify-write needed.
+            counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        }
+        counters.busy.store(false, Ordering::Relaxed);
+    }
+}
+
+/// crossbeam-channel makes a thread's wait context (one small allocation, kept for the
+/// thread's life) the first time the thread blocks on any channel. A worker that spun
+/// through the warm-up without ever blocking would make it in the middle of the steady
+/// state, so every worker blocks once, briefly, before it takes work.
+fn prime_channel_wait() {
+    let (_keep_open, never) = crossbeam_channel::bounded::<()>(1);
+    let _ = never.recv_timeout(Duration::from_millis(1));
+}
+
+impl<H: Handler> Drop for WorkerPool<H> {
+    /// Shuts the pool down: see [`shutdown`](WorkerPool::shutdown).
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl<H: Handler> fmt::Debug for WorkerPool<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerPool")
+            .field("workers", &self.config.workers())
+            .field("queue", &self.config.queue())
+            .field("queued", &self.queued())
+            .field("shut_down", &self.is_shut_down())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the workers have done: see [`WorkerPool::counts`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct TaskCounts {
+    /// Tasks that ran to an output.
+    pub completed: u64,
+    /// Tasks whose handler panicked.
+    pub panicked: u64,
+    /// Hand-ins refused: full queue, timeout, or shut down.
+    pub rejected: u64,
+}
+
+impl<H: Handler> Shared<H> {
+    fn running(&self) -> usize {
+        self.counters
+            .iter()
+            .filter(|c| c.busy.load(Ordering::Relaxed))
+            .count()
+    }
+
+    fn counts(&self) -> TaskCounts {
+        let mut counts = TaskCounts {
+            rejected: self.rejected.load(Ordering::Relaxed),
+            ..TaskCounts::default()
+        };
+        for c in self.counters.iter() {
+            counts.completed += c.completed.load(Ordering::Relaxed);
+            counts.panicked += c.panicked.load(Ordering::Relaxed);
+        }
+        counts
+    }
+}
+
+/// The task pool's statistics, plus the workers' own metrics: `workers`, `queued`,
+/// `running`, `completed`, `panicked` and `rejected`.
+impl<H: Handler> Observe for Shared<H> {
+    fn stats(&self) -> Stats {
+        self.tasks.stats()
+    }
+
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+        let counts = self.counts();
+        let gauge = |name, help, value: usize| Metric {
+            name,
+            help,
+            kind: MetricKind::Gauge,
+            value: value as f64,
+        };
+        let counter = |name, help, value: u64| Metric {
+            name,
+            help,
+            kind: MetricKind::Counter,
+            value: value as f64,
+        };
+        visit(gauge("workers", "worker threads", self.counters.len()));
+        visit(gauge("queued", "tasks waiting in the queue", self.rx.len()));
+        visit(gauge("running", "workers running a task", self.running()));
+        visit(counter(
+            "completed",
+            "tasks that ran to an output",
+            counts.completed,
+        ));
+        visit(counter(
+            "panicked",
+            "tasks whose handler panicked",
+            counts.panicked,
+        ));
+        visit(counter(
+            "rejected",
+            "hand-ins refused: full queue, timeout or shut down",
+            counts.rejected,
+        ));
+        self.tasks.visit_metrics(visit);
+    }
+
+    fn trim(&self) -> u64 {
+        self.tasks.trim()
+    }
+
+    fn decay(&self) -> u64 {
+        self.tasks.decay()
+    }
+}
+
+/// A monitor holds the pool weakly: it does not keep the pool alive.
+impl<H: Handler> Observable for WorkerPool<H> {
+    fn observer(&self) -> Weak<dyn Observe> {
+        let weak: Weak<Shared<H>> = Arc::downgrade(&self.shared);
+        weak
+    }
+}
+
+/// A task handed in with [`spawn`](WorkerPool::spawn): wait on it for the output, or
+/// drop it (the task still runs; its output is dropped).
+///
+/// Waiting takes the outcome and gives the task's slot back to the pool on this thread,
+/// which is what keeps a steady stream allocation-free. A handle dropped before its task
+/// finishes leaves the slot to the worker: the pool counts it as a rejected discard and
+/// makes a new one later.
+#[must_use = "dropping a handle does not cancel the task; wait on it for the output"]
+pub struct TaskHandle<'a, H: Handler> {
+    slot: Pooled<'a, TaskSlot<H>, SlotPolicy<H>>,
+}
+
+impl<H: Handler> TaskHandle<'_, H> {
+    /// Waits for the task's output.
+    pub fn wait(self) -> Result<H::Output, TaskPanicked> {
+        self.slot.wait()
+    }
+
+    /// Waits at most `timeout` for the output; gives the handle back if it is not ready.
+    pub fn wait_timeout(self, timeout: Duration) -> Result<Result<H::Output, TaskPanicked>, Self> {
+        match self.slot.wait_timeout(timeout) {
+            Some(outcome) => Ok(outcome),
+            None => Err(self),
+        }
+    }
+
+    /// Whether the output is ready, so that [`wait`](Self::wait) would not block.
+    pub fn is_finished(&self) -> bool {
+        self.slot.is_finished()
+    }
+}
+
+impl<H: Handler> Drop for TaskHandle<'_, H> {
+    fn drop(&mut self) {
+        // Then the guard returns the slot to the pool, whose policy refuses it if a
+        // worker still has it (see `Slot::recycle`).
+        if !self.slot.is_finished() {
+            self.slot.abandon();
+        }
+    }
+}
+
+impl<H: Handler> fmt::Debug for TaskHandle<'_, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
