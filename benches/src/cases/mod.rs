@@ -7,6 +7,7 @@ mod cache_order;
 mod counters;
 mod object;
 mod reset;
+mod worker;
 
 pub(crate) fn register(all: &mut Vec<Case>) {
     reset::register(all);
@@ -14,6 +15,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     object::register(all);
     buffer::register(all);
     cache_order::register(all);
+    worker::register(all);
 }
 
 /// Operations each case runs in `make`, before timing, to warm its pool (and, for the

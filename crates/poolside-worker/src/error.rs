@@ -43,6 +43,16 @@ impl<F> Rejected<F> {
         }
     }
 
+    /// The same refusal without the closure: for a fill closure that borrows, whose
+    /// error cannot go into a `Box<dyn Error>` (that needs `'static`).
+    pub fn without_fill(self) -> Rejected<()> {
+        match self {
+            Rejected::Full(_) => Rejected::Full(()),
+            Rejected::Timeout(_) => Rejected::Timeout(()),
+            Rejected::ShutDown(_) => Rejected::ShutDown(()),
+        }
+    }
+
     fn reason(&self) -> &'static str {
         match self {
             Rejected::Full(_) => "the worker pool's queue is full",
@@ -136,6 +146,32 @@ impl<F> SubmitError<F> {
         match self {
             SubmitError::Rejected(r) => Some(r),
             SubmitError::Panicked(_) => None,
+        }
+    }
+}
+
+impl<F> SubmitError<F> {
+    /// The same error without the fill closure. A closure that borrows from the caller
+    /// makes the error borrow too, and `?` into a `Box<dyn Error>` needs `'static`:
+    ///
+    /// ```
+    /// use poolside_worker::{FnHandler, SubmitError, WorkerConfig, WorkerPool};
+    ///
+    /// let pool = WorkerPool::new(
+    ///     FnHandler::new(|buf: &mut Vec<u8>| buf.len()),
+    ///     WorkerConfig::builder().workers(1).build()?,
+    /// )?;
+    /// let input = vec![1u8; 100]; // borrowed by the fill closure below
+    /// let n = pool
+    ///     .submit(|buf| buf.extend_from_slice(&input))
+    ///     .map_err(SubmitError::without_fill)?;
+    /// assert_eq!(n, 100);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn without_fill(self) -> SubmitError<()> {
+        match self {
+            SubmitError::Rejected(r) => SubmitError::Rejected(r.without_fill()),
+            SubmitError::Panicked(p) => SubmitError::Panicked(p),
         }
     }
 }

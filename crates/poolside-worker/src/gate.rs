@@ -72,6 +72,12 @@ impl Gate {
     }
 }
 
+impl Default for Gate {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Drop for Pass<'_> {
     fn drop(&mut self) {
         self.gate.inside.fetch_sub(1, Ordering::Release);

@@ -45,3 +45,8 @@ pub mod loom_api {
     pub use crate::gate::{Gate, Pass};
     pub use crate::slot::{Filling, Ran, Slot};
 }
+
+/// The README's example, run as a doctest so it cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;

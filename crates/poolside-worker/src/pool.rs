@@ -40,12 +40,14 @@ type Message<H> = Option<TaskSlot<H>>;
 /// | [`spawn_timeout`](Self::spawn_timeout) | waits up to a timeout | a [`TaskHandle`] |
 /// | [`try_spawn`](Self::try_spawn) | returns [`Rejected::Full`] | a [`TaskHandle`] |
 ///
-/// A rejected call gives the fill closure back, unrun. In steady state none of these
+/// A rejected call gives the fill closure back, unrun. (So the error of a closure that
+/// borrows borrows too; [`SubmitError::without_fill`] drops the closure, for `?` into a
+/// `Box<dyn Error>`.) In steady state none of these
 /// allocates: the task, its buffers, its completion signal and its place in the queue
 /// are all reused (`tests/steady_state.rs` counts).
 ///
 /// ```
-/// use poolside_worker::{FnHandler, WorkerConfig, WorkerPool};
+/// use poolside_worker::{FnHandler, SubmitError, WorkerConfig, WorkerPool};
 ///
 /// // Each task copies a request into its own buffer; the worker sums it.
 /// let pool = WorkerPool::new(
@@ -53,8 +55,9 @@ type Message<H> = Option<TaskSlot<H>>;
 ///     WorkerConfig::builder().workers(2).queue(8).build()?,
 /// )?;
 ///
-/// let request = [1u8; 1024];
-/// assert_eq!(pool.submit(|buf| buf.extend_from_slice(&request))?, 1024);
+/// let request = [1u8; 1024]; // borrowed by the fill closure
+/// let sum = pool.submit(|buf| buf.extend_from_slice(&request));
+/// assert_eq!(sum.map_err(SubmitError::without_fill)?, 1024);
 ///
 /// let handles: Vec<_> = (0..4u8)
 ///     .map(|i| pool.spawn(move |buf| buf.push(i)).expect("the pool is running"))

@@ -226,6 +226,14 @@ impl<T, O> Slot<T, O> {
     }
 }
 
+impl<T, O> std::fmt::Debug for Slot<T, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Slot")
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
+    }
+}
+
 /// Takes the outcome out of a `Done` state.
 fn take_done<T, O>(state: &mut State<T, O>) -> Option<Result<O, TaskPanicked>> {
     if !matches!(state.stage, Stage::Done(_)) {
@@ -264,6 +272,12 @@ impl<T, O> Filling<'_, T, O> {
                 resume_unwind(payload);
             }
         }
+    }
+}
+
+impl<T, O> std::fmt::Debug for Filling<'_, T, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Filling").finish_non_exhaustive()
     }
 }
 

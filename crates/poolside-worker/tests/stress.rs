@@ -22,7 +22,11 @@ struct Task {
 /// object shared by two tasks shows up as a torn buffer.
 fn fill(id: u64) -> impl FnOnce(&mut Task) {
     move |t: &mut Task| {
-        assert_eq!((t.id, t.data.len()), (0, 0), "a task object came back dirty");
+        assert_eq!(
+            (t.id, t.data.len()),
+            (0, 0),
+            "a task object came back dirty"
+        );
         t.id = id;
         t.data.extend_from_slice(&id.to_le_bytes().repeat(8));
     }
@@ -96,5 +100,9 @@ fn every_task_runs_once_and_every_waiter_wakes() {
     let wrong: Vec<usize> = (0..TASKS as usize)
         .filter(|&i| pool_handler_runs[i].load(Ordering::Relaxed) != 1)
         .collect();
-    assert!(wrong.is_empty(), "tasks not run exactly once: {:?}", &wrong[..wrong.len().min(10)]);
+    assert!(
+        wrong.is_empty(),
+        "tasks not run exactly once: {:?}",
+        &wrong[..wrong.len().min(10)]
+    );
 }

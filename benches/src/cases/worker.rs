@@ -1,0 +1,305 @@
+//! The worker pool against rayon, a pool of boxed closures on std's mpsc, and a thread
+//! per task.
+//!
+//! One operation is one task: copy 1 KiB in, checksum it, and give the checksum back to
+//! the caller. Every pool runs `WORKERS` threads (this machine has 2 cores), and is
+//! warmed before timing.
+//!
+//! # Groups
+//!
+//! - `worker_roundtrip_1k`: hand one task in and wait for its result before the next:
+//!   the latency of a round trip, the seed's `Submit`.
+//! - `worker_batch_1k`: hand `BATCH` tasks in, then wait for all of them: throughput
+//!   with the queue busy. ns/op is per task.
+//!
+//! # Cases
+//!
+//! - `new`: a thread per task (`std::thread::spawn`, then `join` for the result), the
+//!   floor of what not to do, and the no-pool baseline.
+//! - `poolside`: `WorkerPool`, whose task is a pooled `Vec<u8>` the fill closure copies
+//!   the input into; `submit` for the round trip, `spawn` and `wait` for the batch.
+//! - `rayon_spawn`: `rayon::ThreadPool::spawn` of a closure that owns a copy of the
+//!   input and sends the checksum back on a std channel: a new channel per task in the
+//!   round trip, one per batch in the batch.
+//! - `rayon_install`: `ThreadPool::install` of a closure that borrows the caller's input
+//!   and copies it into a buffer on the worker's stack; install blocks for the result
+//!   (round trip only).
+//! - `rayon_scope`: `ThreadPool::scope`, spawning one borrowing closure per task of the
+//!   batch and writing each checksum into the caller's array (batch only).
+//! - `mpsc_boxed`: a hand-written pool: `WORKERS` threads sharing a `Mutex<Receiver>` of
+//!   `Box<dyn FnOnce() + Send>` closures, each owning a copy of the input and replying
+//!   on a channel, as for `rayon_spawn`.
+
+use std::hint::black_box;
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::{self, JoinHandle};
+
+use poolside_worker::{FnHandler, Handler, WorkerConfig, WorkerPool};
+
+use super::{baseline, case, WARM};
+use crate::{looped, Case, Routine};
+
+const WORKERS: usize = 2;
+const BATCH: usize = 16;
+const SIZE: usize = 1024;
+
+static INPUT: [u8; SIZE] = {
+    let mut a = [0u8; SIZE];
+    let mut i = 0;
+    while i < SIZE {
+        a[i] = (i * 31 % 251) as u8;
+        i += 1;
+    }
+    a
+};
+
+/// The task's work: a rotate-xor checksum of the bytes.
+fn checksum(data: &[u8]) -> u64 {
+    data.iter()
+        .fold(0u64, |sum, &b| sum.rotate_left(5) ^ u64::from(b))
+}
+
+/// The input, copied by value: what a closure that owns its input captures.
+fn input_copy() -> [u8; SIZE] {
+    *black_box(&INPUT)
+}
+
+/// Runs `n` operations as batches of `BATCH` (a shorter last one), each by `batch(k)`.
+fn batched(mut batch: impl FnMut(usize) + 'static) -> Box<dyn Routine> {
+    for _ in 0..WARM {
+        batch(BATCH);
+    }
+    looped(move |n| {
+        let mut left = n as usize;
+        while left > 0 {
+            let k = left.min(BATCH);
+            batch(k);
+            left -= k;
+        }
+    })
+}
+
+/// Runs `op` `WARM` times, then returns it as a loop: for operations that return a
+/// checksum, which is black-boxed.
+fn each(mut op: impl FnMut() -> u64 + 'static) -> Box<dyn Routine> {
+    for _ in 0..WARM {
+        black_box(op());
+    }
+    looped(move |n| {
+        for _ in 0..n {
+            black_box(op());
+        }
+    })
+}
+
+fn poolside(queue: usize) -> WorkerPool<impl Handler<Task = Vec<u8>, Output = u64>> {
+    let config = WorkerConfig::builder()
+        .workers(WORKERS)
+        .queue(queue)
+        .name("bench-worker")
+        .build()
+        .expect("a valid config");
+    WorkerPool::new(FnHandler::new(|buf: &mut Vec<u8>| checksum(buf)), config)
+        .expect("threads start")
+}
+
+fn rayon_pool() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(WORKERS)
+        .build()
+        .expect("threads start")
+}
+
+/// The hand-written pool of boxed closures.
+struct MpscPool {
+    tx: Option<mpsc::Sender<Box<dyn FnOnce() + Send>>>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl MpscPool {
+    fn new() -> Self {
+        let (tx, rx) = mpsc::channel::<Box<dyn FnOnce() + Send>>();
+        let rx = Arc::new(Mutex::new(rx));
+        let threads = (0..WORKERS)
+            .map(|_| {
+                let rx = rx.clone();
+                thread::spawn(move || loop {
+                    let job = rx.lock().expect("no panics").recv();
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                })
+            })
+            .collect();
+        MpscPool {
+            tx: Some(tx),
+            threads,
+        }
+    }
+
+    fn execute(&self, job: impl FnOnce() + Send + 'static) {
+        if let Some(tx) = &self.tx {
+            tx.send(Box::new(job)).expect("workers run");
+        }
+    }
+}
+
+impl Drop for MpscPool {
+    fn drop(&mut self) {
+        self.tx = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+fn new_roundtrip() -> Box<dyn Routine> {
+    each(|| {
+        let data = input_copy();
+        thread::spawn(move || checksum(&data))
+            .join()
+            .expect("no panics")
+    })
+}
+
+fn poolside_roundtrip() -> Box<dyn Routine> {
+    let pool = poolside(4);
+    each(move || {
+        pool.submit(|buf| buf.extend_from_slice(black_box(&INPUT)))
+            .expect("the pool runs")
+    })
+}
+
+fn rayon_spawn_roundtrip() -> Box<dyn Routine> {
+    let pool = rayon_pool();
+    each(move || {
+        let (tx, rx) = mpsc::channel();
+        let data = input_copy();
+        pool.spawn(move || {
+            let _ = tx.send(checksum(&data));
+        });
+        rx.recv().expect("the task replies")
+    })
+}
+
+fn rayon_install_roundtrip() -> Box<dyn Routine> {
+    let pool = rayon_pool();
+    each(move || {
+        let input = black_box(&INPUT);
+        pool.install(|| {
+            let mut buf = [0u8; SIZE];
+            buf.copy_from_slice(input);
+            checksum(&buf)
+        })
+    })
+}
+
+fn mpsc_roundtrip() -> Box<dyn Routine> {
+    let pool = MpscPool::new();
+    each(move || {
+        let (tx, rx) = mpsc::channel();
+        let data = input_copy();
+        pool.execute(move || {
+            let _ = tx.send(checksum(&data));
+        });
+        rx.recv().expect("the task replies")
+    })
+}
+
+fn new_batch() -> Box<dyn Routine> {
+    batched(|k| {
+        let threads: Vec<_> = (0..k)
+            .map(|_| {
+                let data = input_copy();
+                thread::spawn(move || checksum(&data))
+            })
+            .collect();
+        for t in threads {
+            black_box(t.join().expect("no panics"));
+        }
+    })
+}
+
+fn poolside_batch() -> Box<dyn Routine> {
+    let pool = poolside(BATCH);
+    batched(move |k| {
+        // Handles borrow the pool, so they live on the stack: no allocation per batch.
+        let mut handles = [(); BATCH].map(|()| None);
+        for h in handles[..k].iter_mut() {
+            *h = Some(pool.spawn(|buf| buf.extend_from_slice(black_box(&INPUT))));
+        }
+        for h in handles[..k].iter_mut() {
+            if let Some(h) = h.take() {
+                black_box(h.expect("the pool runs").wait().expect("no panics"));
+            }
+        }
+    })
+}
+
+fn rayon_spawn_batch() -> Box<dyn Routine> {
+    let pool = rayon_pool();
+    batched(move |k| {
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..k {
+            let (tx, data) = (tx.clone(), input_copy());
+            pool.spawn(move || {
+                let _ = tx.send(checksum(&data));
+            });
+        }
+        for _ in 0..k {
+            black_box(rx.recv().expect("the task replies"));
+        }
+    })
+}
+
+fn rayon_scope_batch() -> Box<dyn Routine> {
+    let pool = rayon_pool();
+    let mut sums = [0u64; BATCH];
+    batched(move |k| {
+        let input = black_box(&INPUT);
+        pool.scope(|s| {
+            for sum in sums[..k].iter_mut() {
+                s.spawn(move |_| {
+                    let mut buf = [0u8; SIZE];
+                    buf.copy_from_slice(input);
+                    *sum = checksum(&buf);
+                });
+            }
+        });
+        black_box(&sums);
+    })
+}
+
+fn mpsc_batch() -> Box<dyn Routine> {
+    let pool = MpscPool::new();
+    batched(move |k| {
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..k {
+            let (tx, data) = (tx.clone(), input_copy());
+            pool.execute(move || {
+                let _ = tx.send(checksum(&data));
+            });
+        }
+        for _ in 0..k {
+            black_box(rx.recv().expect("the task replies"));
+        }
+    })
+}
+
+pub(crate) fn register(all: &mut Vec<Case>) {
+    const RT: &str = "worker_roundtrip_1k";
+    const BT: &str = "worker_batch_1k";
+    all.extend([
+        baseline(RT, true, new_roundtrip),
+        case(RT, "poolside", true, poolside_roundtrip),
+        case(RT, "rayon_spawn", true, rayon_spawn_roundtrip),
+        case(RT, "rayon_install", false, rayon_install_roundtrip),
+        case(RT, "mpsc_boxed", false, mpsc_roundtrip),
+        baseline(BT, false, new_batch),
+        case(BT, "poolside", true, poolside_batch),
+        case(BT, "rayon_spawn", true, rayon_spawn_batch),
+        case(BT, "rayon_scope", false, rayon_scope_batch),
+        case(BT, "mpsc_boxed", false, mpsc_batch),
+    ]);
+}
