@@ -151,20 +151,24 @@ fn spawn_timeout_gives_up_on_a_queue_that_stays_full() {
 }
 
 #[test]
-fn a_full_queue_makes_submit_wait_for_room() {
+fn a_full_queue_makes_spawn_wait_for_room() {
     let (pool, started, release) = gated(1, 1);
     let running = pool.spawn(|id| *id = 1).unwrap();
     started.recv().unwrap();
     let queued = pool.spawn(|id| *id = 2).unwrap();
     thread::scope(|s| {
-        let blocked = s.spawn(|| pool.submit(|id| *id = 3).unwrap());
-        // It cannot finish before the workers are released: task 3 is not even queued.
+        // `spawn` returns once its task is queued, not when it has run, so it can only
+        // still be going because the queue is full. (The pause gives a `spawn` that did
+        // not wait the time to return; a waiting one cannot return early, so this
+        // cannot fail spuriously.)
+        let blocked = s.spawn(|| pool.spawn(|id| *id = 3).unwrap());
         thread::sleep(Duration::from_millis(20));
         assert!(!blocked.is_finished());
+        assert_eq!(pool.queued(), 1);
         for _ in 0..3 {
             release.send(()).unwrap();
         }
-        assert_eq!(blocked.join().unwrap(), 3);
+        assert_eq!(blocked.join().unwrap().wait().unwrap(), 3);
     });
     assert_eq!(running.wait().unwrap(), 1);
     assert_eq!(queued.wait().unwrap(), 2);
