@@ -1,39 +1,123 @@
-//! `cargo xtask bench`: runs the criterion suite and the counting pass, then prints one
-//! table per group: ns/op, B/op, allocs/op and the ratio to the group's baseline, all
-//! measured in this run.
+//! `cargo xtask bench`: runs the criterion suite and the counting pass, then writes the
+//! report: one table per group with ns/op, B/op, allocs/op and the ratio to the group's
+//! baseline, all measured in this run, a summary line per group, and an SVG chart.
 //!
-//! Timings come from criterion's own output files (`target/criterion/.../estimates.json`),
-//! never from its terminal text. B/op and allocs/op come from the counting pass, a
-//! separate process with a counting allocator, so counting never skews a timing.
+//! - Timings come from criterion's own output files (`estimates.json`), never from its
+//!   terminal text, which goes to `criterion.log` beside the report. Each group runs as
+//!   its own invocation of the bench binary, so progress (group, cases done, time left)
+//!   is printed between them.
+//! - B/op and allocs/op come from the counting pass, a separate process with a counting
+//!   allocator, so counting never skews a timing.
+//! - The mimalloc baselines run in their own bench binary (mimalloc is a global
+//!   allocator), and the report says they come from another process.
+//!
+//! Modes: `--quick` (the default: the cases marked quick, short criterion times),
+//! `--full` (every case, criterion's default times), and `--smoke` (the quick cases with
+//! the shortest times criterion accepts, unoptimised, into a separate folder: CI's check
+//! that the pipeline works, not a measurement).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::shell::{self, cargo, run as run_cmd, target_dir};
+use crate::chart::{self, Bar};
+use crate::shell::{self, cargo, target_dir};
 
-/// Criterion settings for the quick run: short, since the point is the ratios.
+/// Criterion settings per mode, and the time one case takes with them (a first guess
+/// for the time left, replaced by the measured average once a group has run).
 const QUICK: &[&str] = &["--warm-up-time", "0.5", "--measurement-time", "1.5"];
+const SMOKE: &[&str] = &[
+    "--warm-up-time",
+    "0.001",
+    "--measurement-time",
+    "0.001",
+    "--sample-size",
+    "10",
+    "--nresamples",
+    "100",
+];
+
+/// The seed group, and Go's figures for it, measured on this project's machine kind
+/// with Go 1.19 (see the seed's notes).
+const SEED_GROUP: &str = "seed_1000x1k";
+const GO_WITHOUT_POOL_NS: f64 = 270_000.0;
+const GO_WITH_POOL_NS: f64 = 8_300.0;
+/// The seed group's aim for the pooled case.
+const SEED_AIM_NS: f64 = 4_000.0;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Quick,
+    Full,
+    Smoke,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Quick => "quick",
+            Mode::Full => "full",
+            Mode::Smoke => "smoke",
+        }
+    }
+
+    fn criterion(self) -> &'static [&'static str] {
+        match self {
+            Mode::Quick => QUICK,
+            Mode::Full => &[],
+            Mode::Smoke => SMOKE,
+        }
+    }
+
+    fn guess_per_case(self) -> Duration {
+        match self {
+            Mode::Quick => Duration::from_millis(2_600),
+            Mode::Full => Duration::from_millis(8_800),
+            Mode::Smoke => Duration::from_millis(200),
+        }
+    }
+
+    /// Where the report, the counts and the log go.
+    fn out_dir(self) -> PathBuf {
+        match self {
+            Mode::Smoke => target_dir().join("poolside-bench-smoke"),
+            _ => target_dir().join("poolside-bench"),
+        }
+    }
+
+    /// Where criterion keeps its estimates: its usual folder, so that its own
+    /// `--save-baseline` and `--baseline` work as documented, except for smoke runs.
+    fn criterion_home(self) -> PathBuf {
+        match self {
+            Mode::Smoke => self.out_dir().join("criterion"),
+            _ => target_dir().join("criterion"),
+        }
+    }
+}
 
 struct Options {
-    full: bool,
+    mode: Mode,
     filters: Vec<String>,
     criterion: Vec<String>,
 }
 
 fn parse(args: &[String]) -> Result<Options, String> {
     let mut o = Options {
-        full: false,
+        mode: Mode::Quick,
         filters: Vec::new(),
         criterion: Vec::new(),
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--quick" => o.full = false,
-            "--full" => o.full = true,
+            "--quick" => o.mode = Mode::Quick,
+            "--full" => o.mode = Mode::Full,
+            "--smoke" => o.mode = Mode::Smoke,
             "--filter" => o.filters.push(
                 args.next()
                     .ok_or("--filter takes a group or case name")?
@@ -56,11 +140,35 @@ struct Listed {
     mimalloc: bool,
 }
 
-fn list_cases() -> Result<Vec<Listed>, String> {
-    let out = shell::capture_ok(
-        &mut shell::bench_bin("count", &["--list"]),
-        "listing the cases",
-    )?;
+impl Listed {
+    fn id(&self) -> String {
+        format!("{}/{}", self.group, self.name)
+    }
+}
+
+/// `cargo run` of the counting binary: optimised, or in the test profile for smoke runs
+/// (reusing CI's test build).
+fn count_bin(mode: Mode, args: &[&str]) -> Command {
+    if mode != Mode::Smoke {
+        return shell::bench_bin("count", args);
+    }
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--locked",
+        "-q",
+        "-p",
+        "poolside-benches",
+        "--bin",
+        "count",
+        "--",
+    ])
+    .args(args);
+    cmd
+}
+
+fn list_cases(mode: Mode) -> Result<Vec<Listed>, String> {
+    let out = shell::capture_ok(&mut count_bin(mode, &["--list"]), "listing the cases")?;
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| {
@@ -81,64 +189,212 @@ fn list_cases() -> Result<Vec<Listed>, String> {
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let o = parse(args)?;
-    let listed = list_cases()?;
+    let started = Instant::now();
+    let listed = list_cases(o.mode)?;
     let chosen: Vec<&Listed> = listed
         .iter()
-        .filter(|c| o.full || c.quick)
-        .filter(|c| {
-            let id = format!("{}/{}", c.group, c.name);
-            o.filters.is_empty() || o.filters.iter().any(|f| id.contains(f.as_str()))
-        })
+        .filter(|c| o.mode == Mode::Full || c.quick)
+        .filter(|c| o.filters.is_empty() || o.filters.iter().any(|f| c.id().contains(f.as_str())))
         .collect();
     if chosen.is_empty() {
         return Err("no case matches".into());
     }
-    let ids: Vec<String> = chosen
-        .iter()
-        .map(|c| format!("{}/{}", c.group, c.name))
-        .collect();
-    println!(
-        "running {} cases ({}); criterion prints its progress below",
-        ids.len(),
-        if o.full { "full" } else { "quick" }
-    );
+    let out_dir = o.mode.out_dir();
+    fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
 
-    // 1. Timing: criterion, filtered to exactly the chosen cases. Their old estimates go
-    // first, so a case criterion did not run cannot be reported from an earlier run.
+    // 1. Timing: one invocation of a bench binary per group (and per binary, for the
+    // mimalloc twins), so progress can be shown between them. Old estimates go first,
+    // so a case criterion did not run cannot be reported from an earlier run.
+    println!("building the benchmarks ({} mode)", o.mode.name());
+    let binaries = build_benches(o.mode)?;
     for c in &chosen {
-        let _ = std::fs::remove_file(estimates_path(&c.group, &c.name));
+        let _ = fs::remove_file(estimates_path(o.mode, &c.group, &c.name));
     }
-    for (bench, mimalloc) in [("suite", false), ("mimalloc", true)] {
-        let ids: Vec<String> = chosen
-            .iter()
-            .filter(|c| c.mimalloc == mimalloc)
-            .map(|c| format!("{}/{}", c.group, c.name))
-            .collect();
-        if !ids.is_empty() {
-            time(bench, &ids, &o)?;
-        }
+    let runs = group_runs(&chosen);
+    let log_path = out_dir.join("criterion.log");
+    let log = File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    println!(
+        "timing {} cases in {} groups; criterion's own output goes to {}",
+        chosen.len(),
+        runs.len(),
+        relative(&log_path)
+    );
+    let timing = Instant::now();
+    let mut done = 0usize;
+    for (i, run) in runs.iter().enumerate() {
+        let left = time_left(o.mode, timing.elapsed(), done, chosen.len() - done);
+        println!(
+            "[{}/{}] {}{} ({} cases) · {done}/{} cases done · {} elapsed · about {} left",
+            i + 1,
+            runs.len(),
+            run.group,
+            if run.mimalloc { ", mimalloc" } else { "" },
+            run.ids.len(),
+            chosen.len(),
+            clock(started.elapsed()),
+            clock(left),
+        );
+        let binary = &binaries[if run.mimalloc { "mimalloc" } else { "suite" }];
+        time(binary, &run.ids, &o, &log, &log_path)?;
+        done += run.ids.len();
     }
 
     // 2. Counting: the same cases in a process whose allocator counts.
-    let out_dir = target_dir().join("poolside-bench");
-    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    println!("counting allocations ({} cases)", chosen.len());
     let counts_file = out_dir.join("counts.json");
-    let mut cmd = shell::bench_bin("count", &["--json"]);
-    cmd.arg(&counts_file).args(&ids);
-    run_cmd(&mut cmd)?;
+    let iters = if o.mode == Mode::Smoke {
+        "100"
+    } else {
+        "10000"
+    };
+    let mut cmd = count_bin(o.mode, &["--iters", iters, "--json"]);
+    // Its filters match substrings, so a few extra cases may be counted; the report
+    // reads only the chosen ones.
+    cmd.arg(&counts_file).args(chosen.iter().map(|c| c.id()));
+    cmd.stdout(Stdio::null());
+    shell::run(&mut cmd)?;
     let counts = read_counts(&counts_file)?;
 
-    // 3. The report.
-    let report = report(&chosen, &counts)?;
-    println!("\n{report}");
+    // 3. The report and its chart.
+    let measured = measure(o.mode, &chosen, &counts)?;
+    let report = report(&o, &measured, started.elapsed());
     let path = out_dir.join("report.md");
-    std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("written to target/poolside-bench/report.md");
+    fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let bars = chart_bars(&measured);
+    let svg = out_dir.join("report.svg");
+    chart::write(
+        &svg,
+        "poolside benchmarks: time per op against each group's baseline",
+        &bars,
+    )?;
+    println!("\n{report}");
+    println!(
+        "written to {} and {} in {}",
+        relative(&path),
+        relative(&svg),
+        clock(started.elapsed())
+    );
+    if o.mode == Mode::Smoke {
+        check_smoke(&report, &svg, &chosen)?;
+    }
     Ok(())
 }
 
-/// Runs criterion's bench binary `bench` on exactly the cases `ids`.
-fn time(bench: &str, ids: &[String], o: &Options) -> Result<(), String> {
+/// A path below the workspace root, as the user would type it.
+fn relative(path: &Path) -> String {
+    path.strip_prefix(shell::root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// `1m05s`, `42s`.
+fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// The time the remaining cases will take: the average so far, or the mode's guess
+/// before any case has run.
+fn time_left(mode: Mode, elapsed: Duration, done: usize, remaining: usize) -> Duration {
+    let per_case = if done == 0 {
+        mode.guess_per_case()
+    } else {
+        elapsed / done as u32
+    };
+    per_case * remaining as u32
+}
+
+/// Builds the two bench binaries and returns their paths by name.
+fn build_benches(mode: Mode) -> Result<BTreeMap<String, PathBuf>, String> {
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "poolside-benches"]);
+    if mode == Mode::Smoke {
+        // The test profile that CI's test step has just built.
+        cmd.args(["--profile", "test"]);
+    }
+    cmd.args([
+        "--bench",
+        "suite",
+        "--bench",
+        "mimalloc",
+        "--no-run",
+        "--message-format=json-render-diagnostics",
+    ]);
+    cmd.stderr(Stdio::inherit());
+    let out = shell::capture_ok(&mut cmd, "building the benchmarks")?;
+    let mut found = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        let is_bench = msg["target"]["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "bench"));
+        if let (true, Some(name), Some(exe)) = (
+            is_bench,
+            msg["target"]["name"].as_str(),
+            msg["executable"].as_str(),
+        ) {
+            found.insert(name.to_owned(), PathBuf::from(exe));
+        }
+    }
+    for name in ["suite", "mimalloc"] {
+        if !found.contains_key(name) {
+            return Err(format!("cargo built no `{name}` bench binary"));
+        }
+    }
+    Ok(found)
+}
+
+/// The cases of one group that one bench binary times.
+struct GroupRun {
+    group: String,
+    mimalloc: bool,
+    ids: Vec<String>,
+}
+
+/// The chosen cases as runs of one group on one binary, in registry order, each group's
+/// mimalloc twins right after it.
+fn group_runs(chosen: &[&Listed]) -> Vec<GroupRun> {
+    let mut runs: Vec<GroupRun> = Vec::new();
+    let mut groups: Vec<&str> = Vec::new();
+    for c in chosen {
+        if !groups.contains(&c.group.as_str()) {
+            groups.push(&c.group);
+        }
+    }
+    for group in groups {
+        for mimalloc in [false, true] {
+            let ids: Vec<String> = chosen
+                .iter()
+                .filter(|c| c.group == group && c.mimalloc == mimalloc)
+                .map(|c| c.id())
+                .collect();
+            if !ids.is_empty() {
+                runs.push(GroupRun {
+                    group: group.to_owned(),
+                    mimalloc,
+                    ids,
+                });
+            }
+        }
+    }
+    runs
+}
+
+/// Times exactly the cases `ids` with the bench binary at `binary`, its output to `log`.
+fn time(
+    binary: &Path,
+    ids: &[String],
+    o: &Options,
+    log: &File,
+    log_path: &Path,
+) -> Result<(), String> {
     let pattern = format!(
         "^({})$",
         ids.iter()
@@ -146,26 +402,34 @@ fn time(bench: &str, ids: &[String], o: &Options) -> Result<(), String> {
             .collect::<Vec<_>>()
             .join("|")
     );
-    let mut cmd = cargo();
-    cmd.args([
-        "bench",
-        "--locked",
-        "-p",
-        "poolside-benches",
-        "--bench",
-        bench,
-        "--",
-    ]);
-    if !o.full {
-        cmd.args(QUICK);
+    let mut cmd = Command::new(binary);
+    cmd.current_dir(shell::root())
+        .env("CRITERION_HOME", o.mode.criterion_home())
+        .arg("--bench")
+        .args(o.mode.criterion())
+        .args(&o.criterion)
+        .arg(&pattern);
+    let clone = |f: &File| {
+        f.try_clone()
+            .map_err(|e| format!("{}: {e}", log_path.display()))
+    };
+    cmd.stdout(clone(log)?).stderr(clone(log)?);
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the benchmark run failed ({status}); its output is in {}",
+            relative(log_path)
+        ))
     }
-    cmd.args(&o.criterion).arg(&pattern);
-    run_cmd(&mut cmd)
 }
 
 /// B/op and allocs/op by case id.
 fn read_counts(path: &Path) -> Result<BTreeMap<String, (f64, f64)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let value: Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut out = BTreeMap::new();
@@ -181,18 +445,17 @@ fn read_counts(path: &Path) -> Result<BTreeMap<String, (f64, f64)>, String> {
     Ok(out)
 }
 
-fn estimates_path(group: &str, name: &str) -> std::path::PathBuf {
-    target_dir()
-        .join("criterion")
+fn estimates_path(mode: Mode, group: &str, name: &str) -> PathBuf {
+    mode.criterion_home()
         .join(group)
         .join(name)
         .join("new/estimates.json")
 }
 
 /// Criterion's median and median absolute deviation for a case, in ns per iteration.
-fn estimate(group: &str, name: &str) -> Result<(f64, f64), String> {
-    let path = estimates_path(group, name);
-    let text = std::fs::read_to_string(&path)
+fn estimate(mode: Mode, group: &str, name: &str) -> Result<(f64, f64), String> {
+    let path = estimates_path(mode, group, name);
+    let text = fs::read_to_string(&path)
         .map_err(|e| format!("no estimate from this run for {group}/{name}: {e}"))?;
     let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let median = v["median"]["point_estimate"]
@@ -204,40 +467,204 @@ fn estimate(group: &str, name: &str) -> Result<(f64, f64), String> {
     Ok((median, mad))
 }
 
-fn report(chosen: &[&Listed], counts: &BTreeMap<String, (f64, f64)>) -> Result<String, String> {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# poolside benchmarks\n\nns/op is criterion's median (± median absolute deviation); B/op and \
-         allocs/op come from a separate counting pass; `vs base` divides by the group's \
-         baseline from this same run (below 1.00x is faster).\n"
-    );
-    let mut groups: Vec<&str> = Vec::new();
-    for c in chosen {
-        if !groups.contains(&c.group.as_str()) {
-            groups.push(&c.group);
+/// One case's figures from this run.
+struct Row<'a> {
+    case: &'a Listed,
+    median: f64,
+    mad: f64,
+    bytes: f64,
+    allocs: f64,
+    /// `median` over the group's baseline's median, if the group has one.
+    ratio: Option<f64>,
+}
+
+/// A group's rows, in registry order.
+struct Group<'a> {
+    name: &'a str,
+    rows: Vec<Row<'a>>,
+}
+
+impl Group<'_> {
+    fn baseline(&self) -> Option<&Row<'_>> {
+        self.rows.iter().find(|r| r.case.baseline)
+    }
+
+    /// The fastest row whose name passes `keep`.
+    fn best(&self, keep: impl Fn(&str) -> bool) -> Option<&Row<'_>> {
+        self.rows
+            .iter()
+            .filter(|r| !r.case.baseline && !r.case.mimalloc && keep(&r.case.name))
+            .min_by(|a, b| a.median.total_cmp(&b.median))
+    }
+}
+
+fn measure<'a>(
+    mode: Mode,
+    chosen: &[&'a Listed],
+    counts: &BTreeMap<String, (f64, f64)>,
+) -> Result<Vec<Group<'a>>, String> {
+    let mut groups: Vec<Group<'a>> = Vec::new();
+    for &c in chosen {
+        let (median, mad) = estimate(mode, &c.group, &c.name)?;
+        let (bytes, allocs) = counts.get(&c.id()).copied().unwrap_or((f64::NAN, f64::NAN));
+        let row = Row {
+            case: c,
+            median,
+            mad,
+            bytes,
+            allocs,
+            ratio: None,
+        };
+        match groups.iter_mut().find(|g| g.name == c.group) {
+            Some(g) => g.rows.push(row),
+            None => groups.push(Group {
+                name: &c.group,
+                rows: vec![row],
+            }),
         }
     }
-    for group in groups {
-        let members: Vec<&&Listed> = chosen.iter().filter(|c| c.group == group).collect();
-        let base = members
-            .iter()
-            .find(|c| c.baseline)
-            .map(|c| estimate(&c.group, &c.name))
-            .transpose()?;
-        let _ = writeln!(out, "## {group}\n");
+    for g in &mut groups {
+        if let Some(base) = g.baseline().map(|b| b.median).filter(|&b| b > 0.0) {
+            for r in &mut g.rows {
+                r.ratio = Some(r.median / base);
+            }
+        }
+    }
+    Ok(groups)
+}
+
+/// `9.21 ns`, `31.4 µs`, `1.20 ms`.
+fn time_of(ns: f64) -> String {
+    if ns < 1_000.0 {
+        format!("{ns:.2} ns")
+    } else if ns < 1_000_000.0 {
+        format!("{:.2} µs", ns / 1_000.0)
+    } else {
+        format!("{:.2} ms", ns / 1_000_000.0)
+    }
+}
+
+fn ratio_of(r: Option<f64>) -> String {
+    r.map_or_else(|| "-".into(), |r| format!("{r:.2}x"))
+}
+
+fn is_pool(name: &str) -> bool {
+    name.starts_with("poolside")
+}
+
+/// A peer: neither poolside nor a no-pool variant.
+fn is_peer(name: &str) -> bool {
+    !is_pool(name) && !name.starts_with("new") && name != "reuse"
+}
+
+/// One line saying what a group shows.
+fn summary(g: &Group<'_>) -> String {
+    let mut line = format!("`{}`", g.name);
+    let Some(base) = g.baseline() else {
+        let _ = write!(line, ": no baseline");
+        return line;
+    };
+    let _ = write!(line, ": `{}` {}", base.case.name, time_of(base.median));
+    if let Some(p) = g.best(is_pool) {
+        let _ = write!(
+            line,
+            "; `{}` {} ({})",
+            p.case.name,
+            time_of(p.median),
+            ratio_of(p.ratio)
+        );
+    }
+    if let Some(p) = g.best(is_peer) {
+        let _ = write!(
+            line,
+            "; best other, `{}` {} ({})",
+            p.case.name,
+            time_of(p.median),
+            ratio_of(p.ratio)
+        );
+    }
+    if let Some(m) = g.rows.iter().find(|r| r.case.mimalloc) {
+        let _ = write!(line, "; no pool on mimalloc {}", ratio_of(m.ratio));
+    }
+    if g.name.starts_with("when_not") {
+        let verdict = match g.best(is_pool).and_then(|p| p.ratio) {
+            Some(r) if r >= 0.95 => " **The pool does not pay here: do not pool this.**",
+            Some(_) => " The pool is ahead of the system allocator here, but see mimalloc.",
+            None => "",
+        };
+        line.push_str(verdict);
+    }
+    line
+}
+
+/// The machine, for the report's header.
+fn machine() -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
+        .unwrap_or_else(|| "an unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let rustc = shell::capture(
+        Command::new("rustc")
+            .arg("--version")
+            .current_dir(shell::root()),
+    )
+    .ok()
+    .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    .unwrap_or_default();
+    format!(
+        "{cpu}, {cores} cores available, {}, {rustc}",
+        std::env::consts::OS
+    )
+}
+
+fn report(o: &Options, groups: &[Group<'_>], took: Duration) -> String {
+    let mut out = String::new();
+    let command = match o.mode {
+        Mode::Quick => "cargo xtask bench".to_owned(),
+        m => format!("cargo xtask bench --{}", m.name()),
+    };
+    let filters: String = o.filters.iter().map(|f| format!(" --filter {f}")).collect();
+    let _ = writeln!(out, "# poolside benchmarks\n");
+    let _ = writeln!(
+        out,
+        "`{command}{filters}` on {}; {} cases in {}.\n",
+        machine(),
+        groups.iter().map(|g| g.rows.len()).sum::<usize>(),
+        clock(took)
+    );
+    if o.mode == Mode::Smoke {
+        let _ = writeln!(
+            out,
+            "**Smoke run: unoptimised, with the shortest criterion times. These figures check \
+             the pipeline and mean nothing.**\n"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "ns/op is criterion's median (± median absolute deviation). B/op and allocs/op come \
+         from a separate counting pass. `vs base` divides by the group's baseline from this \
+         same run: below 1.00x is faster. Cases marked *mimalloc* ran in another process, \
+         whose global allocator is mimalloc. The chart, `report.svg`, shows every ratio.\n"
+    );
+    let _ = writeln!(out, "## Summary\n");
+    for g in groups {
+        let _ = writeln!(out, "- {}", summary(g));
+    }
+    out.push('\n');
+    for g in groups {
+        let _ = writeln!(out, "## {}\n", g.name);
         let _ = writeln!(
             out,
             "| case | ns/op | B/op | allocs/op | vs base |\n|---|---:|---:|---:|---:|"
         );
-        for c in members {
-            let (median, mad) = estimate(&c.group, &c.name)?;
-            let id = format!("{}/{}", c.group, c.name);
-            let (bytes, allocs) = counts.get(&id).copied().unwrap_or((f64::NAN, f64::NAN));
-            let ratio = match base {
-                Some((b, _)) if b > 0.0 => format!("{:.2}x", median / b),
-                _ => "-".into(),
-            };
+        for r in &g.rows {
+            let c = r.case;
             let label = if c.baseline {
                 format!("{} (baseline)", c.name)
             } else if c.mimalloc {
@@ -247,10 +674,85 @@ fn report(chosen: &[&Listed], counts: &BTreeMap<String, (f64, f64)>) -> Result<S
             };
             let _ = writeln!(
                 out,
-                "| {label} | {median:.2} ± {mad:.2} | {bytes:.0} | {allocs:.2} | {ratio} |"
+                "| {label} | {:.2} ± {:.2} | {:.0} | {:.2} | {} |",
+                r.median,
+                r.mad,
+                r.bytes,
+                r.allocs,
+                ratio_of(r.ratio)
             );
         }
         out.push('\n');
+        if g.name == SEED_GROUP {
+            seed_note(&mut out, g);
+        }
     }
-    Ok(out)
+    out
+}
+
+/// Go's figures beside the seed group's, and what the comparison means.
+fn seed_note(out: &mut String, g: &Group<'_>) {
+    let _ = writeln!(
+        out,
+        "Go 1.19 on the same machine kind, measured elsewhere, runs this shape in {} without \
+         a pool and {} with one ({:.0}x).",
+        time_of(GO_WITHOUT_POOL_NS),
+        time_of(GO_WITH_POOL_NS),
+        GO_WITHOUT_POOL_NS / GO_WITH_POOL_NS
+    );
+    let (Some(base), Some(pooled)) = (g.baseline(), g.best(is_pool)) else {
+        out.push('\n');
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Here: {} without a pool, {} with `{}` ({:.1}x). Rust's allocator is far cheaper than \
+         Go's `make` plus its garbage collector, so the Rust ratio is smaller than Go's; \
+         pooled, Rust is {:.1}x faster than Go's pool.",
+        time_of(base.median),
+        time_of(pooled.median),
+        pooled.case.name,
+        base.median / pooled.median,
+        GO_WITH_POOL_NS / pooled.median
+    );
+    let aim = if pooled.median < SEED_AIM_NS {
+        "met"
+    } else {
+        "**missed**"
+    };
+    let _ = writeln!(
+        out,
+        "The aim, pooled in under {}: {aim}.\n",
+        time_of(SEED_AIM_NS)
+    );
+}
+
+fn chart_bars(groups: &[Group<'_>]) -> Vec<Bar> {
+    groups
+        .iter()
+        .flat_map(|g| g.rows.iter())
+        .filter_map(|r| {
+            let ratio = r.ratio?;
+            let mimalloc = if r.case.mimalloc { " (mimalloc)" } else { "" };
+            Some(Bar {
+                label: format!("{}{mimalloc}", r.case.id()),
+                ratio,
+            })
+        })
+        .collect()
+}
+
+/// A smoke run must have produced a report with every case and a chart.
+fn check_smoke(report: &str, svg: &Path, chosen: &[&Listed]) -> Result<(), String> {
+    for c in chosen {
+        if !report.contains(&format!("## {}", c.group)) {
+            return Err(format!("the smoke report lacks the group {}", c.group));
+        }
+    }
+    let chart = fs::read_to_string(svg).map_err(|e| format!("{}: {e}", svg.display()))?;
+    if !chart.starts_with("<svg") || !chart.contains("<rect") {
+        return Err(format!("{} is not a chart", relative(svg)));
+    }
+    println!("smoke run: report and chart are complete");
+    Ok(())
 }

@@ -2,7 +2,8 @@
 //!
 //! CI (`.ci/run`) and a developer run the very same commands. Everything but loom and
 //! Miri builds in the dev/test profile, so one build serves the tests, the bench smoke
-//! run (criterion's test mode and a short counting pass), the docs and memcheck.
+//! run (criterion's test mode, then `cargo xtask bench --smoke`: the whole report pipeline
+//! with the shortest criterion times), the docs and memcheck.
 
 use std::time::Instant;
 
@@ -168,21 +169,11 @@ fn loom() -> Result<(), String> {
 }
 
 fn bench() -> Result<(), String> {
-    // Criterion's test mode: every case runs once, unoptimised; then the counting pass.
+    // Criterion's test mode: every case runs once, unoptimised.
     sh(cargo().args(["test", "--locked", "-p", "poolside-benches", "--benches"]))?;
-    // The counting pass in the dev profile (no `--release`), to reuse the test build.
-    sh(cargo().args([
-        "run",
-        "--locked",
-        "-q",
-        "-p",
-        "poolside-benches",
-        "--bin",
-        "count",
-        "--",
-        "--iters",
-        "100",
-    ]))
+    // The whole report pipeline on the quick cases, with the shortest criterion times:
+    // building, timing, counting, the report and its chart, in seconds.
+    crate::bench::run(&["--smoke".to_owned()])
 }
 
 /// The test binaries of `package`, built in the test profile.

@@ -1,12 +1,14 @@
 //! poolside's developer tasks, run as `cargo xtask TASK`.
 //!
 //! - `ci [STEP]`: every check CI runs, in order, stopping at the first failure; or one step.
-//! - `bench [--full] [--filter TEXT]... [-- CRITERION-ARGS]`: the benchmark report.
+//! - `bench [--quick|--full|--smoke] [--filter TEXT]... [-- CRITERION-ARGS]`: the
+//!   benchmark report, with progress, a summary per group and an SVG chart.
 //! - `instr [FILTER]...`: instructions per operation under callgrind.
 //! - `tidy`: the checks a linter cannot make (also a `#[test]`).
 #![forbid(unsafe_code)]
 
 mod bench;
+mod chart;
 mod ci;
 mod instr;
 mod shell;
@@ -19,8 +21,8 @@ usage: cargo xtask TASK
 tasks:
   ci [STEP]     run every CI step in order, or only STEP
                 (steps: fmt clippy test doc tidy msrv loom bench memcheck miri)
-  bench         run the benchmarks and print ns/op, B/op, allocs/op and ratios
-                [--quick (default) | --full] [--filter TEXT]... [-- CRITERION-ARGS]
+  bench         run the benchmarks; report ns/op, B/op, allocs/op and ratios, with a chart
+                [--quick (default) | --full | --smoke] [--filter TEXT]... [-- CRITERION-ARGS]
   instr         instructions per operation under callgrind [FILTER]...
   tidy          check file headers, SAFETY comments and dependency versions";
 

@@ -7,15 +7,19 @@ mod cache_order;
 mod counters;
 mod object;
 mod reset;
+mod seed;
+mod when_not;
 mod worker;
 
 pub(crate) fn register(all: &mut Vec<Case>) {
+    seed::register(all);
     reset::register(all);
     counters::register(all);
     object::register(all);
     buffer::register(all);
     cache_order::register(all);
     worker::register(all);
+    when_not::register(all);
 }
 
 /// Operations each case runs in `make`, before timing, to warm its pool (and, for the

@@ -296,7 +296,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
         case(RT, "rayon_spawn", true, rayon_spawn_roundtrip),
         case(RT, "rayon_install", false, rayon_install_roundtrip),
         case(RT, "mpsc_boxed", false, mpsc_roundtrip),
-        baseline(BT, false, new_batch),
+        baseline(BT, true, new_batch),
         case(BT, "poolside", true, poolside_batch),
         case(BT, "rayon_spawn", true, rayon_spawn_batch),
         case(BT, "rayon_scope", false, rayon_scope_batch),
