@@ -707,13 +707,14 @@ fn seed_note(out: &mut String, g: &Group<'_>) {
     let _ = writeln!(
         out,
         "Here: {} without a pool, {} with `{}` ({:.1}x). Rust's allocator is far cheaper than \
-         Go's `make` plus its garbage collector, so the Rust ratio is smaller than Go's; \
-         pooled, Rust is {:.1}x faster than Go's pool.",
+         Go's `make` plus its garbage collector, so the Rust ratio is smaller than Go's. \
+         Pooled, Rust takes {:.2}x Go's pooled time, and unpooled {:.2}x Go's unpooled time.",
         time_of(base.median),
         time_of(pooled.median),
         pooled.case.name,
         base.median / pooled.median,
-        GO_WITH_POOL_NS / pooled.median
+        pooled.median / GO_WITH_POOL_NS,
+        base.median / GO_WITHOUT_POOL_NS
     );
     let aim = if pooled.median < SEED_AIM_NS {
         "met"
