@@ -476,6 +476,8 @@ struct Row<'a> {
     allocs: f64,
     /// `median` over the group's baseline's median, if the group has one.
     ratio: Option<f64>,
+    /// `median` over the median of the baseline's mimalloc twin, if it ran.
+    ratio_mimalloc: Option<f64>,
 }
 
 /// A group's rows, in registry order.
@@ -514,6 +516,7 @@ fn measure<'a>(
             bytes,
             allocs,
             ratio: None,
+            ratio_mimalloc: None,
         };
         match groups.iter_mut().find(|g| g.name == c.group) {
             Some(g) => g.rows.push(row),
@@ -524,10 +527,16 @@ fn measure<'a>(
         }
     }
     for g in &mut groups {
-        if let Some(base) = g.baseline().map(|b| b.median).filter(|&b| b > 0.0) {
-            for r in &mut g.rows {
-                r.ratio = Some(r.median / base);
-            }
+        let base = g.baseline().map(|b| b.median).filter(|&b| b > 0.0);
+        let twin = g
+            .rows
+            .iter()
+            .find(|r| r.case.mimalloc)
+            .map(|r| r.median)
+            .filter(|&m| m > 0.0);
+        for r in &mut g.rows {
+            r.ratio = base.map(|b| r.median / b);
+            r.ratio_mimalloc = twin.map(|m| r.median / m);
         }
     }
     Ok(groups)
@@ -648,9 +657,10 @@ fn report(o: &Options, groups: &[Group<'_>], took: Duration) -> String {
     let _ = writeln!(
         out,
         "ns/op is criterion's median (± median absolute deviation). B/op and allocs/op come \
-         from a separate counting pass. `vs base` divides by the group's baseline from this \
-         same run: below 1.00x is faster. Cases marked *mimalloc* ran in another process, \
-         whose global allocator is mimalloc. The chart, `report.svg`, shows every ratio.\n"
+         from a separate counting pass. `vs base` divides by the group's baseline (no pool, \
+         the system allocator) from this same run: below 1.00x is faster. `vs base on \
+         mimalloc` divides by the same baseline run with mimalloc as the global allocator, in \
+         another process (the rows marked mimalloc). The chart, `report.svg`, shows every ratio.\n"
     );
     let _ = writeln!(out, "## Summary\n");
     for g in groups {
@@ -661,7 +671,8 @@ fn report(o: &Options, groups: &[Group<'_>], took: Duration) -> String {
         let _ = writeln!(out, "## {}\n", g.name);
         let _ = writeln!(
             out,
-            "| case | ns/op | B/op | allocs/op | vs base |\n|---|---:|---:|---:|---:|"
+            "| case | ns/op | B/op | allocs/op | vs base | vs base on mimalloc |\n\
+             |---|---:|---:|---:|---:|---:|"
         );
         for r in &g.rows {
             let c = r.case;
@@ -674,12 +685,13 @@ fn report(o: &Options, groups: &[Group<'_>], took: Duration) -> String {
             };
             let _ = writeln!(
                 out,
-                "| {label} | {:.2} ± {:.2} | {:.0} | {:.2} | {} |",
+                "| {label} | {:.2} ± {:.2} | {:.0} | {:.2} | {} | {} |",
                 r.median,
                 r.mad,
                 r.bytes,
                 r.allocs,
-                ratio_of(r.ratio)
+                ratio_of(r.ratio),
+                ratio_of(r.ratio_mimalloc)
             );
         }
         out.push('\n');
