@@ -139,6 +139,8 @@ impl<H: Handler> WorkerPool<H> {
     /// started are then stopped and joined.
     pub fn new(handler: H, config: WorkerConfig) -> io::Result<Self> {
         let (tx, rx) = crossbeam_channel::bounded(config.queue());
+        // Room for every worker in the queue's list of waiting receivers.
+        prepare_to_block(&rx, config.workers());
         let policy = SlotPolicy {
             handler: Arc::new(handler),
         };
@@ -381,7 +383,8 @@ enum Refusal {
 /// A worker: runs tasks until it receives a stop.
 fn work<H: Handler>(shared: &Arc<Shared<H>>, index: usize, ready: mpsc::Sender<()>) {
     WORKER_OF.with(|w| w.set(Arc::as_ptr(shared) as *const () as usize));
-    prime_channel_wait();
+    // This thread's wait context (see `prepare_to_block`).
+    prepare_to_block(&crossbeam_channel::bounded::<()>(1).1, 1);
     let _ = ready.send(());
     drop(ready);
     let handler = &*shared.tasks.policy().handler;
@@ -401,13 +404,22 @@ fn work<H: Handler>(shared: &Arc<Shared<H>>, index: usize, ready: mpsc::Sender<(
     }
 }
 
-/// crossbeam-channel makes a thread's wait context (one small allocation, kept for the
-/// thread's life) the first time the thread blocks on any channel. A worker that spun
-/// through the warm-up without ever blocking would make it in the middle of the steady
-/// state, so every worker blocks once, briefly, before it takes work.
-fn prime_channel_wait() {
-    let (_keep_open, never) = crossbeam_channel::bounded::<()>(1);
-    let _ = never.recv_timeout(Duration::from_millis(1));
+/// crossbeam-channel allocates in two places the first time something blocks, and
+/// keeps the memory after: a thread's wait context, once per thread, and the list of
+/// waiting receivers, which grows to the most receivers that ever waited at once. Both
+/// would otherwise happen in the middle of the steady state, whenever a worker first
+/// blocked or the workers first all slept together, so the pool makes them at start-up.
+///
+/// A `try_select` prepares to block (makes the context and registers its operations)
+/// without spinning or waiting first, so both are deterministic. (A plain
+/// `recv_timeout` spins before it prepares, and a short timeout can run out during the
+/// spin.) `tests/steady_state.rs` would catch a crossbeam version where this changed.
+fn prepare_to_block<T>(rx: &Receiver<T>, waiters: usize) {
+    let mut select = crossbeam_channel::Select::new();
+    for _ in 0..waiters {
+        select.recv(rx);
+    }
+    let _ = select.try_select();
 }
 
 impl<H: Handler> Drop for WorkerPool<H> {
