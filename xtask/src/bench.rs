@@ -255,12 +255,21 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     shell::run(&mut cmd)?;
     let counts = read_counts(&counts_file)?;
 
-    // 3. The report and its chart.
+    // 3. The real workload, unless the filters leave it out.
+    let workload =
+        if o.filters.is_empty() || o.filters.iter().any(|f| WORKLOAD.contains(f.as_str())) {
+            run_workload(o.mode, &out_dir)?
+        } else {
+            Vec::new()
+        };
+
+    // 4. The report and its chart.
     let measured = measure(o.mode, &chosen, &counts)?;
-    let report = report(&o, &measured, started.elapsed());
+    let report = report(&o, &measured, &workload, started.elapsed());
     let path = out_dir.join("report.md");
     fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    let bars = chart_bars(&measured);
+    let mut bars = chart_bars(&measured);
+    bars.extend(workload_bars(&workload));
     let svg = out_dir.join("report.svg");
     chart::write(
         &svg,
@@ -274,7 +283,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         relative(&svg),
         clock(started.elapsed())
     );
-    if o.mode == Mode::Smoke {
+    if o.mode == Mode::Smoke && o.filters.is_empty() {
         check_smoke(&report, &svg, &chosen)?;
     }
     Ok(())
@@ -632,7 +641,7 @@ fn machine() -> String {
     )
 }
 
-fn report(o: &Options, groups: &[Group<'_>], took: Duration) -> String {
+fn report(o: &Options, groups: &[Group<'_>], workload: &[WorkloadRun], took: Duration) -> String {
     let mut out = String::new();
     let command = match o.mode {
         Mode::Quick => "cargo xtask bench".to_owned(),
@@ -665,6 +674,9 @@ fn report(o: &Options, groups: &[Group<'_>], took: Duration) -> String {
     let _ = writeln!(out, "## Summary\n");
     for g in groups {
         let _ = writeln!(out, "- {}", summary(g));
+    }
+    if let Some(line) = workload_summary(workload) {
+        let _ = writeln!(out, "- {line}");
     }
     out.push('\n');
     for g in groups {
@@ -699,6 +711,7 @@ fn report(o: &Options, groups: &[Group<'_>], took: Duration) -> String {
             seed_note(&mut out, g);
         }
     }
+    workload_section(&mut out, workload);
     out
 }
 
@@ -762,10 +775,155 @@ fn check_smoke(report: &str, svg: &Path, chosen: &[&Listed]) -> Result<(), Strin
             return Err(format!("the smoke report lacks the group {}", c.group));
         }
     }
+    if !report.contains(&format!("## {WORKLOAD}")) {
+        return Err(format!("the smoke report lacks the {WORKLOAD} group"));
+    }
     let chart = fs::read_to_string(svg).map_err(|e| format!("{}: {e}", svg.display()))?;
     if !chart.starts_with("<svg") || !chart.contains("<rect") {
         return Err(format!("{} is not a chart", relative(svg)));
     }
     println!("smoke run: report and chart are complete");
     Ok(())
+}
+
+/// The real workload's group name in the report.
+const WORKLOAD: &str = "workload_json";
+
+/// One variant of the JSON workload, as its process reported it.
+struct WorkloadRun {
+    variant: String,
+    records_per_second: f64,
+    allocs_per_record: f64,
+    bytes_per_record: f64,
+    peak_rss_kib: f64,
+    rss_after_parse_kib: f64,
+}
+
+/// Runs the examples package's `json_workload` once per variant, each in its own
+/// process (peak RSS is per process), and reads what each wrote.
+fn run_workload(mode: Mode, out_dir: &Path) -> Result<Vec<WorkloadRun>, String> {
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--locked",
+        "-q",
+        "-p",
+        "poolside-examples",
+        "--bin",
+        "json_workload",
+    ]);
+    if mode != Mode::Smoke {
+        build.arg("--release");
+    }
+    shell::run(&mut build)?;
+    let profile = if mode == Mode::Smoke {
+        "debug"
+    } else {
+        "release"
+    };
+    let binary = target_dir().join(profile).join("json_workload");
+    let rounds = match mode {
+        Mode::Quick => "5",
+        Mode::Full => "20",
+        Mode::Smoke => "1",
+    };
+    let mut runs = Vec::new();
+    for variant in ["none", "poolside", "peer"] {
+        println!("[{WORKLOAD}] {variant}: {rounds} rounds of 1007 records, in its own process");
+        let file = out_dir.join(format!("workload-{variant}.json"));
+        let _ = fs::remove_file(&file);
+        let mut cmd = Command::new(&binary);
+        cmd.current_dir(shell::root())
+            .args(["--variant", variant, "--rounds", rounds, "--json"])
+            .arg(&file)
+            .stdout(Stdio::null());
+        shell::run(&mut cmd)?;
+        let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let v: Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let num = |key: &str| {
+            v[key]
+                .as_f64()
+                .ok_or_else(|| format!("{}: no {key}", file.display()))
+        };
+        runs.push(WorkloadRun {
+            variant: variant.to_owned(),
+            records_per_second: num("records_per_second")?,
+            allocs_per_record: num("allocs_per_record")?,
+            bytes_per_record: num("bytes_per_record")?,
+            peak_rss_kib: num("peak_rss_kib")?,
+            rss_after_parse_kib: num("rss_after_parse_kib")?,
+        });
+    }
+    Ok(runs)
+}
+
+/// Time per record relative to the `none` variant.
+fn workload_ratio(runs: &[WorkloadRun], run: &WorkloadRun) -> Option<f64> {
+    let none = runs.iter().find(|r| r.variant == "none")?;
+    (run.records_per_second > 0.0).then(|| none.records_per_second / run.records_per_second)
+}
+
+fn workload_section(out: &mut String, runs: &[WorkloadRun]) {
+    if runs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## {WORKLOAD}\n\nThe examples package's `json_workload`: every record of `data/json/` \
+         (100 tweets, 184 events, 243 performances, 480 rings of canada's polygon) encoded as \
+         a response body, decoded back and checked equal, across a 2-thread worker pool; each \
+         variant in its own process. `none` makes a new body and response per record, \
+         `poolside` takes the body from a `BytePool` and the response from an `ObjectPool`, \
+         `peer` takes both from `object-pool`.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| variant | records/s | allocs/record | B/record | peak RSS | RSS after parsing | time vs none |\n\
+         |---|---:|---:|---:|---:|---:|---:|"
+    );
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} | {:.2} | {:.0} | {:.0} KiB | {:.0} KiB | {} |",
+            r.variant,
+            r.records_per_second,
+            r.allocs_per_record,
+            r.bytes_per_record,
+            r.peak_rss_kib,
+            r.rss_after_parse_kib,
+            ratio_of(workload_ratio(runs, r))
+        );
+    }
+    out.push('\n');
+}
+
+fn workload_summary(runs: &[WorkloadRun]) -> Option<String> {
+    let none = runs.iter().find(|r| r.variant == "none")?;
+    let mut line = format!(
+        "`{WORKLOAD}`: `none` {:.0} records/s, {:.2} allocs/record",
+        none.records_per_second, none.allocs_per_record
+    );
+    for r in runs.iter().filter(|r| r.variant != "none") {
+        let _ = write!(
+            line,
+            "; `{}` {:.0} records/s ({}), {:.2} allocs/record",
+            r.variant,
+            r.records_per_second,
+            ratio_of(workload_ratio(runs, r)),
+            r.allocs_per_record
+        );
+    }
+    Some(line)
+}
+
+fn workload_bars(runs: &[WorkloadRun]) -> Vec<Bar> {
+    runs.iter()
+        .filter_map(|r| {
+            Some(Bar {
+                label: format!("{WORKLOAD}/{}", r.variant),
+                ratio: workload_ratio(runs, r)?,
+            })
+        })
+        .collect()
 }

@@ -20,6 +20,7 @@ const STEPS: &[Step] = &[
     ("msrv", msrv),
     ("loom", loom),
     ("bench", bench),
+    ("examples", examples),
     ("memcheck", memcheck),
     ("miri", miri),
 ];
@@ -174,6 +175,42 @@ fn bench() -> Result<(), String> {
     // The whole report pipeline on the quick cases, with the shortest criterion times:
     // building, timing, counting, the report and its chart, in seconds.
     crate::bench::run(&["--smoke".to_owned()])
+}
+
+/// Every example of the examples package, in its quick mode, so that none of them rots.
+fn examples() -> Result<(), String> {
+    let manifest = shell::root().join("examples/Cargo.toml");
+    let text =
+        std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
+    // The names of the `[[example]]` tables, in order.
+    let mut names = Vec::new();
+    let mut in_example = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_example = line == "[[example]]";
+        } else if let (true, Some(name)) = (in_example, line.strip_prefix("name = ")) {
+            names.push(name.trim_matches('"').to_owned());
+        }
+    }
+    if names.is_empty() {
+        return Err(format!("{} names no example", manifest.display()));
+    }
+    sh(cargo().args([
+        "build",
+        "--locked",
+        "-q",
+        "-p",
+        "poolside-examples",
+        "--examples",
+    ]))?;
+    for name in &names {
+        let binary = shell::target_dir().join("debug/examples").join(name);
+        sh(program(&binary.to_string_lossy())
+            .arg("--quick")
+            .stdout(std::process::Stdio::null()))?;
+        println!("example {name}: ok");
+    }
+    Ok(())
 }
 
 /// The test binaries of `package`, built in the test profile.

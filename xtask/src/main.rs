@@ -20,7 +20,7 @@ const USAGE: &str = "\
 usage: cargo xtask TASK
 tasks:
   ci [STEP]     run every CI step in order, or only STEP
-                (steps: fmt clippy test doc tidy msrv loom bench memcheck miri)
+                (steps: fmt clippy test doc tidy msrv loom bench examples memcheck miri)
   bench         run the benchmarks; report ns/op, B/op, allocs/op and ratios, with a chart
                 [--quick (default) | --full | --smoke] [--filter TEXT]... [-- CRITERION-ARGS]
   instr         instructions per operation under callgrind [FILTER]...
