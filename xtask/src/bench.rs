@@ -196,64 +196,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .filter(|c| o.mode == Mode::Full || c.quick)
         .filter(|c| o.filters.is_empty() || o.filters.iter().any(|f| c.id().contains(f.as_str())))
         .collect();
-    if chosen.is_empty() {
+    let with_workload =
+        o.filters.is_empty() || o.filters.iter().any(|f| WORKLOAD.contains(f.as_str()));
+    if chosen.is_empty() && !with_workload {
         return Err("no case matches".into());
     }
     let out_dir = o.mode.out_dir();
     fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
 
-    // 1. Timing: one invocation of a bench binary per group (and per binary, for the
-    // mimalloc twins), so progress can be shown between them. Old estimates go first,
-    // so a case criterion did not run cannot be reported from an earlier run.
-    println!("building the benchmarks ({} mode)", o.mode.name());
-    let binaries = build_benches(o.mode)?;
-    for c in &chosen {
-        let _ = fs::remove_file(estimates_path(o.mode, &c.group, &c.name));
-    }
-    let runs = group_runs(&chosen);
-    let log_path = out_dir.join("criterion.log");
-    let log = File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
-    println!(
-        "timing {} cases in {} groups; criterion's own output goes to {}",
-        chosen.len(),
-        runs.len(),
-        relative(&log_path)
-    );
-    let timing = Instant::now();
-    let mut done = 0usize;
-    for (i, run) in runs.iter().enumerate() {
-        let left = time_left(o.mode, timing.elapsed(), done, chosen.len() - done);
-        println!(
-            "[{}/{}] {}{} ({} cases) · {done}/{} cases done · {} elapsed · about {} left",
-            i + 1,
-            runs.len(),
-            run.group,
-            if run.mimalloc { ", mimalloc" } else { "" },
-            run.ids.len(),
-            chosen.len(),
-            clock(started.elapsed()),
-            clock(left),
-        );
-        let binary = &binaries[if run.mimalloc { "mimalloc" } else { "suite" }];
-        time(binary, &run.ids, &o, &log, &log_path)?;
-        done += run.ids.len();
-    }
-
-    // 2. Counting: the same cases in a process whose allocator counts.
-    println!("counting allocations ({} cases)", chosen.len());
-    let counts_file = out_dir.join("counts.json");
-    let iters = if o.mode == Mode::Smoke {
-        "100"
+    let counts = if chosen.is_empty() {
+        BTreeMap::new()
     } else {
-        "10000"
+        time_and_count(&o, &chosen, &out_dir, started)?
     };
-    let mut cmd = count_bin(o.mode, &["--iters", iters, "--json"]);
-    // Its filters match substrings, so a few extra cases may be counted; the report
-    // reads only the chosen ones.
-    cmd.arg(&counts_file).args(chosen.iter().map(|c| c.id()));
-    cmd.stdout(Stdio::null());
-    shell::run(&mut cmd)?;
-    let counts = read_counts(&counts_file)?;
 
     // 3. The real workload, unless the filters leave it out.
     let workload =
@@ -287,6 +242,69 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         check_smoke(&report, &svg, &chosen)?;
     }
     Ok(())
+}
+
+/// Times the chosen cases with criterion, group by group with progress, then counts
+/// their allocations; returns B/op and allocs/op by case id.
+fn time_and_count(
+    o: &Options,
+    chosen: &[&Listed],
+    out_dir: &Path,
+    started: Instant,
+) -> Result<BTreeMap<String, (f64, f64)>, String> {
+    // 1. Timing: one invocation of a bench binary per group (and per binary, for the
+    // mimalloc twins), so progress can be shown between them. Old estimates go first,
+    // so a case criterion did not run cannot be reported from an earlier run.
+    println!("building the benchmarks ({} mode)", o.mode.name());
+    let binaries = build_benches(o.mode)?;
+    for c in chosen {
+        let _ = fs::remove_file(estimates_path(o.mode, &c.group, &c.name));
+    }
+    let runs = group_runs(chosen);
+    let log_path = out_dir.join("criterion.log");
+    let log = File::create(&log_path).map_err(|e| format!("{}: {e}", log_path.display()))?;
+    println!(
+        "timing {} cases in {} groups; criterion's own output goes to {}",
+        chosen.len(),
+        runs.len(),
+        relative(&log_path)
+    );
+    let timing = Instant::now();
+    let mut done = 0usize;
+    for (i, run) in runs.iter().enumerate() {
+        let left = time_left(o.mode, timing.elapsed(), done, chosen.len() - done);
+        println!(
+            "[{}/{}] {}{} ({} cases) · {done}/{} cases done · {} elapsed · about {} left",
+            i + 1,
+            runs.len(),
+            run.group,
+            if run.mimalloc { ", mimalloc" } else { "" },
+            run.ids.len(),
+            chosen.len(),
+            clock(started.elapsed()),
+            clock(left),
+        );
+        let binary = &binaries[if run.mimalloc { "mimalloc" } else { "suite" }];
+        time(binary, &run.ids, o, &log, &log_path)?;
+        done += run.ids.len();
+    }
+
+    // 2. Counting: the same cases in a process whose allocator counts.
+    println!("counting allocations ({} cases)", chosen.len());
+    let counts_file = out_dir.join("counts.json");
+    let iters = if o.mode == Mode::Smoke {
+        "100"
+    } else {
+        "10000"
+    };
+    let mut cmd = count_bin(o.mode, &["--iters", iters, "--json"]);
+    // Its filters match substrings, so a few extra cases may be counted; the report
+    // reads only the chosen ones.
+    cmd.arg(&counts_file).args(chosen.iter().map(|c| c.id()));
+    cmd.stdout(Stdio::null());
+    shell::run(&mut cmd)?;
+    let counts = read_counts(&counts_file)?;
+    Ok(counts)
 }
 
 /// A path below the workspace root, as the user would type it.

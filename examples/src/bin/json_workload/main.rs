@@ -248,6 +248,16 @@ fn run_variant(o: &Options) -> Result<(), String> {
         peak,
         rss_before
     );
+    if let Pools::Poolside { bodies, .. } = &pool.handler().pools {
+        let stats = bodies.stats();
+        println!(
+            "          the BytePool learned: new bodies start at {} B, bodies up to {} B are \
+             kept; {} bodies grew past that and were dropped",
+            bodies.default_capacity(),
+            bodies.max_capacity(),
+            stats.discards.oversized
+        );
+    }
     if let Some(path) = &o.json {
         std::fs::write(path, line).map_err(|e| format!("{}: {e}", path.display()))?;
     }
