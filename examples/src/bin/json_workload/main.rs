@@ -281,6 +281,10 @@ fn main() -> ExitCode {
             }
         };
     }
+    if o.json.is_some() {
+        eprintln!("json_workload: --json writes one variant's figures; give --variant too");
+        return ExitCode::from(2);
+    }
     // Each variant in a process of its own, so that each peak RSS is its own.
     println!(
         "{} rounds of every record on {} workers; each variant in its own process",
