@@ -154,6 +154,52 @@ impl Drop for MpscPool {
     }
 }
 
+/// A pool that runs a closure owning its input, with the result sent back on a channel:
+/// what `rayon_spawn` and `mpsc_boxed` share. Generic, so each case is its own code.
+trait SpawnPool: 'static {
+    fn spawn_job(&self, job: impl FnOnce() + Send + 'static);
+}
+
+impl SpawnPool for rayon::ThreadPool {
+    fn spawn_job(&self, job: impl FnOnce() + Send + 'static) {
+        self.spawn(job);
+    }
+}
+
+impl SpawnPool for MpscPool {
+    fn spawn_job(&self, job: impl FnOnce() + Send + 'static) {
+        self.execute(job);
+    }
+}
+
+/// One task at a time, each with its own reply channel.
+fn spawn_roundtrip(pool: impl SpawnPool) -> Box<dyn Routine> {
+    each(move || {
+        let (tx, rx) = mpsc::channel();
+        let data = input_copy();
+        pool.spawn_job(move || {
+            let _ = tx.send(checksum(&data));
+        });
+        rx.recv().expect("the task replies")
+    })
+}
+
+/// Batches of tasks, replying on one channel per batch.
+fn spawn_batch(pool: impl SpawnPool) -> Box<dyn Routine> {
+    batched(move |k| {
+        let (tx, rx) = mpsc::channel();
+        for _ in 0..k {
+            let (tx, data) = (tx.clone(), input_copy());
+            pool.spawn_job(move || {
+                let _ = tx.send(checksum(&data));
+            });
+        }
+        for _ in 0..k {
+            black_box(rx.recv().expect("the task replies"));
+        }
+    })
+}
+
 fn new_roundtrip() -> Box<dyn Routine> {
     each(|| {
         let data = input_copy();
@@ -172,15 +218,7 @@ fn poolside_roundtrip() -> Box<dyn Routine> {
 }
 
 fn rayon_spawn_roundtrip() -> Box<dyn Routine> {
-    let pool = rayon_pool();
-    each(move || {
-        let (tx, rx) = mpsc::channel();
-        let data = input_copy();
-        pool.spawn(move || {
-            let _ = tx.send(checksum(&data));
-        });
-        rx.recv().expect("the task replies")
-    })
+    spawn_roundtrip(rayon_pool())
 }
 
 fn rayon_install_roundtrip() -> Box<dyn Routine> {
@@ -196,15 +234,7 @@ fn rayon_install_roundtrip() -> Box<dyn Routine> {
 }
 
 fn mpsc_roundtrip() -> Box<dyn Routine> {
-    let pool = MpscPool::new();
-    each(move || {
-        let (tx, rx) = mpsc::channel();
-        let data = input_copy();
-        pool.execute(move || {
-            let _ = tx.send(checksum(&data));
-        });
-        rx.recv().expect("the task replies")
-    })
+    spawn_roundtrip(MpscPool::new())
 }
 
 fn new_batch() -> Box<dyn Routine> {
@@ -238,19 +268,7 @@ fn poolside_batch() -> Box<dyn Routine> {
 }
 
 fn rayon_spawn_batch() -> Box<dyn Routine> {
-    let pool = rayon_pool();
-    batched(move |k| {
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..k {
-            let (tx, data) = (tx.clone(), input_copy());
-            pool.spawn(move || {
-                let _ = tx.send(checksum(&data));
-            });
-        }
-        for _ in 0..k {
-            black_box(rx.recv().expect("the task replies"));
-        }
-    })
+    spawn_batch(rayon_pool())
 }
 
 fn rayon_scope_batch() -> Box<dyn Routine> {
@@ -272,19 +290,7 @@ fn rayon_scope_batch() -> Box<dyn Routine> {
 }
 
 fn mpsc_batch() -> Box<dyn Routine> {
-    let pool = MpscPool::new();
-    batched(move |k| {
-        let (tx, rx) = mpsc::channel();
-        for _ in 0..k {
-            let (tx, data) = (tx.clone(), input_copy());
-            pool.execute(move || {
-                let _ = tx.send(checksum(&data));
-            });
-        }
-        for _ in 0..k {
-            black_box(rx.recv().expect("the task replies"));
-        }
-    })
+    spawn_batch(MpscPool::new())
 }
 
 pub(crate) fn register(all: &mut Vec<Case>) {
