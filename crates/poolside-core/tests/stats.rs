@@ -234,3 +234,33 @@ fn observe_is_object_safe_with_defaults() {
     assert_eq!((pools[0].trim(), pools[0].decay()), (0, 0));
     assert_eq!(pools[0].stats().hit_rate(), Some(0.5));
 }
+
+/// A guard kept in a thread-local records its return from that thread-local's
+/// destructor, possibly after the other thread-locals are gone: the count must land, and
+/// the process must not abort.
+#[test]
+#[cfg_attr(miri, ignore)] // Miri cannot start the child process.
+fn counters_record_from_a_thread_locals_destructor() {
+    poolside_testkit::in_child("counters_record_from_a_thread_locals_destructor", || {
+        static COUNTERS: Counters = Counters::new();
+        struct Returns;
+        impl Drop for Returns {
+            fn drop(&mut self) {
+                COUNTERS.record(Event::Put);
+            }
+        }
+        thread_local! {
+            static HOLD: std::cell::RefCell<Option<Returns>> = const { std::cell::RefCell::new(None) };
+        }
+        std::thread::spawn(|| {
+            HOLD.with(|h| {
+                COUNTERS.record(Event::Hit);
+                *h.borrow_mut() = Some(Returns);
+            })
+        })
+        .join()
+        .unwrap();
+        let stats = COUNTERS.stats();
+        assert_eq!((stats.gets, stats.puts, stats.in_use), (1, 1, 0));
+    });
+}

@@ -6,6 +6,8 @@
 //!   an object is handed to a second holder.
 //! - [`measure_threads`]: the allocations of work spread over threads started together,
 //!   counting only the measured part.
+//! - [`in_child`]: runs a test's body in a child process, so that an abort or a printed
+//!   panic fails one test instead of killing the binary.
 //! - [`quietly`]: runs code that panics on purpose without printing its panic.
 //! - [`serial`]: a tiny harness for `harness = false` test binaries whose tests must not
 //!   run in parallel with each other (global allocation counts, process-wide state).
@@ -17,6 +19,7 @@
 )]
 
 mod alloc;
+mod child;
 mod ownership;
 mod panics;
 pub mod serial;
@@ -25,5 +28,6 @@ pub use alloc::{
     global_counts, installed, measure, measure_global, measure_threads, thread_counts, AllocCounts,
     CountingAlloc,
 };
+pub use child::in_child;
 pub use ownership::{Hold, OwnershipChecker};
 pub use panics::quietly;
