@@ -8,7 +8,7 @@ use std::io;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use poolside_core::{Counters, Discard, Event, Observe, Recorder, Stats};
+use poolside_core::{Counters, Discard, Event, Metric, MetricKind, Observe, Recorder, Stats};
 
 pub use slots::RingError;
 use slots::{Claim, Slots};
@@ -259,9 +259,20 @@ impl RingPool {
     }
 }
 
+/// The statistics, and one metric beyond them: `waiters`, the threads in `get` waiting
+/// for a slot now ([`WhenFull::Wait`]; approximate while threads come and go).
 impl Observe for RingPool {
     fn stats(&self) -> Stats {
         RingPool::stats(self)
+    }
+
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+        visit(Metric {
+            name: "waiters",
+            help: "threads in get waiting for a slot",
+            kind: MetricKind::Gauge,
+            value: self.waiters.load(Ordering::Relaxed) as f64,
+        });
     }
 }
 
