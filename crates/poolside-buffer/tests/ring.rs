@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use poolside_buffer::{GetError, RingConfig, RingError, RingPool, WhenFull};
+use poolside_core::Observe;
 use poolside_testkit::OwnershipChecker;
 
 #[test]
@@ -80,24 +81,55 @@ fn a_full_ring_can_wait_and_time_out() {
     assert!(ring.get().is_ok());
 }
 
+/// The ring's `waiters` gauge: threads in `get` waiting for a slot.
+fn waiters(ring: &RingPool) -> f64 {
+    let mut waiters = None;
+    ring.visit_metrics(&mut |m| {
+        if m.name == "waiters" {
+            waiters = Some(m.value);
+        }
+    });
+    waiters.expect("the ring reports its waiters")
+}
+
+/// Takes the ring's only slot, lets another thread `get` one, and frees the slot only
+/// once that thread counts as a waiter: it has found every slot taken and set its
+/// deadline, so it gets the slot through the wait path, never through `get`'s first
+/// claim. Returns what the waiter got (`true`: a ring slot, not a heap buffer); a panic
+/// in the waiter goes on up as it was.
+fn hand_the_slot_to_a_waiter(ring: &RingPool) -> Result<bool, GetError> {
+    let held = ring.try_get().expect("the ring starts with a free slot");
+    let got = std::thread::scope(|s| {
+        let waiter = s.spawn(|| ring.get().map(|buf| !buf.is_heap()));
+        // A waiter that fails before it counts itself (an error, a panic) ends the wait
+        // too, and its outcome fails the test below.
+        while waiters(ring) == 0.0 && !waiter.is_finished() {
+            std::thread::yield_now();
+        }
+        drop(held);
+        waiter
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    assert_eq!(waiters(ring), 0.0, "the waiter has left");
+    got
+}
+
 #[test]
 fn a_waiter_gets_the_slot_another_thread_frees() {
-    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::from_secs(60)));
+    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::from_secs(3600)));
     let ring = RingPool::with_config(config).unwrap();
-    let held = ring.get().unwrap();
-    std::thread::scope(|s| {
-        let waiter = s.spawn(|| ring.get().map(|b| b.is_heap()));
-        std::thread::sleep(Duration::from_millis(10));
-        drop(held);
-        assert_eq!(waiter.join().unwrap(), Ok(false));
-    });
+    assert_eq!(hand_the_slot_to_a_waiter(&ring), Ok(true));
+    let s = ring.stats();
+    assert_eq!((s.hits, s.misses, s.in_use), (2, 0, 0), "{s:?}");
 }
 
 #[test]
 fn a_huge_wait_does_not_overflow() {
+    // `now + Duration::MAX` overflows the clock: the wait must mean "no deadline".
     let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::MAX));
     let ring = RingPool::with_config(config).unwrap();
-    assert!(ring.get().is_ok(), "a free slot is taken without waiting");
+    assert_eq!(hand_the_slot_to_a_waiter(&ring), Ok(true));
 }
 
 #[test]
