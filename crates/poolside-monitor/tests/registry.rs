@@ -201,6 +201,32 @@ fn the_table_has_a_header_and_one_line_per_pool() {
 }
 
 #[test]
+fn a_name_longer_than_a_format_width_prints() {
+    // `register` takes any non-empty name; a format width stops at `u16::MAX`.
+    let long = "n".repeat(70_000);
+    let registry = Registry::new();
+    let (a, b) = (pool(), pool());
+    registry.register(long.clone(), &a).unwrap();
+    registry.register("short", &b).unwrap();
+    let before = registry.snapshot();
+    drop(a.get());
+    let snapshot = registry.snapshot();
+    let interval = snapshot.since(&before);
+    for table in [snapshot.to_string(), interval.to_string()] {
+        assert!(
+            table.lines().any(|l| l.starts_with(&long)),
+            "the whole name"
+        );
+        let short = table.lines().find(|l| l.starts_with("short")).unwrap();
+        assert!(
+            short.len() < 200,
+            "one long name does not widen every row: {} bytes",
+            short.len()
+        );
+    }
+}
+
+#[test]
 fn an_interval_counts_only_what_happened_in_it() {
     let registry = Registry::new();
     let p = pool();
