@@ -1,12 +1,13 @@
 //! Snapshots of the registered pools, the values derived from them, rates over an
 //! interval, and the terminal tables.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::time::Instant;
 
 use poolside_core::{MetricKind, Observe, Stats};
 
-/// What every registered pool reported at one moment. `Display` prints it as a table.
+/// What every registered pool reported at one moment. `Display` prints it as a table
+/// whose columns are padded to at most 64 characters; a longer name is printed whole.
 ///
 /// ```
 /// use poolside_monitor::Registry;
@@ -241,18 +242,35 @@ fn bytes(n: u64) -> String {
     }
 }
 
-/// A left-aligned first column as wide as its longest entry, then right-aligned columns.
+/// The widest a column is padded to. A longer cell (a pool's name can be any length) is
+/// written whole and pushes the rest of its own row to the right, not every row.
+const MAX_WIDTH: usize = 64;
+
+/// A left-aligned first column as wide as its longest entry (up to [`MAX_WIDTH`]), then
+/// right-aligned columns.
+///
+/// It pads by hand: a format width (`{:<w$}`) above `u16::MAX` panics.
 fn table(f: &mut fmt::Formatter<'_>, rows: &[Vec<String>]) -> fmt::Result {
     let columns = rows.first().map_or(0, Vec::len);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            let widest = rows.iter().map(|r| r[c].chars().count()).max();
+            widest.unwrap_or(0).min(MAX_WIDTH)
+        })
         .collect();
+    let pad = |f: &mut fmt::Formatter<'_>, cell: &str, width: usize| {
+        let len = cell.chars().count();
+        (len..width).try_for_each(|_| f.write_char(' '))
+    };
     for row in rows {
         for (c, cell) in row.iter().enumerate() {
             if c == 0 {
-                write!(f, "{cell:<w$}", w = widths[0])?;
+                f.write_str(cell)?;
+                pad(f, cell, widths[0])?;
             } else {
-                write!(f, "  {cell:>w$}", w = widths[c])?;
+                f.write_str("  ")?;
+                pad(f, cell, widths[c])?;
+                f.write_str(cell)?;
             }
         }
         writeln!(f)?;
@@ -368,6 +386,31 @@ mod tests {
     fn percent_shows_a_missing_share_as_a_dash() {
         assert_eq!(percent(None), "-");
         assert_eq!(percent(Some(0.5)), "50.0%");
+    }
+
+    /// A table of `rows` as `Display` prints it.
+    struct Table(Vec<Vec<String>>);
+
+    impl fmt::Display for Table {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            table(f, &self.0)
+        }
+    }
+
+    #[test]
+    fn a_table_aligns_its_columns_up_to_the_widest_padding() {
+        let rows = |cells: &[[&str; 2]]| {
+            Table(cells.iter().map(|r| r.map(String::from).to_vec()).collect()).to_string()
+        };
+        assert_eq!(
+            rows(&[["pool", "gets"], ["ab", "12345"]]),
+            "pool   gets\nab    12345\n"
+        );
+        let long = "x".repeat(MAX_WIDTH + 10);
+        let shown = rows(&[["pool", "gets"], [&long, "1"]]);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines[0], format!("pool{}  gets", " ".repeat(MAX_WIDTH - 4)));
+        assert_eq!(lines[1], format!("{long}     1"));
     }
 
     #[test]
