@@ -18,32 +18,53 @@ struct Ids {
     next_tag: u64,
 }
 
-static IDS: Mutex<Ids> = Mutex::new(Ids {
-    free: Vec::new(),
-    next_index: 0,
-    next_tag: 1,
-});
+static IDS: Mutex<Ids> = Mutex::new(Ids::new());
 
 fn ids() -> std::sync::MutexGuard<'static, Ids> {
     // The lock guards plain integers and a Vec; a panic cannot leave them inconsistent.
     IDS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+impl Ids {
+    const fn new() -> Ids {
+        Ids {
+            free: Vec::new(),
+            next_index: 0,
+            next_tag: 1,
+        }
+    }
+
+    /// The smallest free index, and a fresh tag.
+    fn take(&mut self) -> (usize, u64) {
+        let tag = self.next_tag;
+        // Tag 0 means "no pool" to the thread caches' shortcut; 2^64 pools never happen.
+        self.next_tag = tag.checked_add(1).expect("fewer than 2^64 pools");
+        let index = match self.free.pop() {
+            Some(index) => index,
+            None => {
+                self.next_index += 1;
+                self.next_index - 1
+            }
+        };
+        (index, tag)
+    }
+
+    /// Frees a dropped pool's index for the next pool.
+    fn give(&mut self, index: usize) {
+        self.free.push(index);
+        // Keep the lowest index at the end, where `pop` takes it.
+        self.free.sort_unstable_by(|a, b| {
+            compared();
+            b.cmp(a)
+        });
+    }
+}
+
 impl PoolId {
     /// A fresh id. Indices of dropped pools are reused (lowest first, so tables stay
     /// short); tags never are.
     pub(crate) fn new() -> PoolId {
-        let mut ids = ids();
-        let tag = ids.next_tag;
-        // Tag 0 means "no pool" to the thread caches' shortcut; 2^64 pools never happen.
-        ids.next_tag = tag.checked_add(1).expect("fewer than 2^64 pools");
-        let index = match ids.free.pop() {
-            Some(index) => index,
-            None => {
-                ids.next_index += 1;
-                ids.next_index - 1
-            }
-        };
+        let (index, tag) = ids().take();
         PoolId { index, tag }
     }
 }
@@ -55,9 +76,90 @@ pub(crate) static DROPPED: AtomicU64 = AtomicU64::new(0);
 impl Drop for PoolId {
     fn drop(&mut self) {
         DROPPED.fetch_add(1, Ordering::Release);
-        let mut ids = ids();
-        ids.free.push(self.index);
-        // Keep the lowest index at the end, where `pop` takes it.
-        ids.free.sort_unstable_by(|a, b| b.cmp(a));
+        ids().give(self.index);
+    }
+}
+
+/// Counts one comparison of free indices, for the tests' measure of the work per id.
+#[inline(always)]
+fn compared() {
+    #[cfg(test)]
+    tests::COMPARISONS.with(|n| n.set(n.get() + 1));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::Ids;
+
+    std::thread_local! {
+        pub(super) static COMPARISONS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// The comparisons of free indices `f` makes on this thread.
+    fn comparisons<R>(f: impl FnOnce() -> R) -> (R, u64) {
+        let before = COMPARISONS.with(Cell::get);
+        let r = f();
+        (r, COMPARISONS.with(Cell::get) - before)
+    }
+
+    /// Dropping a pool, and making one, costs O(log n) under the global lock, however
+    /// many pools are alive or free: a service that makes pools per connection must not
+    /// pay quadratic time for dropping them.
+    #[test]
+    fn taking_and_freeing_an_index_is_logarithmic() {
+        // Fewer under Miri, which is slow; the bound scales with n.
+        const N: usize = if cfg!(miri) { 500 } else { 10_000 };
+        // Two comparisons per level of a binary heap of N, and a little slack.
+        let bound = 2 * u64::from(N.ilog2() + 1) + 2;
+        let mut ids = Ids::new();
+        for expected in 0..N {
+            assert_eq!(ids.take().0, expected);
+        }
+        // Free all of them, scattered (7919 is prime, so coprime with N): every size of
+        // free list from 0 to N - 1, in neither ascending nor descending order.
+        for free in 0..N {
+            let index = free * 7919 % N;
+            let ((), work) = comparisons(|| ids.give(index));
+            assert!(
+                work <= bound,
+                "freeing index {index} with {free} free already took {work} comparisons, \
+                 more than {bound} (2 log2 n + 2, n = {N})"
+            );
+        }
+        for expected in 0..N {
+            let ((index, _), work) = comparisons(|| ids.take());
+            assert_eq!(index, expected, "the smallest free index first");
+            assert!(
+                work <= bound,
+                "taking index {index} with {} free took {work} comparisons, more than \
+                 {bound} (2 log2 n + 2, n = {N})",
+                N - expected
+            );
+        }
+        assert_eq!(ids.take().0, N, "none free: a new index");
+    }
+
+    /// The smallest free index is reused, so tables stay short; a tag never is.
+    #[test]
+    fn the_smallest_free_index_is_reused_and_tags_never_are() {
+        let mut ids = Ids::new();
+        let taken: Vec<(usize, u64)> = (0..6).map(|_| ids.take()).collect();
+        assert_eq!(
+            taken.iter().map(|&(i, _)| i).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
+        for index in [4, 1, 3] {
+            ids.give(index);
+        }
+        let again: Vec<(usize, u64)> = (0..4).map(|_| ids.take()).collect();
+        assert_eq!(
+            again.iter().map(|&(i, _)| i).collect::<Vec<_>>(),
+            [1, 3, 4, 6]
+        );
+        let tags: Vec<u64> = taken.iter().chain(&again).map(|&(_, t)| t).collect();
+        assert!(tags.windows(2).all(|w| w[0] < w[1]), "{tags:?}");
+        assert!(tags[0] > 0, "tag 0 is no pool's");
     }
 }
