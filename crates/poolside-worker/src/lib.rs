@@ -11,7 +11,7 @@
 //! Tasks are pooled in poolside-object's [`ObjectPool`](poolside_object::ObjectPool);
 //! the pool implements [`Observable`](poolside_core::Observable), so a
 //! `poolside-monitor` registry reports its task pool's hit rate beside its queued,
-//! running, completed, panicked and rejected counts.
+//! running, blocked, completed, panicked and rejected counts.
 //!
 //! A panic in a task reaches its waiter as [`TaskPanicked`] and the worker lives on;
 //! shutdown runs what is queued and joins every worker.

@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::fmt;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -78,7 +78,8 @@ type Message<H> = Option<TaskSlot<H>>;
 ///   [`Rejected::ShutDown`], runs every task already queued, and joins the workers.
 ///   Every handle of a queued task gets its outcome.
 /// - A full queue makes `submit` and `spawn` wait: the backpressure reaches the
-///   callers. The `try_` calls shed load instead, the `_timeout` calls bound the wait.
+///   callers, and [`blocked`](Self::blocked) counts them. The `try_` calls shed load
+///   instead, the `_timeout` calls bound the wait.
 /// - A handler must not submit to its own pool and wait: with every worker doing that,
 ///   nothing would run the inner tasks.
 pub struct WorkerPool<H: Handler> {
@@ -95,6 +96,8 @@ struct Shared<H: Handler> {
     gate: Gate,
     counters: Box<[CachePadded<WorkerCounters>]>,
     rejected: AtomicU64,
+    /// Hand-ins waiting for room in the full queue; written only when it is full.
+    blocked: AtomicUsize,
 }
 
 /// One worker's counts, written by that worker alone.
@@ -153,6 +156,7 @@ impl<H: Handler> WorkerPool<H> {
                 .map(|_| CachePadded::default())
                 .collect(),
             rejected: AtomicU64::new(0),
+            blocked: AtomicUsize::new(0),
         });
         let pool = WorkerPool {
             shared,
@@ -222,8 +226,10 @@ impl<H: Handler> WorkerPool<H> {
         F: FnOnce(&mut H::Task),
     {
         self.hand_in(fill, |tx, msg| {
-            tx.send(msg)
-                .map_err(|e| (e.into_inner(), Refusal::ShutDown))
+            self.shared.send_or_wait(msg, |msg| {
+                tx.send(msg)
+                    .map_err(|e| (e.into_inner(), Refusal::ShutDown))
+            })
         })
     }
 
@@ -237,9 +243,11 @@ impl<H: Handler> WorkerPool<H> {
         F: FnOnce(&mut H::Task),
     {
         self.hand_in(fill, |tx, msg| {
-            tx.send_timeout(msg, timeout).map_err(|e| match e {
-                SendTimeoutError::Timeout(msg) => (msg, Refusal::Timeout),
-                SendTimeoutError::Disconnected(msg) => (msg, Refusal::ShutDown),
+            self.shared.send_or_wait(msg, |msg| {
+                tx.send_timeout(msg, timeout).map_err(|e| match e {
+                    SendTimeoutError::Timeout(msg) => (msg, Refusal::Timeout),
+                    SendTimeoutError::Disconnected(msg) => (msg, Refusal::ShutDown),
+                })
             })
         })
     }
@@ -353,6 +361,12 @@ impl<H: Handler> WorkerPool<H> {
         self.shared.running()
     }
 
+    /// Callers waiting now for room in the full queue: in `submit`, `spawn` or their
+    /// `_timeout` variants (the backpressure).
+    pub fn blocked(&self) -> usize {
+        self.shared.blocked.load(Ordering::Relaxed)
+    }
+
     /// The task pool's statistics: `hits` are tasks that reused a slot, `misses` made one.
     pub fn stats(&self) -> Stats {
         self.shared.tasks.stats()
@@ -453,6 +467,32 @@ pub struct TaskCounts {
 }
 
 impl<H: Handler> Shared<H> {
+    /// Queues `msg` if the queue has room. If it is full, the caller counts as blocked
+    /// while `wait` queues it, so the count costs nothing while the queue has room.
+    fn send_or_wait(
+        &self,
+        msg: Message<H>,
+        wait: impl FnOnce(Message<H>) -> Result<(), (Message<H>, Refusal)>,
+    ) -> Result<(), (Message<H>, Refusal)> {
+        match self.tx.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(msg)) => self.wait_for_room(msg, wait),
+            Err(TrySendError::Disconnected(msg)) => Err((msg, Refusal::ShutDown)),
+        }
+    }
+
+    #[cold]
+    fn wait_for_room(
+        &self,
+        msg: Message<H>,
+        wait: impl FnOnce(Message<H>) -> Result<(), (Message<H>, Refusal)>,
+    ) -> Result<(), (Message<H>, Refusal)> {
+        self.blocked.fetch_add(1, Ordering::Relaxed);
+        let sent = wait(msg);
+        self.blocked.fetch_sub(1, Ordering::Relaxed);
+        sent
+    }
+
     fn running(&self) -> usize {
         self.counters
             .iter()
@@ -474,7 +514,7 @@ impl<H: Handler> Shared<H> {
 }
 
 /// The task pool's statistics, plus the workers' own metrics: `workers`, `queued`,
-/// `running`, `completed`, `panicked` and `rejected`.
+/// `running`, `blocked`, `completed`, `panicked` and `rejected`.
 impl<H: Handler> Observe for Shared<H> {
     fn stats(&self) -> Stats {
         self.tasks.stats()
@@ -497,6 +537,11 @@ impl<H: Handler> Observe for Shared<H> {
         visit(gauge("workers", "worker threads", self.counters.len()));
         visit(gauge("queued", "tasks waiting in the queue", self.rx.len()));
         visit(gauge("running", "workers running a task", self.running()));
+        visit(gauge(
+            "blocked",
+            "hand-ins waiting for room in the full queue",
+            self.blocked.load(Ordering::Relaxed),
+        ));
         visit(counter(
             "completed",
             "tasks that ran to an output",
