@@ -156,20 +156,24 @@ fn a_full_queue_makes_spawn_wait_for_room() {
     let running = pool.spawn(|id| *id = 1).unwrap();
     started.recv().unwrap();
     let queued = pool.spawn(|id| *id = 2).unwrap();
+    assert_eq!(pool.blocked(), 0, "the queue took task 2 without a wait");
     thread::scope(|s| {
-        // `spawn` returns once its task is queued, not when it has run, so it can only
-        // still be going because the queue is full. (The pause gives a `spawn` that did
-        // not wait the time to return; a waiting one cannot return early, so this
-        // cannot fail spuriously.)
         let blocked = s.spawn(|| pool.spawn(|id| *id = 3).unwrap());
-        thread::sleep(Duration::from_millis(20));
-        assert!(!blocked.is_finished());
-        assert_eq!(pool.queued(), 1);
+        // The pool counts a hand-in as blocked once it found the queue full and waits
+        // for room; a `spawn` that returns (or panics) instead ends this loop too.
+        while pool.blocked() == 0 && !blocked.is_finished() {
+            thread::yield_now();
+        }
+        // Nothing takes from the queue until the worker is released, so a waiting
+        // `spawn` is still waiting.
+        assert!(!blocked.is_finished(), "spawn returned on a full queue");
+        assert_eq!((pool.blocked(), pool.queued()), (1, 1));
         for _ in 0..3 {
             release.send(()).unwrap();
         }
         assert_eq!(blocked.join().unwrap().wait().unwrap(), 3);
     });
+    assert_eq!(pool.blocked(), 0);
     assert_eq!(running.wait().unwrap(), 1);
     assert_eq!(queued.wait().unwrap(), 2);
 }
@@ -461,6 +465,7 @@ fn the_monitor_sees_the_task_pool_and_the_workers() {
     assert_eq!(metric("panicked"), Some(0.0));
     assert_eq!(metric("rejected"), Some(0.0));
     assert_eq!(metric("queued"), Some(0.0));
+    assert_eq!(metric("blocked"), Some(0.0));
     assert!(metric("running").is_some());
     drop(pool);
     assert!(registry.snapshot().get("checksum").is_none(), "held weakly");
