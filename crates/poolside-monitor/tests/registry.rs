@@ -1,6 +1,7 @@
 //! The registry, snapshots, rates and the maintenance thread, with real pools.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::Duration;
 
 use poolside_core::{DefaultPolicy, Metric, MetricKind, Observe, PoolConfig, Stats};
@@ -78,6 +79,91 @@ fn the_registry_does_not_keep_pools_alive() {
     drop(mine);
     assert!(*dropped.lock().unwrap(), "dropped while registered");
     assert!(registry.is_empty());
+}
+
+/// A pool whose `stats`, `decay` and `trim` each say that a pass reached it, then wait
+/// until the test lets them go on.
+struct Gate {
+    entered: Mutex<mpsc::Sender<()>>,
+    go: Mutex<mpsc::Receiver<()>>,
+}
+
+impl Gate {
+    fn wait(&self) {
+        let _ = self.entered.lock().unwrap().send(());
+        // A message, or the test's sender dropped as it fails, lets the pass go on.
+        let _ = self.go.lock().unwrap().recv();
+    }
+}
+
+impl Observe for Gate {
+    fn stats(&self) -> Stats {
+        self.wait();
+        Stats::default()
+    }
+    fn decay(&self) -> u64 {
+        self.wait();
+        0
+    }
+    fn trim(&self) -> u64 {
+        self.wait();
+        0
+    }
+}
+
+/// A pool that records the thread its drop ran on.
+struct DropsOn(Arc<Mutex<Option<ThreadId>>>);
+
+impl Observe for DropsOn {
+    fn stats(&self) -> Stats {
+        Stats::default()
+    }
+}
+
+impl Drop for DropsOn {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = Some(std::thread::current().id());
+    }
+}
+
+#[test]
+fn a_pass_does_not_keep_a_dropped_pool_alive() {
+    let passes: [(&str, fn(&Registry)); 3] = [
+        ("snapshot", |r| drop(r.snapshot())),
+        ("decay", |r| drop(r.decay())),
+        ("trim", |r| drop(r.trim())),
+    ];
+    for (pass, run) in passes {
+        let registry = Registry::new();
+        let (entered_tx, entered) = mpsc::channel();
+        let (go, go_rx) = mpsc::channel();
+        let gate = Arc::new(Gate {
+            entered: Mutex::new(entered_tx),
+            go: Mutex::new(go_rx),
+        });
+        registry.register("gate", &gate).unwrap();
+        let dropped_on = Arc::new(Mutex::new(None));
+        let later = Arc::new(DropsOn(dropped_on.clone()));
+        registry.register("later", &later).unwrap();
+
+        let pass_registry = registry.clone();
+        let thread = std::thread::spawn(move || run(&pass_registry));
+        // The pass is at the gate, the first pool; the test drops the second meanwhile.
+        entered.recv().unwrap();
+        drop(later);
+        assert_eq!(
+            *dropped_on.lock().unwrap(),
+            Some(std::thread::current().id()),
+            "{pass}: the dropped pool is freed at once, on the thread that dropped it"
+        );
+        assert_eq!(
+            registry.register("later", &Arc::new(DropsOn(Arc::default()))),
+            Ok(()),
+            "{pass}: the dropped pool's name is free"
+        );
+        go.send(()).unwrap();
+        thread.join().unwrap();
+    }
 }
 
 #[test]
