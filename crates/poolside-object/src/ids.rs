@@ -1,7 +1,15 @@
 //! Pool ids: a small index into each thread's cache table, and a tag that is never
 //! reused, so a thread can tell its cache of a dropped pool from the cache of a new pool
 //! that got the same index.
+//!
+//! Every pool's creation and drop takes one process-wide lock, so what it does there
+//! must not grow with the number of pools: the free indices are a min-heap (as in the
+//! `thread_local` crate), so a drop frees its index and a creation takes the smallest
+//! free one in O(log n), and a service that makes pools per connection or per tenant
+//! pays O(n log n), not O(n^2), for n of them.
 
+use std::cmp::Ordering as Order;
+use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
@@ -13,7 +21,7 @@ pub(crate) struct PoolId {
 }
 
 struct Ids {
-    free: Vec<usize>,
+    free: BinaryHeap<Free>,
     next_index: usize,
     next_tag: u64,
 }
@@ -21,14 +29,15 @@ struct Ids {
 static IDS: Mutex<Ids> = Mutex::new(Ids::new());
 
 fn ids() -> std::sync::MutexGuard<'static, Ids> {
-    // The lock guards plain integers and a Vec; a panic cannot leave them inconsistent.
+    // The lock guards plain integers and a heap of them; a panic cannot leave them
+    // inconsistent.
     IDS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Ids {
     const fn new() -> Ids {
         Ids {
-            free: Vec::new(),
+            free: BinaryHeap::new(),
             next_index: 0,
             next_tag: 1,
         }
@@ -40,7 +49,7 @@ impl Ids {
         // Tag 0 means "no pool" to the thread caches' shortcut; 2^64 pools never happen.
         self.next_tag = tag.checked_add(1).expect("fewer than 2^64 pools");
         let index = match self.free.pop() {
-            Some(index) => index,
+            Some(Free(index)) => index,
             None => {
                 self.next_index += 1;
                 self.next_index - 1
@@ -51,12 +60,25 @@ impl Ids {
 
     /// Frees a dropped pool's index for the next pool.
     fn give(&mut self, index: usize) {
-        self.free.push(index);
-        // Keep the lowest index at the end, where `pop` takes it.
-        self.free.sort_unstable_by(|a, b| {
-            compared();
-            b.cmp(a)
-        });
+        self.free.push(Free(index));
+    }
+}
+
+/// A free index in the heap, ordered in reverse so that the heap's top, its greatest, is
+/// the smallest index.
+#[derive(PartialEq, Eq)]
+struct Free(usize);
+
+impl Ord for Free {
+    fn cmp(&self, other: &Free) -> Order {
+        compared();
+        other.0.cmp(&self.0)
+    }
+}
+
+impl PartialOrd for Free {
+    fn partial_cmp(&self, other: &Free) -> Option<Order> {
+        Some(self.cmp(other))
     }
 }
 
