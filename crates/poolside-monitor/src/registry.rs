@@ -14,6 +14,9 @@ use crate::snapshot::{PoolSnapshot, Snapshot};
 /// exporter can hold the registry the rest of the program registers into. It holds
 /// each pool weakly, so registering never keeps a pool alive: a dropped pool leaves the
 /// registry by itself (its entry is pruned at the next call that reads the registry).
+/// A [`snapshot`](Self::snapshot), [`decay`](Self::decay) or [`trim`](Self::trim) holds
+/// one pool at a time, only while that pool's own code runs, so a pool dropped during
+/// one is freed at once and its name is free.
 ///
 /// The process-wide registry is [`Registry::global`]; make your own with
 /// [`Registry::new`] where it should be separate, as in tests.
@@ -164,36 +167,49 @@ impl Registry {
 
     /// Every live pool's statistics and metrics now, in registration order.
     pub fn snapshot(&self) -> Snapshot {
-        let pools = self
-            .live()
-            .into_iter()
-            .map(|(name, pool)| PoolSnapshot::of(&name, &*pool))
-            .collect();
+        let mut pools = Vec::new();
+        self.for_each_live(|name, pool| pools.push(PoolSnapshot::of(name, pool)));
         Snapshot::new(Instant::now(), pools)
     }
 
     /// Calls [`Observe::decay`] on every live pool; returns how many idle objects they
     /// released.
     pub fn decay(&self) -> u64 {
-        self.live().iter().map(|(_, pool)| pool.decay()).sum()
+        let mut released = 0;
+        self.for_each_live(|_, pool| released += pool.decay());
+        released
     }
 
     /// Calls [`Observe::trim`] on every live pool; returns how many idle objects they
     /// released.
     pub fn trim(&self) -> u64 {
-        self.live().iter().map(|(_, pool)| pool.trim()).sum()
+        let mut released = 0;
+        self.for_each_live(|_, pool| released += pool.trim());
+        released
     }
 
-    /// The live pools, upgraded. The lock is released before any pool's code runs (its
-    /// statistics, its trimming, or its drop if the caller holds the last handle), so a
-    /// pool may use the registry from there without a deadlock.
-    fn live(&self) -> Vec<(Arc<str>, Arc<dyn Observe>)> {
-        let mut entries = self.lock();
-        prune(&mut entries);
-        entries
-            .iter()
-            .filter_map(|e| Some((e.name.clone(), e.pool.upgrade()?)))
-            .collect()
+    /// Calls `f` with each live pool in turn, in registration order.
+    ///
+    /// The entries are copied (weakly) under the lock, and the lock is released before any
+    /// pool's code runs, so a pool may use the registry from there without a deadlock.
+    /// Each pool is upgraded only for its own call and let go before the next is
+    /// upgraded: a pool that its owner drops during a pass is freed at once, on the
+    /// owner's thread, and its name is free again, rather than kept alive until the pass
+    /// ends and freed on the pass's thread (the maintenance thread, say).
+    fn for_each_live(&self, mut f: impl FnMut(&str, &dyn Observe)) {
+        let entries: Vec<(Arc<str>, Weak<dyn Observe>)> = {
+            let mut entries = self.lock();
+            prune(&mut entries);
+            entries
+                .iter()
+                .map(|e| (e.name.clone(), e.pool.clone()))
+                .collect()
+        };
+        for (name, pool) in entries {
+            if let Some(pool) = pool.upgrade() {
+                f(&name, &*pool);
+            }
+        }
     }
 
     /// The entries. No code of a pool runs under this lock, and every change is one
