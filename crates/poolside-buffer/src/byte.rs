@@ -2,16 +2,15 @@
 //! make new buffers with and which to keep.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use poolside_core::{
-    ConfigError, Metric, MetricKind, Observe, PoolConfig, Recycle, Stats, Verdict,
+    ConfigError, Metric, MetricKind, Observe, PerThread, PoolConfig, Recycle, Stats, Verdict,
 };
 use poolside_object::{ObjectPool, Pooled};
-use thread_local::ThreadLocal;
 
 use crate::guard::vec_guard;
+use crate::sync::{AtomicU64, AtomicUsize, Mutex, Ordering};
 
 /// Capacity buckets: bucket `i` holds capacities in `(2^(i+5), 2^(i+6)]`, bucket 0
 /// everything up to 64 bytes, the last everything above 1 GiB.
@@ -174,7 +173,9 @@ struct Tuning {
     default_capacity: AtomicUsize,
     max_capacity: AtomicUsize,
     calibrations: AtomicU64,
-    locals: ThreadLocal<Local>,
+    /// Each thread's returns. A thread returning buffers during its own teardown cannot
+    /// reach its entry; those returns are not learned from.
+    locals: PerThread<Local>,
     /// The decaying histogram: each calibration halves it and adds the returns since.
     decayed: Mutex<[f64; BUCKETS]>,
 }
@@ -182,16 +183,19 @@ struct Tuning {
 impl Tuning {
     /// Counts a returned buffer, calibrating every `calibrate_every` returns per thread.
     fn record(&self, capacity: usize) {
-        let local = self.locals.get_or_default();
-        let cell = &local.counts[bucket(capacity)];
-        // This thread is the only writer of its counts: a load and a store suffice.
-        cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        let since = local.since.load(Ordering::Relaxed) + 1;
-        if since >= self.config.calibrate_every {
-            local.since.store(0, Ordering::Relaxed);
+        let due = self.locals.try_with(Local::default, |local| {
+            let cell = &local.counts[bucket(capacity)];
+            // This thread is the only writer of its counts: a load and a store suffice.
+            cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            let since = local.since.load(Ordering::Relaxed) + 1;
+            let due = since >= self.config.calibrate_every;
+            local
+                .since
+                .store(if due { 0 } else { since }, Ordering::Relaxed);
+            due
+        });
+        if due == Some(true) {
             self.calibrate();
-        } else {
-            local.since.store(since, Ordering::Relaxed);
         }
     }
 
@@ -206,13 +210,13 @@ impl Tuning {
         for h in decayed.iter_mut() {
             *h /= 2.0;
         }
-        for local in self.locals.iter() {
+        self.locals.for_each(|local| {
             for i in 0..BUCKETS {
                 let now = local.counts[i].load(Ordering::Relaxed);
                 let then = local.seen[i].swap(now, Ordering::Relaxed);
                 decayed[i] += now.wrapping_sub(then) as f64;
             }
-        }
+        });
         let total: f64 = decayed.iter().sum();
         if total <= 0.0 {
             return;
@@ -329,7 +333,7 @@ impl BytePool {
             default_capacity: AtomicUsize::new(config.initial_default),
             max_capacity: AtomicUsize::new(config.initial_max),
             calibrations: AtomicU64::new(0),
-            locals: ThreadLocal::new(),
+            locals: PerThread::new(),
             decayed: Mutex::new([0.0; BUCKETS]),
         });
         Ok(BytePool {

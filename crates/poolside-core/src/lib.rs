@@ -73,6 +73,13 @@ pub use stats::{
 #[cfg(feature = "derive")]
 pub use poolside_derive::Reset;
 
+#[doc(hidden)]
+pub use sync::PerThread;
+
+#[cfg(poolside_loom)]
+#[doc(hidden)]
+pub use sync::exiting_for_loom;
+
 /// The READMEs' examples, run as doctests so they cannot rot.
 #[cfg(doctest)]
 mod readme_examples {

@@ -277,6 +277,15 @@ pub struct LocalCounters {
 
 impl LocalCounters {
     /// Counters at zero.
+    #[cfg(not(poolside_loom))]
+    pub const fn new() -> Self {
+        LocalCounters {
+            counts: [const { AtomicU64::new(0) }; SLOTS],
+        }
+    }
+
+    /// Counters at zero.
+    #[cfg(poolside_loom)]
     pub fn new() -> Self {
         LocalCounters {
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
@@ -330,6 +339,13 @@ impl LocalCounters {
         for (index, cell) in other.counts.iter().enumerate() {
             self.bump(index, cell.load(Ordering::Relaxed));
         }
+    }
+
+    /// Adds `n` from any thread: a read-modify-write, for counters that several threads
+    /// share.
+    #[inline]
+    fn bump_shared(&self, index: usize, n: u64) {
+        self.counts[index].fetch_add(n, Ordering::Relaxed);
     }
 
     fn add_into(&self, sums: &mut [u64; SLOTS]) {
@@ -409,6 +425,11 @@ fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
 /// Reading walks every thread's counters; it is meant for monitoring, not the hot path.
 /// Counts of a thread that has exited are kept. See [`Stats`] for consistency.
 ///
+/// A thread that records while it tears down (a guard kept in a `thread_local!`, dropped
+/// by its destructor) can no longer reach its own counters; its updates go to one shared
+/// set of counters instead, with an atomic add, so they are neither lost nor a cause of
+/// a panic.
+///
 /// Each update looks up the calling thread's [`LocalCounters`]; a pool with per-thread
 /// state of its own can embed `LocalCounters` there and skip the lookup.
 ///
@@ -430,6 +451,8 @@ fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
 /// ```
 pub struct Counters {
     slots: PerThread<CachePadded<LocalCounters>>,
+    /// The counts of threads that recorded during their teardown.
+    exiting: LocalCounters,
     high_water: AtomicU64,
 }
 
@@ -439,6 +462,7 @@ impl Counters {
     pub const fn new() -> Self {
         Counters {
             slots: PerThread::new(),
+            exiting: LocalCounters::new(),
             high_water: AtomicU64::new(0),
         }
     }
@@ -448,16 +472,20 @@ impl Counters {
     pub fn new() -> Self {
         Counters {
             slots: PerThread::new(),
+            exiting: LocalCounters::new(),
             high_water: AtomicU64::new(0),
         }
     }
 
     #[inline]
     fn bump(&self, index: usize, n: u64) {
-        self.slots.with(
+        let own = self.slots.try_with(
             || CachePadded::new(LocalCounters::new()),
             |local| local.bump(index, n),
         );
+        if own.is_none() {
+            self.exiting.bump_shared(index, n);
+        }
     }
 }
 
@@ -495,6 +523,7 @@ impl Recorder for Counters {
     fn stats(&self) -> Stats {
         let mut sums = [0u64; SLOTS];
         self.slots.for_each(|local| local.add_into(&mut sums));
+        self.exiting.add_into(&mut sums);
         let mut stats = stats_from_sums(&sums);
         stats.high_water = self.high_water.load(Ordering::Relaxed);
         stats
