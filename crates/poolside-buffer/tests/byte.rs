@@ -186,3 +186,25 @@ fn threads_calibrate_together_and_the_budget_holds() {
         );
     }
 }
+
+/// A default capacity the allocator cannot give must not abort the first `get`: the
+/// buffer starts empty instead, and still works.
+#[test]
+#[cfg_attr(miri, ignore = "Miri cannot start the child process")]
+fn a_default_capacity_too_large_to_allocate_falls_back_to_an_empty_buffer() {
+    poolside_testkit::in_child(
+        "a_default_capacity_too_large_to_allocate_falls_back_to_an_empty_buffer",
+        || {
+            let huge = 1 << 40;
+            let config = BytePoolConfig::default()
+                .initial_default(huge)
+                .initial_max(huge)
+                .hard_max(huge);
+            let pool = BytePool::with_config(config).unwrap();
+            let mut buf = pool.get();
+            assert!(buf.capacity() < huge, "a terabyte was not allocated");
+            buf.extend_from_slice(b"still a buffer");
+            assert_eq!(&buf[..], b"still a buffer");
+        },
+    );
+}
