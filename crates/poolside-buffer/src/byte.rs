@@ -247,7 +247,11 @@ struct Tuner(Arc<Tuning>);
 
 impl Recycle<Vec<u8>> for Tuner {
     fn create(&self) -> Vec<u8> {
-        Vec::with_capacity(self.0.default_capacity.load(Ordering::Relaxed))
+        let mut buf = Vec::new();
+        // A capacity the allocator refuses leaves the buffer empty, to grow as it is
+        // written, rather than aborting the process.
+        let _ = buf.try_reserve_exact(self.0.default_capacity.load(Ordering::Relaxed));
+        buf
     }
 
     fn recycle(&self, buf: &mut Vec<u8>) -> Verdict {
@@ -342,7 +346,8 @@ impl BytePool {
         })
     }
 
-    /// An empty buffer: a reused one, or a new one of the learned default capacity.
+    /// An empty buffer: a reused one, or a new one of the learned default capacity (or of
+    /// none, growing as it is written, if the allocator refuses that capacity).
     #[inline]
     pub fn get(&self) -> ByteBuf<'_> {
         ByteBuf(self.pool.get())
