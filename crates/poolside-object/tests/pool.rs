@@ -4,11 +4,12 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Barrier;
 use std::sync::LazyLock;
+use std::sync::{Arc, Barrier};
 
 use poolside_core::{
-    CapPolicy, ConfigError, DefaultPolicy, FnPolicy, NoStats, Observe, PoolConfig, Reset, Verdict,
+    CapPolicy, ConfigError, DefaultPolicy, FnPolicy, NoStats, Observable, Observe, PoolConfig,
+    Reset, Verdict,
 };
 use poolside_object::ObjectPool;
 use poolside_testkit::quietly;
@@ -281,18 +282,92 @@ fn an_object_returned_on_another_thread_is_reused() {
     drop(again);
 }
 
+/// Counts its drops in a counter its test owns, so tests that run at once do not mix.
+struct Dropped {
+    drops: Arc<AtomicUsize>,
+    data: Vec<u8>,
+}
+
+impl Drop for Dropped {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+type DroppedPolicy = FnPolicy<Box<dyn Fn() -> Dropped + Send + Sync>, fn(&mut Dropped) -> Verdict>;
+
+fn dropped_pool(thread_cache: usize) -> (ObjectPool<Dropped, DroppedPolicy>, Arc<AtomicUsize>) {
+    let drops = Arc::new(AtomicUsize::new(0));
+    let made = drops.clone();
+    let make: Box<dyn Fn() -> Dropped + Send + Sync> = Box::new(move || Dropped {
+        drops: made.clone(),
+        data: Vec::new(),
+    });
+    let clear: fn(&mut Dropped) -> Verdict = |d| {
+        d.data.clear();
+        Verdict::Keep
+    };
+    let policy = FnPolicy::new(make).with_recycle(clear);
+    (
+        ObjectPool::with_policy(policy, config(8, thread_cache)),
+        drops,
+    )
+}
+
 #[test]
 fn the_pool_may_go_before_its_owned_guards() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+    // Without a thread cache, returned objects wait in the shared tier, which goes with
+    // the pool: when the last guard goes.
+    let (pool, drops) = dropped_pool(0);
+    // A monitor's weak handle: it sees whether the pool lives without keeping it alive.
+    let watch = Observable::observer(&pool);
     let mut a = pool.get_owned();
     let b = pool.get_owned();
-    let observer = pool.clone();
     drop(pool);
-    a.push(1);
+    assert!(watch.upgrade().is_some(), "the guards keep the pool alive");
+    a.data.push(1);
+    assert_eq!(a.data, [1]);
+    assert_eq!(a.pool().stats().gets, 2, "a guard still reaches its pool");
     drop(a);
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "the first went back, not away"
+    );
+    assert_eq!(b.pool().stats().idle_objects, 1);
+    assert!(
+        b.pool().get().data.is_empty(),
+        "and comes out again, cleaned"
+    );
     drop(b);
-    assert_eq!(observer.stats().idle_objects, 2);
-    drop(observer);
+    assert!(
+        watch.upgrade().is_none(),
+        "the last guard took the pool with it"
+    );
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "each object dropped once, with the pool"
+    );
+
+    // With a thread cache, they wait in this thread's cache of the dead pool until the
+    // thread's next use of any pool (or its exit), which frees them.
+    let (pool, drops) = dropped_pool(4);
+    let watch = Observable::observer(&pool);
+    let guards = (pool.get_owned(), pool.get_owned());
+    drop(pool);
+    drop(guards);
+    assert!(
+        watch.upgrade().is_none(),
+        "the last guard took the pool with it"
+    );
+    let other: ObjectPool<Vec<u8>> = ObjectPool::new();
+    drop(other.get());
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "each object dropped once, with its cache"
+    );
 }
 
 #[test]
