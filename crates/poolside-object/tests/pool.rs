@@ -372,11 +372,31 @@ fn the_pool_may_go_before_its_owned_guards() {
 
 #[test]
 fn no_stats_counts_nothing() {
-    let pool: ObjectPool<Vec<u8>, DefaultPolicy, NoStats> =
-        ObjectPool::with_stats(DefaultPolicy, PoolConfig::default(), NoStats);
-    drop(pool.get());
-    drop(pool.get());
-    assert_eq!(pool.stats(), Default::default());
+    // Nothing is counted, but objects are still reused, through the thread cache and
+    // through the shared tier alike: the same heap buffer comes back, cleaned.
+    for thread_cache in [4, 0] {
+        let pool: ObjectPool<Vec<u8>, DefaultPolicy, NoStats> =
+            ObjectPool::with_stats(DefaultPolicy, config(8, thread_cache), NoStats);
+        let mut first = pool.get();
+        first.extend_from_slice(b"marked");
+        let buffer = first.as_ptr();
+        drop(first);
+        let again = pool.get();
+        assert_eq!(
+            again.as_ptr(),
+            buffer,
+            "the same object came back (thread cache {thread_cache})"
+        );
+        assert!(
+            again.is_empty() && again.capacity() >= 6,
+            "cleaned, allocation kept"
+        );
+        drop(again);
+        let owned = pool.get_owned();
+        assert_eq!(owned.as_ptr(), buffer, "and again through an owned guard");
+        drop(owned);
+        assert_eq!(pool.stats(), Default::default());
+    }
 }
 
 #[test]
