@@ -4,26 +4,26 @@
 //!
 //! It is Dekker's pattern: a submitter announces itself and then reads the flag; the
 //! closer sets the flag and then reads the count. `SeqCst` fences between the two steps
-//! on each side mean at least one sees the other. Loom models it in `tests/loom.rs`.
+//! on each side mean at least one sees the other. Loom models it in `src/tests/loom.rs`.
 
 use crate::sync::{yield_now, AtomicBool, AtomicUsize, Ordering};
 
 /// The gate.
 #[derive(Debug)]
-pub struct Gate {
+pub(crate) struct Gate {
     closed: AtomicBool,
     inside: AtomicUsize,
 }
 
 /// Proof of being inside an open gate; leaving is dropping it.
 #[derive(Debug)]
-pub struct Pass<'a> {
+pub(crate) struct Pass<'a> {
     gate: &'a Gate,
 }
 
 impl Gate {
     /// An open gate.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Gate {
             closed: AtomicBool::new(false),
             inside: AtomicUsize::new(0),
@@ -31,7 +31,7 @@ impl Gate {
     }
 
     /// Enters, unless the gate is closed.
-    pub fn enter(&self) -> Option<Pass<'_>> {
+    pub(crate) fn enter(&self) -> Option<Pass<'_>> {
         self.inside.fetch_add(1, Ordering::Relaxed);
         crate::sync::fence(Ordering::SeqCst);
         if self.closed.load(Ordering::Relaxed) {
@@ -42,19 +42,19 @@ impl Gate {
     }
 
     /// Closes the gate; from now on `enter` fails.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.closed.store(true, Ordering::Relaxed);
         crate::sync::fence(Ordering::SeqCst);
     }
 
     /// Whether the gate is closed.
-    pub fn is_closed(&self) -> bool {
+    pub(crate) fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Relaxed)
     }
 
     /// After `close`: waits until everyone who entered before it has left. Everything
     /// they did inside happens before this returns.
-    pub fn wait_empty(&self) {
+    pub(crate) fn wait_empty(&self) {
         let mut spins = 0u32;
         while self.inside.load(Ordering::Acquire) != 0 {
             // Inside means a submitter between two steps of a hand-in, or one waiting

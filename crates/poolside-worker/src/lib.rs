@@ -17,34 +17,26 @@
 //! shutdown runs what is queued and joins every worker.
 //!
 //! The crate has no `unsafe` code. Its two concurrent protocols, the completion signal
-//! and the shutdown gate, are modelled with loom in `tests/loom.rs`; the queue is
-//! crossbeam-channel's.
+//! and the shutdown gate, are private; loom models them from inside the crate, in
+//! `src/tests/loom.rs`. The queue is crossbeam-channel's.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod config;
 mod error;
-// `pub` items in these two are opened to the loom models alone.
-#[cfg_attr(not(poolside_loom), allow(unreachable_pub))]
 mod gate;
 mod handler;
 mod pool;
-#[cfg_attr(not(poolside_loom), allow(unreachable_pub))]
 mod slot;
 mod sync;
+// The loom models, beside the private protocols they check (sharded-slab's layout).
+#[cfg(all(test, poolside_loom))]
+mod tests;
 
 pub use config::{WorkerConfig, WorkerConfigBuilder};
 pub use error::{ConfigError, Rejected, SubmitError, TaskPanicked};
 pub use handler::{FnHandler, Handler};
 pub use pool::{TaskCounts, TaskHandle, WorkerPool};
-
-/// The protocols, opened for the loom models in `tests/loom.rs`; not part of the API.
-#[cfg(poolside_loom)]
-#[doc(hidden)]
-pub mod loom_api {
-    pub use crate::gate::{Gate, Pass};
-    pub use crate::slot::{Filling, Ran, Slot};
-}
 
 /// The README's example, run as a doctest so it cannot rot.
 #[cfg(doctest)]

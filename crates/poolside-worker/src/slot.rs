@@ -19,7 +19,7 @@
 //!    fill or its run, is refused: the pool drops its `Arc`, and the worker's clone is
 //!    the last.
 //!
-//! Loom models of these steps are in `tests/loom.rs`.
+//! Loom models of these steps are in `src/tests/loom.rs`.
 
 use std::mem;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -53,7 +53,7 @@ struct State<T, O> {
 }
 
 /// One task's reusable state and completion signal.
-pub struct Slot<T, O> {
+pub(crate) struct Slot<T, O> {
     state: Mutex<State<T, O>>,
     done: Condvar,
     /// Mirrors "the stage is `Done`", for a waiter that spins before it sleeps.
@@ -62,7 +62,7 @@ pub struct Slot<T, O> {
 
 /// What a worker did with a slot it received.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ran {
+pub(crate) enum Ran {
     /// Ran to an output.
     Completed,
     /// Ran and panicked.
@@ -73,7 +73,7 @@ pub enum Ran {
 
 impl<T, O> Slot<T, O> {
     /// An idle slot around a fresh task.
-    pub fn new(task: T) -> Self {
+    pub(crate) fn new(task: T) -> Self {
         Slot {
             state: Mutex::new(State {
                 stage: Stage::Idle,
@@ -94,7 +94,7 @@ impl<T, O> Slot<T, O> {
 
     /// Starts handing an idle slot in: the submitter holds the lock until it has queued
     /// the slot and filled its task.
-    pub fn begin(&self) -> Filling<'_, T, O> {
+    pub(crate) fn begin(&self) -> Filling<'_, T, O> {
         let mut state = self.lock();
         debug_assert!(matches!(state.stage, Stage::Idle));
         state.stage = Stage::Filling;
@@ -102,7 +102,7 @@ impl<T, O> Slot<T, O> {
     }
 
     /// Runs a queued task with `run`, records the outcome and wakes the waiter.
-    pub fn run(&self, run: impl FnOnce(&mut T) -> O) -> Ran {
+    pub(crate) fn run(&self, run: impl FnOnce(&mut T) -> O) -> Ran {
         let mut task = {
             let mut state = self.lock();
             if !matches!(state.stage, Stage::Queued) {
@@ -146,12 +146,12 @@ impl<T, O> Slot<T, O> {
     }
 
     /// Whether the outcome is ready; never blocks.
-    pub fn is_finished(&self) -> bool {
+    pub(crate) fn is_finished(&self) -> bool {
         self.finished.load(Ordering::Acquire)
     }
 
     /// Waits for the outcome and takes it.
-    pub fn wait(&self) -> Result<O, TaskPanicked> {
+    pub(crate) fn wait(&self) -> Result<O, TaskPanicked> {
         spin_until(|| self.is_finished());
         let mut state = self.lock();
         loop {
@@ -166,7 +166,7 @@ impl<T, O> Slot<T, O> {
     }
 
     /// Waits at most `timeout` for the outcome; `None` if it is not ready by then.
-    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<O, TaskPanicked>> {
+    pub(crate) fn wait_timeout(&self, timeout: Duration) -> Option<Result<O, TaskPanicked>> {
         // An unrepresentable deadline means "no deadline".
         let deadline = Instant::now().checked_add(timeout);
         spin_until(|| self.is_finished());
@@ -199,7 +199,7 @@ impl<T, O> Slot<T, O> {
 
     /// The handle is going away before its task finished: the worker is to dispose of
     /// the outcome. A slot already `Done` keeps its outcome for `recycle` to drop.
-    pub fn abandon(&self) {
+    pub(crate) fn abandon(&self) {
         let mut state = self.lock();
         if matches!(state.stage, Stage::Queued | Stage::Running) {
             state.abandoned = true;
@@ -208,7 +208,7 @@ impl<T, O> Slot<T, O> {
 
     /// Readies a returned slot for its next task: `reset` cleans the task and says
     /// whether to keep it. A slot still in use, or whose task panicked, is refused.
-    pub fn recycle(&self, reset: impl FnOnce(&mut T) -> Verdict) -> Verdict {
+    pub(crate) fn recycle(&self, reset: impl FnOnce(&mut T) -> Verdict) -> Verdict {
         let mut state = self.lock();
         if state.tainted || !matches!(state.stage, Stage::Done(_) | Stage::Taken | Stage::Idle) {
             return Verdict::Reject;
@@ -246,19 +246,19 @@ fn take_done<T, O>(state: &mut State<T, O>) -> Option<Result<O, TaskPanicked>> {
 }
 
 /// A slot being handed in: locked, so no worker can run it before it is filled.
-pub struct Filling<'a, T, O> {
+pub(crate) struct Filling<'a, T, O> {
     state: MutexGuard<'a, State<T, O>>,
 }
 
 impl<T, O> Filling<'_, T, O> {
     /// The queue refused the slot: it goes back to idle, untouched.
-    pub fn abandon(mut self) {
+    pub(crate) fn abandon(mut self) {
         self.state.stage = Stage::Idle;
     }
 
     /// Fills the queued task. If `fill` panics, the task is cancelled (no worker runs
     /// it), the lock is released, and the panic goes on up to the submitter.
-    pub fn fill(mut self, fill: impl FnOnce(&mut T)) {
+    pub(crate) fn fill(mut self, fill: impl FnOnce(&mut T)) {
         let state = &mut *self.state;
         let Some(task) = state.task.as_mut() else {
             return;

@@ -1,18 +1,19 @@
 //! Loom models of the completion signal and the shutdown gate. Run with
-//! `cargo xtask ci loom` (`RUSTFLAGS="--cfg poolside_loom" cargo test --release --test loom`).
+//! `cargo xtask ci loom` (`RUSTFLAGS="--cfg poolside_loom" cargo test --release --lib`).
 //!
-//! Under loom the slot's mutex, condition variable and atomics, and the gate's atomics
-//! and fences, are loom's. A worker is a loom thread given a clone of the slot's `Arc`,
-//! as the queue would give it; a lost wake-up shows as a deadlock, which fails a model.
-#![cfg(poolside_loom)]
+//! They live inside the crate, so that the slot and the gate stay private. Under loom
+//! the slot's mutex, condition variable and atomics, and the gate's atomics and fences,
+//! are loom's. A worker is a loom thread given a clone of the slot's `Arc`, as the queue
+//! would give it; a lost wake-up shows as a deadlock, which fails a model.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::gate::Gate;
+use crate::slot::{Ran, Slot};
 use loom::sync::Mutex;
 use loom::thread;
 use poolside_core::Verdict;
-use poolside_worker::loom_api::{Gate, Ran, Slot};
 
 type TestSlot = Slot<u64, Out>;
 
