@@ -1,9 +1,9 @@
 //! The optional cap on live objects (handed out and not yet returned).
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// A cap on the objects a pool has handed out at once, set with
 /// [`ObjectPool::with_live_limit`](crate::ObjectPool::with_live_limit).
@@ -117,6 +117,8 @@ impl Live {
         let start = Instant::now();
         let deadline = start.checked_add(timeout);
         self.waiters.fetch_add(1, Ordering::SeqCst);
+        // Pairs with the fence in `release`: see there.
+        fence(Ordering::SeqCst);
         let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let outcome = loop {
             if self.try_acquire() {
@@ -148,9 +150,13 @@ impl Live {
     /// Gives a place back, waking a waiter if there is one.
     pub(crate) fn release(&self) {
         self.live.fetch_sub(1, Ordering::SeqCst);
-        // All SeqCst (this decrement and load, the waiter's increment and re-check): in
-        // the one total order, either the waiter's re-check comes after this decrement
-        // and sees the place free, or this load comes after its increment and wakes it.
+        // A waiter counts itself, then re-checks the live count; this decrements the
+        // live count, then checks for waiters. With a SeqCst fence between the two steps
+        // on each side, one fence comes first in their total order, so either the
+        // waiter's re-check sees the place free, or this check sees the waiter and wakes
+        // it. (SeqCst accesses alone would do too, but loom models SeqCst fences, not
+        // SeqCst accesses, and its model of the waiters needs this.)
+        fence(Ordering::SeqCst);
         if self.waiters.load(Ordering::SeqCst) > 0 {
             let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
             self.returned.notify_one();

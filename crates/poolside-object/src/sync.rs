@@ -1,21 +1,23 @@
 //! The pieces loom must see, switched under `cfg(poolside_loom)`.
 //!
 //! Loom runs model threads on one OS thread and cannot see inside other crates, so under
-//! loom: atomics are loom's, thread-local storage is loom's `thread_local!`, and the
-//! shared tier is a bounded queue behind a loom mutex instead of crossbeam's
-//! `ArrayQueue` (whose own algorithm crossbeam model-checks).
+//! loom: atomics, fences, the mutex and the condition variable (the live limit's
+//! waiters) are loom's, thread-local storage is loom's `thread_local!`, and the shared
+//! tier is a bounded queue behind a loom mutex instead of crossbeam's `ArrayQueue`
+//! (whose own algorithm crossbeam model-checks). Loom's `Condvar::wait_timeout` never
+//! times out: it waits for a notification, so a lost wake-up shows as a deadlock.
 
 #[cfg(not(poolside_loom))]
-pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(poolside_loom)]
-pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(not(poolside_loom))]
-pub(crate) use std::sync::{Mutex, MutexGuard};
+pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
 
 #[cfg(poolside_loom)]
-pub(crate) use loom::sync::{Mutex, MutexGuard};
+pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
 
 #[cfg(not(poolside_loom))]
 pub(crate) use crossbeam_queue::ArrayQueue as Queue;

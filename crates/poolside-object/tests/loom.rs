@@ -1,17 +1,20 @@
-//! Loom models of the tier hand-off. Run with `cargo xtask ci loom`
+//! Loom models of the tier hand-off and of the live limit's waiters. Run with
+//! `cargo xtask ci loom`
 //! (`RUSTFLAGS="--cfg poolside_loom" cargo test --release --test loom`).
 //!
-//! Under loom the crate's `sync` shim swaps in loom's thread-local storage, atomics and
-//! mutex, and a loom-visible bounded queue for crossbeam's `ArrayQueue`, so these
-//! models explore the interleavings of the pool's own logic: per-thread caches, the
-//! moves between tiers and the trim epoch.
+//! Under loom the crate's `sync` shim swaps in loom's thread-local storage, atomics,
+//! mutex and condition variable, and a loom-visible bounded queue for crossbeam's
+//! `ArrayQueue`, so these models explore the interleavings of the pool's own logic:
+//! per-thread caches, the moves between tiers, the trim epoch, and the live limit's
+//! waiting and waking.
 #![cfg(poolside_loom)]
 
 use loom::thread;
 use std::sync::Arc;
+use std::time::Duration;
 
-use poolside_core::{FnPolicy, PoolConfig, Verdict};
-use poolside_object::ObjectPool;
+use poolside_core::{DefaultPolicy, FnPolicy, PoolConfig, Verdict};
+use poolside_object::{LiveLimit, ObjectPool};
 use poolside_testkit::OwnershipChecker;
 
 struct Tracked {
@@ -151,5 +154,89 @@ fn a_byte_budget_holds_across_caches() {
         assert!(s.idle_bytes <= BUDGET as u64, "{} idle bytes", s.idle_bytes);
         assert_eq!(s.in_use, 0);
         assert_eq!(s.misses, s.idle_objects + s.discards.total() + s.trimmed);
+    });
+}
+
+/// A pool capped at `max` live objects, without thread caches: the limit is the subject,
+/// and the shared tier alone keeps the models small.
+fn capped(max: usize) -> ObjectPool<Vec<u8>> {
+    let config = PoolConfig::builder()
+        .max_idle(2)
+        .thread_cache(0)
+        .build()
+        .unwrap();
+    ObjectPool::with_live_limit(DefaultPolicy, config, LiveLimit::new(max).unwrap())
+}
+
+/// A timeout no model reaches. (Loom's timed wait never times out in any case: it waits
+/// for a notification, so a wake-up that is lost leaves the waiter asleep, and loom
+/// reports the deadlock.)
+const FOREVER: Duration = Duration::from_secs(3600);
+
+/// Takes an object within `timeout` and gives it back at once; whether it got one.
+fn take_and_return(pool: &ObjectPool<Vec<u8>>, timeout: Duration) -> bool {
+    pool.get_timeout(timeout).map(drop).is_ok()
+}
+
+/// At a cap of 1, a thread waits in `get_timeout` while another holds the object: the
+/// return wakes it, however the two interleave (the waiter may also find the place free
+/// before it ever sleeps).
+#[test]
+fn a_waiter_at_the_live_limit_gets_the_returned_object() {
+    loom::model(|| {
+        let pool = capped(1);
+        let held = pool.get_owned();
+        let waiter = {
+            let pool = pool.clone();
+            thread::spawn(move || take_and_return(&pool, FOREVER))
+        };
+        drop(held);
+        assert!(waiter.join().unwrap(), "the waiter got the object");
+        assert_eq!(pool.live(), Some(0));
+    });
+}
+
+/// Two waiters and one return: the first woken takes the object and returns it, and that
+/// return wakes the second. No wake-up is lost, and both get the object in turn.
+#[test]
+fn two_waiters_at_the_live_limit_both_get_the_object_in_turn() {
+    loom::model(|| {
+        let pool = capped(1);
+        let held = pool.get_owned();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let pool = pool.clone();
+                thread::spawn(move || take_and_return(&pool, FOREVER))
+            })
+            .collect();
+        drop(held);
+        for waiter in waiters {
+            assert!(waiter.join().unwrap(), "every waiter got the object");
+        }
+        assert_eq!(pool.live(), Some(0));
+        assert_eq!(pool.stats().high_water, 1, "never over the cap");
+    });
+}
+
+/// One waiter gives up at once (a zero timeout) while another waits for good: the one
+/// that gives up may or may not get the object, but it takes no place and no wake-up
+/// with it, so the other always gets the object.
+#[test]
+fn a_waiter_that_gives_up_leaves_the_wake_up_to_the_other() {
+    loom::model(|| {
+        let pool = capped(1);
+        let held = pool.get_owned();
+        let quitter = {
+            let pool = pool.clone();
+            thread::spawn(move || take_and_return(&pool, Duration::ZERO))
+        };
+        let waiter = {
+            let pool = pool.clone();
+            thread::spawn(move || take_and_return(&pool, FOREVER))
+        };
+        drop(held);
+        let _either = quitter.join().unwrap();
+        assert!(waiter.join().unwrap(), "the patient waiter got the object");
+        assert_eq!(pool.live(), Some(0));
     });
 }
