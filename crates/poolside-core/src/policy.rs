@@ -121,7 +121,19 @@ where
         Ok(Verdict::Keep) => Ok(()),
         Ok(Verdict::Oversized) => Err(Discard::Oversized),
         Ok(Verdict::Reject) => Err(Discard::Rejected),
-        Err(_) => Err(Discard::ResetPanicked),
+        Err(payload) => {
+            drop_payload(payload);
+            Err(Discard::ResetPanicked)
+        }
+    }
+}
+
+/// Drops a caught panic's payload, whose own `Drop` may panic too: that second panic is
+/// caught and its payload forgotten, so nothing escapes.
+#[cold]
+fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
     }
 }
 
