@@ -126,7 +126,8 @@ impl<T, S: StatsMode> Shared<T, S> {
 /// [`trim`](ObjectPool::trim) releases every idle object and [`decay`](ObjectPool::decay)
 /// those not used since the previous decay. The shared tier is released at once. Each
 /// thread's cache is released by that thread, at its next get or put on this pool, or
-/// when the thread exits; the hot path never reads a clock. Idle objects of a thread
+/// when the thread exits; the hot path never reads a clock. A cache that was not used
+/// through two decays or more releases all its objects then, but the one a get takes. Idle objects of a thread
 /// that exits go back to the shared tier (or are dropped if it is full), from its
 /// thread-local destructors: done once `JoinHandle::join` returns, but not necessarily
 /// by the end of a `std::thread::scope`, which does not wait for those destructors.
@@ -135,8 +136,11 @@ impl<T, S: StatsMode> Shared<T, S> {
 ///
 /// A panic in the policy's `recycle` (the reset) discards that object and is counted
 /// ([`Discard::ResetPanicked`]); the pool stays usable. A panic in the policy's `create`
-/// or `retained_bytes`, or in `Drop` of `T`, reaches the caller of `get` or the guard's
-/// drop, and leaves the pool consistent. A guard dropped while its thread
+/// or `retained_bytes`, or in `Drop` of `T`, reaches the caller of `get`, of the guard's
+/// drop or of `trim`, and leaves the pool consistent: a `create` that panicked counts no
+/// miss, an object whose `retained_bytes` panicked is counted as returned and discarded
+/// (`ResetPanicked`), and an object whose `Drop` panicked as released. A reset's panic
+/// whose payload panics again when dropped is contained too. A guard dropped while its thread
 /// panics (a panic while the object was held) drops the object without resetting it,
 /// since running user code during unwinding risks a second panic and an abort; that is
 /// counted as [`Discard::HolderPanicked`].
@@ -375,7 +379,12 @@ where
     #[inline]
     fn measure(&self, obj: &T) -> usize {
         if S::ENABLED || self.inner.shared.budget.is_some() {
-            self.inner.policy.retained_bytes(obj)
+            // No object retains more than `isize::MAX` bytes; a policy that says so is
+            // held to that, so the signed idle-bytes count stays right.
+            self.inner
+                .policy
+                .retained_bytes(obj)
+                .min(isize::MAX as usize)
         } else {
             0
         }
@@ -416,7 +425,12 @@ where
         loop {
             match taken {
                 Some(Taken::Hit(idle)) => return idle,
-                Some(Taken::Miss) => return self.create(),
+                Some(Taken::Miss) => {
+                    // Counted once made: a factory that panics made nothing.
+                    let idle = self.create();
+                    self.record(&[Event::Miss]);
+                    return idle;
+                }
                 Some(Taken::Release) => self.release_local(),
                 None => break,
             }
@@ -436,8 +450,9 @@ where
                 idle
             }
             None => {
+                let idle = self.create();
                 S::add_shared(&shared.stats, Event::Miss, 1);
-                self.create()
+                idle
             }
         }
     }
@@ -516,7 +531,10 @@ where
         if let Err(reason) = verdict {
             return self.discard(idle, entering, reason);
         }
+        // A panic in `retained_bytes` drops the object on its way out: count it so.
+        let unwinding = CountOnUnwind(self, [entering, Event::Discard(Discard::ResetPanicked)]);
         idle.bytes = self.measure(&idle.obj);
+        std::mem::forget(unwinding);
         // The closure may not run (no table to use), so it takes the object out of here.
         let mut idle = Some(idle);
         let put = if shared.thread_cache > 0 {
@@ -648,6 +666,20 @@ where
     }
 }
 
+/// Records its events when dropped, unless forgotten: the books for an object that user
+/// code (a panicking `retained_bytes`) takes out of the pool by unwinding.
+struct CountOnUnwind<'a, T: Send + 'static, P: Recycle<T>, S: StatsMode>(
+    &'a ObjectPool<T, P, S>,
+    [Event; 2],
+);
+
+impl<T: Send + 'static, P: Recycle<T>, S: StatsMode> Drop for CountOnUnwind<'_, T, P, S> {
+    #[cold]
+    fn drop(&mut self) {
+        self.0.record(&self.1);
+    }
+}
+
 /// A live place (under a [`LiveLimit`]) that goes back when dropped, unless forgotten.
 struct LivePlace<'a>(Option<&'a Live>);
 
@@ -674,36 +706,46 @@ enum Put<T> {
 }
 
 /// Acts on a trim or decay this cache has not seen yet. Returns whether it must release
-/// objects before going on.
+/// objects before going on. `taking` is 1 for a get, which uses one of the objects a
+/// decay would otherwise release, and 0 for a put.
 #[inline(always)]
 fn check_epoch<T: Send + 'static, S: StatsMode>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
+    taking: usize,
 ) -> bool {
     let epoch = shared.epoch();
     if epoch == cache.epoch {
         return false;
     }
-    epoch_changed(epoch, cache)
+    epoch_changed(epoch, cache, taking)
 }
 
+/// What to release: a trim, everything; one decay, what the cache never dropped below
+/// since the decay before (its low-water mark); two decays or more since this cache was
+/// last used, everything but what this use takes, since all of it sat idle through a
+/// whole decay period.
 #[cold]
 #[inline(never)]
 fn epoch_changed<T: Send + 'static, S: StatsMode>(
     epoch: u64,
     cache: &mut LocalCache<T, S>,
+    taking: usize,
 ) -> bool {
     let trimmed = epoch / TRIM_STEP != cache.epoch / TRIM_STEP;
-    let decayed = (epoch & DECAY_MASK) != (cache.epoch & DECAY_MASK);
+    let decays = (epoch & DECAY_MASK).wrapping_sub(cache.epoch & DECAY_MASK) & DECAY_MASK;
     cache.epoch = epoch;
+    let held = cache.objects.len();
     cache.to_release = if trimmed {
-        cache.objects.len()
-    } else if decayed {
-        cache.low_water.min(cache.objects.len())
+        held
+    } else if decays >= 2 {
+        held.saturating_sub(taking)
+    } else if decays == 1 {
+        cache.low_water.min(held)
     } else {
         0
     };
-    cache.low_water = cache.objects.len() - cache.to_release;
+    cache.low_water = held - cache.to_release;
     cache.to_release > 0
 }
 
@@ -716,8 +758,10 @@ fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Lo
         match shared.pop_claimed() {
             Some(idle) => {
                 // Its claim moves from the shared tier to this cache's lease.
-                cache.lease += idle.bytes;
-                cache.held += idle.bytes;
+                if shared.budget.is_some() {
+                    cache.lease += idle.bytes;
+                    cache.held += idle.bytes;
+                }
                 cache.objects.push(idle);
             }
             None => break,
@@ -730,7 +774,7 @@ fn take_local<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
     shared: &Shared<T, S>,
 ) -> Taken<T> {
-    if check_epoch(shared, cache) {
+    if check_epoch(shared, cache, 1) {
         return Taken::Release;
     }
     if cache.objects.is_empty() {
@@ -750,7 +794,7 @@ fn take_local<T: Send + 'static, S: StatsMode>(
         }
         None => {
             cache.low_water = 0;
-            S::add(&cache.counters, Event::Miss, 1);
+            // The miss is counted once the object is made (`take_slow`).
             Taken::Miss
         }
     }
@@ -769,8 +813,10 @@ fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Loc
             break;
         }
         // Its claim moves from this cache's lease to the shared tier.
-        cache.lease -= bytes;
-        cache.held -= bytes;
+        if shared.budget.is_some() {
+            cache.lease -= bytes;
+            cache.held -= bytes;
+        }
     }
     cache.low_water = cache.low_water.min(cache.objects.len());
 }
@@ -780,7 +826,7 @@ fn put_local<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
     (shared, idle, entering): (&Shared<T, S>, &mut Option<Idle<T>>, Event),
 ) -> Put<T> {
-    if check_epoch(shared, cache) {
+    if check_epoch(shared, cache, 0) {
         // Release first, so the released objects are the ones the trim or decay meant,
         // not the one coming back (and none is spilled into the tier just released).
         return Put::ReleaseFirst;
@@ -819,10 +865,14 @@ fn claim<T: Send + 'static, S: StatsMode>(
     let Some(budget) = &shared.budget else {
         return true;
     };
-    if cache.held + bytes > cache.lease && !lease_more(budget, cache, bytes) {
+    // No object fits a budget with more bytes than there are: refuse it, no overflow.
+    let Some(held) = cache.held.checked_add(bytes) else {
+        return false;
+    };
+    if held > cache.lease && !lease_more(budget, cache, held) {
         return false;
     }
-    cache.held += bytes;
+    cache.held = held;
     true
 }
 
@@ -831,9 +881,11 @@ fn claim<T: Send + 'static, S: StatsMode>(
 fn lease_more<T: Send + 'static, S: StatsMode>(
     budget: &Budget,
     cache: &mut LocalCache<T, S>,
-    bytes: usize,
+    held: usize,
 ) -> bool {
-    let got = budget.lease(cache.held + bytes - cache.lease);
+    // `held` (what the cache would hold) is above the lease, and the lease plus what the
+    // budget has left never exceeds the budget.
+    let got = budget.lease(held - cache.lease);
     cache.lease += got;
     got > 0
 }
@@ -976,13 +1028,14 @@ where
                 break;
             };
             shared.give_bytes(idle.bytes);
+            // Counted before the drop: a `Drop` of `T` that panics leaves the books right.
             S::add_shared_idle_bytes(&shared.stats, -(idle.bytes as i64));
-            drop(idle);
+            if released == 0 {
+                S::add_shared(&shared.stats, Event::Trim, 1);
+            }
+            S::add_shared(&shared.stats, Event::Trimmed, 1);
             released += 1;
-        }
-        if released > 0 {
-            S::add_shared(&shared.stats, Event::Trim, 1);
-            S::add_shared(&shared.stats, Event::Trimmed, released);
+            drop(idle);
         }
         released
     }
