@@ -6,6 +6,7 @@ mod buffer;
 mod cache_order;
 mod counters;
 mod object;
+mod pool_churn;
 mod reset;
 mod seed;
 mod when_not;
@@ -20,6 +21,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     cache_order::register(all);
     worker::register(all);
     when_not::register(all);
+    pool_churn::register(all);
 }
 
 /// Operations each case runs in `make`, before timing, to warm its pool (and, for the
