@@ -168,7 +168,6 @@ impl<T: Send + Sync> PerThread<T> {
     }
 }
 
-#[cfg(not(poolside_loom))]
 impl<T: Send + Sync> Default for PerThread<T> {
     fn default() -> Self {
         Self::new()
