@@ -128,13 +128,18 @@ where
     }
 }
 
-/// Drops a caught panic's payload, whose own `Drop` may panic too: that second panic is
-/// caught and its payload forgotten, so nothing escapes.
+/// Drops a caught panic's payload, whose own `Drop` may panic too: that panic is caught
+/// and its payload (usually a message, which drops cleanly) dropped in turn. A payload
+/// that still panics after a few rounds is forgotten, so nothing escapes.
 #[cold]
-fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
-    if let Err(again) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(again);
+fn drop_payload(mut payload: Box<dyn std::any::Any + Send>) {
+    for _ in 0..4 {
+        match catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(again) => payload = again,
+        }
     }
+    std::mem::forget(payload);
 }
 
 /// The default policy: new objects from [`Default`], returned ones cleaned with [`Reset`].
