@@ -74,6 +74,8 @@ pub use stats::{
 pub use poolside_derive::Reset;
 
 #[doc(hidden)]
+pub use stats::{Statistic, STATISTICS};
+#[doc(hidden)]
 pub use sync::PerThread;
 
 #[cfg(poolside_loom)]

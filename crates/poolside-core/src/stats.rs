@@ -1,4 +1,11 @@
 //! Statistics: the snapshot type, the recorders pools write to, and the observe trait.
+//!
+//! The statistics are listed once, in the `statistics!` table below. Each row is a field
+//! of [`Stats`] (or of [`Discards`]) with its docs, its exported help text and kind, its
+//! terminal-table heading, and the [`Event`] that counts it, if one does; the macro
+//! writes the types, the counter slots, the mapping from events to slots, the sums, the
+//! additions and the `STATISTICS` table that monitors export from. Rows without an
+//! event are derived from the counts, in `stats_from_sums`.
 
 use std::fmt;
 use std::sync::{Arc, Weak};
@@ -7,107 +14,336 @@ use crossbeam_utils::CachePadded;
 
 use crate::sync::{AtomicU64, Ordering, PerThread};
 
-/// Why a pool dropped an object instead of keeping it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Discard {
-    /// Every tier was full.
-    PoolFull,
-    /// The object kept more memory than the pool retains.
-    Oversized,
-    /// The recycle policy refused it.
-    Rejected,
-    /// Its reset or recycle step panicked.
-    ResetPanicked,
-    /// Its holder panicked: the guard was dropped during unwinding, when running a reset
-    /// (user code that might panic again) is not safe, so the object was dropped as it was.
-    HolderPanicked,
+/// Writes everything that follows from the list of statistics; see the module docs.
+///
+/// A row of `Discards` names its `Discard` reason; a row of `Stats` has its type
+/// (`u64`, or `Discards` for the counts by reason), its export `kind` and `help`, an
+/// optional terminal-table `column` and an optional `event` that counts it.
+macro_rules! statistics {
+    (
+        $(#[$discard_attr:meta])*
+        pub enum Discard;
+
+        $(#[$discards_attr:meta])*
+        pub struct Discards {
+            $(
+                $(#[$reason_field_doc:meta])*
+                $reason_field:ident {
+                    $(#[$reason_doc:meta])*
+                    reason: $Reason:ident,
+                }
+            )*
+        }
+
+        $(#[$event_attr:meta])*
+        pub enum Event {
+            $(#[$discard_event_doc:meta])*
+            Discard(Discard),
+        }
+
+        $(#[$stats_attr:meta])*
+        pub struct Stats {
+            $(
+                $(#[$field_doc:meta])*
+                $field:ident: $Type:ident {
+                    kind: $kind:ident,
+                    help: $help:literal,
+                    $(column: $column:literal,)?
+                    $(
+                        $(#[$event_doc:meta])*
+                        event: $Event:ident,
+                    )?
+                }
+            )*
+        }
+    ) => {
+        $(#[$discard_attr])*
+        pub enum Discard {
+            $($(#[$reason_doc])* $Reason,)*
+        }
+
+        $(#[$discards_attr])*
+        pub struct Discards {
+            $($(#[$reason_field_doc])* pub $reason_field: u64,)*
+        }
+
+        impl Discards {
+            /// All discards, whatever the reason.
+            pub fn total(&self) -> u64 {
+                0 $(+ self.$reason_field)*
+            }
+        }
+
+        /// Adds another pool's discards, reason by reason.
+        impl std::ops::AddAssign for Discards {
+            fn add_assign(&mut self, other: Discards) {
+                $(self.$reason_field += other.$reason_field;)*
+            }
+        }
+
+        impl Field for Discards {
+            const BY_REASON: &'static [(&'static str, Read)] =
+                &[$((stringify!($reason_field), |s| s.discards.$reason_field),)*];
+
+            fn total(&self) -> u64 {
+                Discards::total(self)
+            }
+        }
+
+        $(#[$event_attr])*
+        pub enum Event {
+            $($($(#[$event_doc])* $Event,)?)*
+            $(#[$discard_event_doc])*
+            Discard(Discard),
+        }
+
+        $(#[$stats_attr])*
+        pub struct Stats {
+            $($(#[$field_doc])* pub $field: $Type,)*
+        }
+
+        /// Adds another pool's statistics, for a family of pools reported as one (the size
+        /// classes of a buffer pool, say). Counters and gauges add up; `high_water` adds up
+        /// too, which bounds the family's peak from above (the members' peaks need not
+        /// have come at once).
+        ///
+        /// ```
+        /// use poolside_core::Stats;
+        ///
+        /// let mut a = Stats::default();
+        /// a.gets = 3;
+        /// a.discards.oversized = 1;
+        /// let mut b = Stats::default();
+        /// b.gets = 2;
+        /// a += b;
+        /// assert_eq!((a.gets, a.discards.total()), (5, 1));
+        /// ```
+        impl std::ops::AddAssign for Stats {
+            fn add_assign(&mut self, other: Stats) {
+                $(self.$field += other.$field;)*
+            }
+        }
+
+        /// Where [`LocalCounters`] keeps each count: one slot per event and per discard
+        /// reason, then the idle bytes.
+        #[derive(Clone, Copy)]
+        enum Slot {
+            $($($Event,)?)*
+            $($Reason,)*
+            IdleBytes,
+        }
+
+        #[inline]
+        fn index_of(event: Event) -> usize {
+            let slot = match event {
+                $($(Event::$Event => Slot::$Event,)?)*
+                $(Event::Discard(Discard::$Reason) => Slot::$Reason,)*
+            };
+            slot as usize
+        }
+
+        /// A snapshot with the fields that events count read from the slots, and the
+        /// others at 0.
+        fn counted(c: &[u64; SLOTS]) -> Stats {
+            let mut s = Stats::default();
+            $($(s.$field = c[Slot::$Event as usize];)?)*
+            $(s.discards.$reason_field = c[Slot::$Reason as usize];)*
+            s
+        }
+
+        /// Every field of [`Stats`], in order, for monitors to export.
+        #[doc(hidden)]
+        pub const STATISTICS: &[Statistic] = &[$(
+            Statistic {
+                name: stringify!($field),
+                help: $help,
+                kind: MetricKind::$kind,
+                column: statistics!(@some $($column)?),
+                read: |s| Field::total(&s.$field),
+                by_reason: <$Type as Field>::BY_REASON,
+            },
+        )*];
+    };
+    (@some) => { None };
+    (@some $value:literal) => { Some($value) };
 }
 
-/// Discards, by reason.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[non_exhaustive]
-pub struct Discards {
-    /// Dropped because every tier was full.
-    pub pool_full: u64,
-    /// Dropped because it kept more memory than the pool retains.
-    pub oversized: u64,
-    /// Dropped because the recycle policy refused it.
-    pub rejected: u64,
-    /// Dropped because its reset panicked.
-    pub reset_panicked: u64,
-    /// Dropped unreset because its holder panicked.
-    pub holder_panicked: u64,
-}
+statistics! {
+    /// Why a pool dropped an object instead of keeping it.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Discard;
 
-impl Discards {
-    /// All discards, whatever the reason.
-    pub fn total(&self) -> u64 {
-        self.pool_full + self.oversized + self.rejected + self.reset_panicked + self.holder_panicked
+    /// Discards, by reason.
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+    #[non_exhaustive]
+    pub struct Discards {
+        /// Dropped because every tier was full.
+        pool_full {
+            /// Every tier was full.
+            reason: PoolFull,
+        }
+        /// Dropped because it kept more memory than the pool retains.
+        oversized {
+            /// The object kept more memory than the pool retains.
+            reason: Oversized,
+        }
+        /// Dropped because the recycle policy refused it.
+        rejected {
+            /// The recycle policy refused it.
+            reason: Rejected,
+        }
+        /// Dropped because its reset panicked.
+        reset_panicked {
+            /// Its reset or recycle step panicked.
+            reason: ResetPanicked,
+        }
+        /// Dropped unreset because its holder panicked.
+        holder_panicked {
+            /// Its holder panicked: the guard was dropped during unwinding, when running a
+            /// reset (user code that might panic again) is not safe, so the object was
+            /// dropped as it was.
+            reason: HolderPanicked,
+        }
     }
-}
 
-/// A snapshot of what a pool has done, in the style of bb8's `Statistics`.
-///
-/// Counters count since the pool was made. Gauges (`idle_objects`, `idle_bytes`,
-/// `in_use`) are the state at the snapshot. Every object a pool made or adopted is in
-/// one of five places, so
-/// `prewarmed + misses + adopted = in_use + idle_objects + detached + discards + trimmed`.
-///
-/// # Consistency
-///
-/// Pools count per thread and sum the counts when read. While threads run, a snapshot
-/// is approximate: it may see one thread's latest update and not another's, and a
-/// gauge derived from two counters may be briefly off (it never goes below 0). Once
-/// the threads that used the pool have been joined, a snapshot is exact.
-///
-/// ```
-/// use poolside_core::Stats;
-///
-/// let mut s = Stats::default();
-/// assert_eq!(s.hit_rate(), None);
-/// s.gets = 4;
-/// s.hits = 3;
-/// assert_eq!(s.hit_rate(), Some(0.75));
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[non_exhaustive]
-pub struct Stats {
-    /// Objects handed out: `hits + misses`.
-    pub gets: u64,
-    /// Gets served by an idle object (reuses).
-    pub hits: u64,
-    /// Gets that made a new object (news).
-    pub misses: u64,
-    /// Objects made ahead of time, when the pool was built.
-    pub prewarmed: u64,
-    /// Objects given back (kept or discarded).
-    pub puts: u64,
-    /// Returned objects that were dropped, by reason.
-    pub discards: Discards,
-    /// Objects taken out of the pool for good with `detach`, or handed to another pool
-    /// of the same family.
-    pub detached: u64,
-    /// Objects that joined from another pool of the same family (the object pool's
-    /// `return_to`, which the buffer pools' size classes use).
-    pub adopted: u64,
-    /// Calls to `trim` or `decay` that released anything.
-    pub trims: u64,
-    /// Idle objects released by `trim` or `decay`.
-    pub trimmed: u64,
-    /// Objects idle in the pool now.
-    pub idle_objects: u64,
-    /// Retained bytes of the idle objects, as the pool's policy reports them.
-    pub idle_bytes: u64,
-    /// Objects handed out and not yet given back or detached.
-    pub in_use: u64,
-    /// The highest `in_use` the pool reported through [`Recorder::observe_in_use`]: exact
-    /// for pools that count live objects. Pools that do not (counting them costs a shared
-    /// atomic on every get and put) leave it at 0 rather than guess from a snapshot,
-    /// whose `in_use` may be off while threads run.
-    pub high_water: u64,
+    /// Something a pool counts. Pools pass it to a [`Recorder`].
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Event {
+        /// A returned object dropped, and why.
+        Discard(Discard),
+    }
+
+    /// A snapshot of what a pool has done, in the style of bb8's `Statistics`.
+    ///
+    /// Counters count since the pool was made. Gauges (`idle_objects`, `idle_bytes`,
+    /// `in_use`) are the state at the snapshot. Every object a pool made or adopted is in
+    /// one of five places, so
+    /// `prewarmed + misses + adopted = in_use + idle_objects + detached + discards + trimmed`.
+    ///
+    /// # Consistency
+    ///
+    /// Pools count per thread and sum the counts when read. While threads run, a snapshot
+    /// is approximate: it may see one thread's latest update and not another's, and a
+    /// gauge derived from two counters may be briefly off (it never goes below 0). Once
+    /// the threads that used the pool have been joined, a snapshot is exact.
+    ///
+    /// ```
+    /// use poolside_core::Stats;
+    ///
+    /// let mut s = Stats::default();
+    /// assert_eq!(s.hit_rate(), None);
+    /// s.gets = 4;
+    /// s.hits = 3;
+    /// assert_eq!(s.hit_rate(), Some(0.75));
+    /// ```
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+    #[non_exhaustive]
+    pub struct Stats {
+        /// Objects handed out: `hits + misses`.
+        gets: u64 {
+            kind: Counter,
+            help: "Objects handed out.",
+            column: "gets",
+        }
+        /// Gets served by an idle object (reuses).
+        hits: u64 {
+            kind: Counter,
+            help: "Gets served by an idle object.",
+            column: "hits",
+            /// A get served by an idle object.
+            event: Hit,
+        }
+        /// Gets that made a new object (news).
+        misses: u64 {
+            kind: Counter,
+            help: "Gets that made a new object.",
+            column: "misses",
+            /// A get that made a new object.
+            event: Miss,
+        }
+        /// Objects made ahead of time, when the pool was built.
+        prewarmed: u64 {
+            kind: Counter,
+            help: "Objects made ahead of time.",
+            /// An object made ahead of time.
+            event: Prewarm,
+        }
+        /// Objects given back (kept or discarded).
+        puts: u64 {
+            kind: Counter,
+            help: "Objects given back.",
+            column: "puts",
+            /// An object given back.
+            event: Put,
+        }
+        /// Returned objects that were dropped, by reason.
+        discards: Discards {
+            kind: Counter,
+            help: "Returned objects dropped instead of kept, by reason.",
+            column: "discards",
+        }
+        /// Objects taken out of the pool for good with `detach`, or handed to another pool
+        /// of the same family.
+        detached: u64 {
+            kind: Counter,
+            help: "Objects taken out of the pool for good.",
+            /// An object taken out for good.
+            event: Detach,
+        }
+        /// Objects that joined from another pool of the same family (the object pool's
+        /// `return_to`, which the buffer pools' size classes use).
+        adopted: u64 {
+            kind: Counter,
+            help: "Objects that joined from another pool of the same family.",
+            /// An object that joined from another pool of the same family (the object
+            /// pool's `return_to`), where it was counted as detached.
+            event: Adopt,
+        }
+        /// Calls to `trim` or `decay` that released anything.
+        trims: u64 {
+            kind: Counter,
+            help: "Trim or decay calls that released something.",
+            /// A `trim` or `decay` call that released something.
+            event: Trim,
+        }
+        /// Idle objects released by `trim` or `decay`.
+        trimmed: u64 {
+            kind: Counter,
+            help: "Idle objects released by trim or decay.",
+            /// An idle object released by `trim` or `decay`.
+            event: Trimmed,
+        }
+        /// Objects idle in the pool now.
+        idle_objects: u64 {
+            kind: Gauge,
+            help: "Objects idle in the pool.",
+            column: "idle",
+        }
+        /// Retained bytes of the idle objects, as the pool's policy reports them.
+        idle_bytes: u64 {
+            kind: Gauge,
+            help: "Retained bytes of the idle objects.",
+            column: "idle bytes",
+        }
+        /// Objects handed out and not yet given back or detached.
+        in_use: u64 {
+            kind: Gauge,
+            help: "Objects handed out and not yet given back.",
+            column: "in use",
+        }
+        /// The highest `in_use` the pool reported through [`Recorder::observe_in_use`]:
+        /// exact for pools that count live objects. Pools that do not (counting them costs
+        /// a shared atomic on every get and put) leave it at 0 rather than guess from a
+        /// snapshot, whose `in_use` may be off while threads run.
+        high_water: u64 {
+            kind: Gauge,
+            help: "The most objects in use at once, where the pool counts them.",
+        }
+    }
 }
 
 impl Stats {
@@ -117,69 +353,63 @@ impl Stats {
     }
 }
 
-/// Adds another pool's statistics, for a family of pools reported as one (the size
-/// classes of a buffer pool, say). Counters and gauges add up; `high_water` adds up
-/// too, which bounds the family's peak from above (the members' peaks need not have
-/// come at once).
-///
-/// ```
-/// use poolside_core::Stats;
-///
-/// let mut a = Stats::default();
-/// a.gets = 3;
-/// a.discards.oversized = 1;
-/// let mut b = Stats::default();
-/// b.gets = 2;
-/// a += b;
-/// assert_eq!((a.gets, a.discards.total()), (5, 1));
-/// ```
-impl std::ops::AddAssign for Stats {
-    fn add_assign(&mut self, other: Stats) {
-        let d = &mut self.discards;
-        d.pool_full += other.discards.pool_full;
-        d.oversized += other.discards.oversized;
-        d.rejected += other.discards.rejected;
-        d.reset_panicked += other.discards.reset_panicked;
-        d.holder_panicked += other.discards.holder_panicked;
-        self.gets += other.gets;
-        self.hits += other.hits;
-        self.misses += other.misses;
-        self.prewarmed += other.prewarmed;
-        self.puts += other.puts;
-        self.detached += other.detached;
-        self.adopted += other.adopted;
-        self.trims += other.trims;
-        self.trimmed += other.trimmed;
-        self.idle_objects += other.idle_objects;
-        self.idle_bytes += other.idle_bytes;
-        self.in_use += other.in_use;
-        self.high_water += other.high_water;
+/// How to read one statistic from a snapshot.
+type Read = fn(&Stats) -> u64;
+
+/// One field of [`Stats`] as monitors export it. The monitor crate's exporters iterate
+/// [`STATISTICS`] instead of naming the fields, so a new statistic is exported, summed
+/// and shown without a change there.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Statistic {
+    /// The field's name, which is also its exported name: `"gets"`.
+    pub name: &'static str,
+    /// One line saying what it measures, for an exporter's help text.
+    pub help: &'static str,
+    /// Whether it only grows or goes up and down.
+    pub kind: MetricKind,
+    /// Its heading in a terminal table, or `None` where the table leaves it out to stay
+    /// narrow.
+    pub column: Option<&'static str>,
+    /// Its value in a snapshot; for one split by reason, the total.
+    pub read: Read,
+    /// The reasons it is split by, each with its value (none for a single count).
+    pub by_reason: &'static [(&'static str, Read)],
+}
+
+/// A field of [`Stats`]: one count, or counts by reason.
+trait Field {
+    /// The reasons and how to read each, as [`Statistic::by_reason`] gives them.
+    const BY_REASON: &'static [(&'static str, Read)];
+
+    /// The count, or the sum over the reasons.
+    fn total(&self) -> u64;
+}
+
+impl Field for u64 {
+    const BY_REASON: &'static [(&'static str, Read)] = &[];
+
+    fn total(&self) -> u64 {
+        *self
     }
 }
 
-/// Something a pool counts. Pools pass it to a [`Recorder`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Event {
-    /// A get served by an idle object.
-    Hit,
-    /// A get that made a new object.
-    Miss,
-    /// An object made ahead of time.
-    Prewarm,
-    /// An object given back.
-    Put,
-    /// A returned object dropped, and why.
-    Discard(Discard),
-    /// An object taken out for good.
-    Detach,
-    /// An object that joined from another pool of the same family (the object pool's
-    /// `return_to`), where it was counted as detached.
-    Adopt,
-    /// A `trim` or `decay` call that released something.
-    Trim,
-    /// An idle object released by `trim` or `decay`.
-    Trimmed,
+/// How many counter slots a [`LocalCounters`] has.
+const SLOTS: usize = Slot::IdleBytes as usize + 1;
+/// Idle bytes, as a wrapping sum of signed deltas.
+const IDLE_BYTES: usize = Slot::IdleBytes as usize;
+
+/// A snapshot from summed slots: the counted fields as they are, and the derived ones
+/// from them (`high_water` is left at 0 for the recorder to fill in).
+fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
+    let mut s = counted(c);
+    s.gets = s.hits + s.misses;
+    s.in_use = s.gets.saturating_sub(s.puts + s.detached);
+    let made = s.misses + s.prewarmed + s.adopted;
+    let gone = s.in_use + s.detached + s.discards.total() + s.trimmed;
+    s.idle_objects = made.saturating_sub(gone);
+    s.idle_bytes = (c[IDLE_BYTES] as i64).max(0) as u64;
+    s
 }
 
 /// Where a pool records its statistics on the hot path.
@@ -231,23 +461,6 @@ impl Recorder for NoStats {
         Stats::default()
     }
 }
-
-const HIT: usize = 0;
-const MISS: usize = 1;
-const PREWARM: usize = 2;
-const PUT: usize = 3;
-const POOL_FULL: usize = 4;
-const OVERSIZED: usize = 5;
-const REJECTED: usize = 6;
-const RESET_PANICKED: usize = 7;
-const DETACH: usize = 8;
-const TRIM: usize = 9;
-const TRIMMED: usize = 10;
-const HOLDER_PANICKED: usize = 12;
-const ADOPT: usize = 13;
-/// Idle bytes, as a wrapping sum of signed deltas.
-const IDLE_BYTES: usize = 11;
-const SLOTS: usize = 14;
 
 /// One thread's counters, for pools that keep per-thread state of their own.
 ///
@@ -366,55 +579,6 @@ impl fmt::Debug for LocalCounters {
         f.debug_struct("LocalCounters")
             .field("stats", &LocalCounters::stats([self]))
             .finish()
-    }
-}
-
-#[inline]
-fn index_of(event: Event) -> usize {
-    match event {
-        Event::Hit => HIT,
-        Event::Miss => MISS,
-        Event::Prewarm => PREWARM,
-        Event::Put => PUT,
-        Event::Discard(Discard::PoolFull) => POOL_FULL,
-        Event::Discard(Discard::Oversized) => OVERSIZED,
-        Event::Discard(Discard::Rejected) => REJECTED,
-        Event::Discard(Discard::ResetPanicked) => RESET_PANICKED,
-        Event::Discard(Discard::HolderPanicked) => HOLDER_PANICKED,
-        Event::Detach => DETACH,
-        Event::Adopt => ADOPT,
-        Event::Trim => TRIM,
-        Event::Trimmed => TRIMMED,
-    }
-}
-
-fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
-    let discards = Discards {
-        pool_full: c[POOL_FULL],
-        oversized: c[OVERSIZED],
-        rejected: c[REJECTED],
-        reset_panicked: c[RESET_PANICKED],
-        holder_panicked: c[HOLDER_PANICKED],
-    };
-    let gets = c[HIT] + c[MISS];
-    let in_use = gets.saturating_sub(c[PUT] + c[DETACH]);
-    let made = c[MISS] + c[PREWARM] + c[ADOPT];
-    let gone = in_use + c[DETACH] + discards.total() + c[TRIMMED];
-    Stats {
-        gets,
-        hits: c[HIT],
-        misses: c[MISS],
-        prewarmed: c[PREWARM],
-        puts: c[PUT],
-        discards,
-        detached: c[DETACH],
-        adopted: c[ADOPT],
-        trims: c[TRIM],
-        trimmed: c[TRIMMED],
-        idle_objects: made.saturating_sub(gone),
-        idle_bytes: (c[IDLE_BYTES] as i64).max(0) as u64,
-        in_use,
-        high_water: 0,
     }
 }
 

@@ -3,13 +3,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 
-use poolside_core::{MetricKind, Stats};
+use poolside_core::{MetricKind, Statistic, STATISTICS};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
-    DescriptorEncoder, EncodeLabelValue, EncodeMetric, LabelValueEncoder,
+    DescriptorEncoder, EncodeCounterValue, EncodeGaugeValue, EncodeLabelSet, EncodeLabelValue,
+    EncodeMetric, LabelValueEncoder,
 };
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::MetricType;
 
 use crate::{Registry, Snapshot};
 
@@ -74,94 +76,6 @@ impl PrometheusCollector {
     }
 }
 
-/// How to read one statistic.
-type Read = fn(&Stats) -> u64;
-
-/// The core statistics as exported: name, help, kind, and how to read it.
-const STATS: &[(&str, &str, MetricKind, Read)] = &[
-    ("gets", "Objects handed out.", MetricKind::Counter, |s| {
-        s.gets
-    }),
-    (
-        "hits",
-        "Gets served by an idle object.",
-        MetricKind::Counter,
-        |s| s.hits,
-    ),
-    (
-        "misses",
-        "Gets that made a new object.",
-        MetricKind::Counter,
-        |s| s.misses,
-    ),
-    (
-        "prewarmed",
-        "Objects made ahead of time.",
-        MetricKind::Counter,
-        |s| s.prewarmed,
-    ),
-    ("puts", "Objects given back.", MetricKind::Counter, |s| {
-        s.puts
-    }),
-    (
-        "detached",
-        "Objects taken out of the pool for good.",
-        MetricKind::Counter,
-        |s| s.detached,
-    ),
-    (
-        "adopted",
-        "Objects that joined from another pool of the same family.",
-        MetricKind::Counter,
-        |s| s.adopted,
-    ),
-    (
-        "trims",
-        "Trim or decay calls that released something.",
-        MetricKind::Counter,
-        |s| s.trims,
-    ),
-    (
-        "trimmed",
-        "Idle objects released by trim or decay.",
-        MetricKind::Counter,
-        |s| s.trimmed,
-    ),
-    (
-        "idle_objects",
-        "Objects idle in the pool.",
-        MetricKind::Gauge,
-        |s| s.idle_objects,
-    ),
-    (
-        "idle_bytes",
-        "Retained bytes of the idle objects.",
-        MetricKind::Gauge,
-        |s| s.idle_bytes,
-    ),
-    (
-        "in_use",
-        "Objects handed out and not yet given back.",
-        MetricKind::Gauge,
-        |s| s.in_use,
-    ),
-    (
-        "high_water",
-        "The most objects in use at once, where the pool counts them.",
-        MetricKind::Gauge,
-        |s| s.high_water,
-    ),
-];
-
-/// The discard reasons, as the `reason` label.
-const DISCARDS: &[(&str, Read)] = &[
-    ("pool_full", |s| s.discards.pool_full),
-    ("oversized", |s| s.discards.oversized),
-    ("rejected", |s| s.discards.rejected),
-    ("reset_panicked", |s| s.discards.reset_panicked),
-    ("holder_panicked", |s| s.discards.holder_panicked),
-];
-
 /// Why a pool's own metric was left out of a scrape, as the `reason` label.
 const SKIPPED: [&str; 2] = ["name_clash", "invalid_value"];
 
@@ -169,63 +83,59 @@ impl Collector for PrometheusCollector {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
         let snapshot = self.registry.snapshot();
         let own = OwnMetrics::of(&snapshot);
-        for &(name, help, kind, read) in STATS {
-            let name = format!("poolside_{name}");
-            let values = snapshot
-                .pools()
-                .iter()
-                .map(|p| (p.name.as_str(), read(&p.stats) as f64));
-            family(&mut encoder, &name, help, kind, values)?;
+        // The core statistics: single counts first, then those split by reason (whose
+        // samples are whole numbers).
+        for stat in STATISTICS.iter().filter(|s| s.by_reason.is_empty()) {
+            let samples = snapshot.pools().iter().map(|p| {
+                let labels = [("pool", Escaped(&p.name))];
+                (labels, (stat.read)(&p.stats) as f64)
+            });
+            family(&mut encoder, &builtin(stat), stat.help, stat.kind, samples)?;
         }
-        encode_discards(&mut encoder, &snapshot)?;
-        encode_skipped(&mut encoder, &snapshot, &own.skipped)?;
+        for stat in STATISTICS.iter().filter(|s| !s.by_reason.is_empty()) {
+            let samples = snapshot.pools().iter().flat_map(|p| {
+                stat.by_reason.iter().map(|&(reason, read)| {
+                    let labels = [("pool", Escaped(&p.name)), ("reason", Escaped(reason))];
+                    (labels, read(&p.stats))
+                })
+            });
+            family(&mut encoder, &builtin(stat), stat.help, stat.kind, samples)?;
+        }
+        let skipped = snapshot
+            .pools()
+            .iter()
+            .zip(&own.skipped)
+            .flat_map(|(p, counts)| {
+                SKIPPED.iter().zip(counts).map(|(reason, &count)| {
+                    let labels = [("pool", Escaped(&p.name)), ("reason", Escaped(reason))];
+                    (labels, count)
+                })
+            });
+        family(
+            &mut encoder,
+            SKIPPED_FAMILY,
+            "The pool's own metrics left out of this scrape, by reason: a name that clashes \
+             with another family's, or a counter value below 0 or NaN.",
+            MetricKind::Gauge,
+            skipped,
+        )?;
         for (name, (help, kind, values)) in &own.families {
-            let values = values.iter().map(|&(_, pool, value)| (pool, value));
-            family(&mut encoder, name, help, *kind, values)?;
+            let samples = values
+                .iter()
+                .map(|&(_, pool, value)| ([("pool", Escaped(pool))], value));
+            family(&mut encoder, name, help, *kind, samples)?;
         }
         Ok(())
     }
 }
 
-fn encode_discards(encoder: &mut DescriptorEncoder<'_>, snapshot: &Snapshot) -> fmt::Result {
-    let counter = ConstCounter::new(0u64);
-    let mut metric = encoder.encode_descriptor(
-        "poolside_discards",
-        "Returned objects dropped instead of kept, by reason.",
-        None,
-        counter.metric_type(),
-    )?;
-    for pool in snapshot.pools() {
-        for &(reason, read) in DISCARDS {
-            let labels = [("pool", Escaped(&pool.name)), ("reason", Escaped(reason))];
-            ConstCounter::new(read(&pool.stats)).encode(metric.encode_family(&labels)?)?;
-        }
-    }
-    Ok(())
+/// The family name of a core statistic.
+fn builtin(stat: &Statistic) -> String {
+    format!("poolside_{}", stat.name)
 }
 
-/// How many of each pool's own metrics this scrape left out, by reason.
-fn encode_skipped(
-    encoder: &mut DescriptorEncoder<'_>,
-    snapshot: &Snapshot,
-    skipped: &[[u64; SKIPPED.len()]],
-) -> fmt::Result {
-    let gauge = ConstGauge::new(0u64);
-    let mut metric = encoder.encode_descriptor(
-        "poolside_skipped_metrics",
-        "The pool's own metrics left out of this scrape, by reason: a name that clashes \
-         with another family's, or a counter value below 0 or NaN.",
-        None,
-        gauge.metric_type(),
-    )?;
-    for (pool, counts) in snapshot.pools().iter().zip(skipped) {
-        for (reason, &count) in SKIPPED.iter().zip(counts) {
-            let labels = [("pool", Escaped(&pool.name)), ("reason", Escaped(reason))];
-            ConstGauge::new(count).encode(metric.encode_family(&labels)?)?;
-        }
-    }
-    Ok(())
-}
+/// The family that counts the pools' own metrics a scrape left out.
+const SKIPPED_FAMILY: &str = "poolside_skipped_metrics";
 
 /// Help, kind, and each pool's value with the pool's index in the snapshot.
 type Family<'a> = (&'a str, MetricKind, Vec<(usize, &'a str, f64)>);
@@ -243,11 +153,10 @@ impl<'a> OwnMetrics<'a> {
     /// Sorts the snapshot's own metrics, in registration and visiting order, so that the
     /// first claim to a name wins (see [`PrometheusCollector`] for the rule).
     fn of(snapshot: &'a Snapshot) -> Self {
-        let mut claimed: BTreeSet<String> = STATS
+        let mut claimed: BTreeSet<String> = STATISTICS
             .iter()
-            .flat_map(|&(name, _, kind, _)| claims(&format!("poolside_{name}"), kind))
-            .chain(claims("poolside_discards", MetricKind::Counter))
-            .chain(claims("poolside_skipped_metrics", MetricKind::Gauge))
+            .flat_map(|stat| claims(&builtin(stat), stat.kind))
+            .chain(claims(SKIPPED_FAMILY, MetricKind::Gauge))
             .collect();
         let mut families: BTreeMap<String, Family<'a>> = BTreeMap::new();
         let mut skipped = vec![[0; SKIPPED.len()]; snapshot.pools().len()];
@@ -313,26 +222,27 @@ fn claims(family: &str, kind: MetricKind) -> Vec<String> {
     }
 }
 
-/// One metric family: a descriptor, then one sample per pool.
-fn family<'a>(
+/// One metric family: a descriptor, then its samples, each with its labels.
+fn family<L, N>(
     encoder: &mut DescriptorEncoder<'_>,
     name: &str,
     help: &str,
     kind: MetricKind,
-    values: impl Iterator<Item = (&'a str, f64)>,
-) -> fmt::Result {
+    samples: impl Iterator<Item = (L, N)>,
+) -> fmt::Result
+where
+    L: EncodeLabelSet,
+    N: EncodeCounterValue + EncodeGaugeValue,
+{
     let help = escape(help);
-    let is_counter = kind == MetricKind::Counter;
-    let metric_type = if is_counter {
-        ConstCounter::new(0.0f64).metric_type()
-    } else {
-        ConstGauge::new(0.0f64).metric_type()
+    let metric_type = match kind {
+        MetricKind::Counter => MetricType::Counter,
+        _ => MetricType::Gauge,
     };
     let mut metric = encoder.encode_descriptor(name, &help, None, metric_type)?;
-    for (pool, value) in values {
-        let labels = [("pool", Escaped(pool))];
+    for (labels, value) in samples {
         let sample = metric.encode_family(&labels)?;
-        if is_counter {
+        if kind == MetricKind::Counter {
             ConstCounter::new(value).encode(sample)?;
         } else {
             ConstGauge::new(value).encode(sample)?;

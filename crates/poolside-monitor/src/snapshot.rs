@@ -4,7 +4,7 @@
 use std::fmt::{self, Write as _};
 use std::time::Instant;
 
-use poolside_core::{MetricKind, Observe, Stats};
+use poolside_core::{MetricKind, Observe, Statistic, Stats, STATISTICS};
 
 /// What every registered pool reported at one moment. `Display` prints it as a table
 /// whose columns are padded to at most 64 characters; a longer name is printed whole.
@@ -289,35 +289,34 @@ fn shown(name: &str) -> String {
 }
 
 impl fmt::Display for Snapshot {
+    /// The core statistics that have a column heading, in their order, with the hit rate
+    /// beside the hits and misses it comes from.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut rows = vec![[
-            "pool",
-            "gets",
-            "hits",
-            "misses",
-            "hit rate",
-            "puts",
-            "discards",
-            "idle",
-            "idle bytes",
-            "in use",
-        ]
-        .map(String::from)
-        .to_vec()];
+        let columns: Vec<&Statistic> = STATISTICS.iter().filter(|s| s.column.is_some()).collect();
+        let hit_rate_at = 1 + columns
+            .iter()
+            .position(|s| s.name == "misses")
+            .map_or(columns.len(), |i| i + 1);
+        let mut header: Vec<String> = ["pool"]
+            .into_iter()
+            .chain(columns.iter().filter_map(|s| s.column))
+            .map(String::from)
+            .collect();
+        header.insert(hit_rate_at, "hit rate".into());
+        let mut rows = vec![header];
         for p in &self.pools {
-            let s = &p.stats;
-            rows.push(vec![
-                shown(&p.name),
-                s.gets.to_string(),
-                s.hits.to_string(),
-                s.misses.to_string(),
-                percent(p.hit_rate),
-                s.puts.to_string(),
-                s.discards.total().to_string(),
-                s.idle_objects.to_string(),
-                bytes(s.idle_bytes),
-                s.in_use.to_string(),
-            ]);
+            let mut row = vec![shown(&p.name)];
+            row.extend(columns.iter().map(|stat| {
+                let value = (stat.read)(&p.stats);
+                // A byte count carries its unit as the name's suffix, as in OpenMetrics.
+                if stat.name.ends_with("_bytes") {
+                    bytes(value)
+                } else {
+                    value.to_string()
+                }
+            }));
+            row.insert(hit_rate_at, percent(p.hit_rate));
+            rows.push(row);
         }
         table(f, &rows)?;
         for p in self.pools.iter().filter(|p| !p.metrics.is_empty()) {
