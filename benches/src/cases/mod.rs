@@ -5,6 +5,7 @@ use crate::{single, Case, Routine};
 mod buffer;
 mod cache_order;
 mod counters;
+mod kib;
 mod object;
 mod pool_churn;
 mod reset;
