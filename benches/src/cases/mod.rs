@@ -3,6 +3,7 @@
 use crate::{single, Case, Routine};
 
 mod buffer;
+mod burst;
 mod cache_order;
 mod counters;
 mod kib;
@@ -18,6 +19,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     reset::register(all);
     counters::register(all);
     object::register(all);
+    burst::register(all);
     buffer::register(all);
     cache_order::register(all);
     worker::register(all);
