@@ -10,6 +10,7 @@
 mod bench;
 mod chart;
 mod ci;
+mod go;
 mod instr;
 mod shell;
 mod tidy;
