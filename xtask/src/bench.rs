@@ -752,15 +752,14 @@ fn go_paragraph(go: &go::Outcome) -> Option<String> {
         go::Outcome::NotRun => return None,
         go::Outcome::Ran { version, rows } => format!(
             "Rows marked Go come from `benches/go`, run with `go test -bench -benchmem` in this \
-             same run ({}): ns/op is the median of {} (± their median absolute deviation), \
-             B/op and allocs/op are Go's own counts, and the burst groups' Go rows are per \
+             same run ({}): ns/op is {}, B/op and allocs/op are Go's own counts, and the burst groups' Go rows are per \
              buffer, as the Rust ones are. `go_new` makes each buffer with `make`, \
              which Go zeroes; `go_sync_pool` takes it from a `sync.Pool` of `*[]byte`. Their \
              ratios divide by the same Rust baselines.",
             go_name(version),
             match rows.iter().map(|r| r.runs).max().unwrap_or(0) {
-                1 => "one run per row".to_owned(),
-                n => format!("{n} runs per row"),
+                1 => "Go's figure from one run".to_owned(),
+                n => format!("the median of {n} runs (± their median absolute deviation)"),
             }
         ),
         go::Outcome::Missing => format!(
