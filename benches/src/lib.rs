@@ -1,4 +1,4 @@
-//! poolside's benchmark cases, in one registry that feeds three runners.
+//! poolside's benchmark cases, in one registry that feeds four runners.
 //!
 //! - `benches/suite.rs`: criterion times every case (`cargo bench -p poolside-benches`).
 //! - `benches/mimalloc.rs`: criterion times the no-pool baselines again with mimalloc as
@@ -7,6 +7,10 @@
 //!   allocator, reports B/op and allocs/op for the same cases without skewing timings.
 //! - `src/bin/instr.rs`: runs one case a given number of times, for instruction counts
 //!   under `valgrind --tool=callgrind` (`cargo xtask instr`).
+//!
+//! Beside them, `go/` is the Go side of the comparison, a Go module of `testing`
+//! benchmarks named after the groups they join (`Benchmark_<group>/<row>`), which
+//! `cargo xtask bench` runs with `go test -bench` when `go` is on the PATH.
 //!
 //! A case is a [`Routine`] that runs its own loop of `iters` operations and returns the
 //! time they took, so the loop is compiled for the case (no dynamic call per operation)

@@ -10,6 +10,10 @@
 //!   allocator, so counting never skews a timing.
 //! - The mimalloc baselines run in their own bench binary (mimalloc is a global
 //!   allocator), and the report says they come from another process.
+//! - Go's rows come from `benches/go`, run with `go test -bench` in the same run when
+//!   `go` is on the PATH (see `go.rs`), and sit in the tables of the groups they are
+//!   named after, with ratios to the same baselines. Without Go, the report says how to
+//!   install it and prints no Go ratio.
 //!
 //! Modes: `--quick` (the default: the cases marked quick, short criterion times),
 //! `--full` (every case, criterion's default times), and `--smoke` (the quick cases with
@@ -26,6 +30,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::chart::{self, Bar};
+use crate::go;
 use crate::shell::{self, cargo, target_dir};
 
 /// Criterion settings per mode, and the time one case takes with them (a first guess
@@ -42,16 +47,13 @@ const SMOKE: &[&str] = &[
     "100",
 ];
 
-/// The seed group, and Go's figures for it, measured on this project's machine kind
-/// with Go 1.19 (see the seed's notes).
+/// The seed group.
 const SEED_GROUP: &str = "seed_1000x1k";
-const GO_WITHOUT_POOL_NS: f64 = 270_000.0;
-const GO_WITH_POOL_NS: f64 = 8_300.0;
 /// The seed group's aim for the pooled case.
 const SEED_AIM_NS: f64 = 4_000.0;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Quick,
     Full,
     Smoke,
@@ -138,6 +140,8 @@ struct Listed {
     quick: bool,
     /// Timed by the `mimalloc` bench binary, whose global allocator is mimalloc.
     mimalloc: bool,
+    /// A row from Go (`benches/go`), not from the Rust registry.
+    go: bool,
 }
 
 impl Listed {
@@ -182,6 +186,7 @@ fn list_cases(mode: Mode) -> Result<Vec<Listed>, String> {
                 baseline: flags.contains(&"baseline"),
                 quick: flags.contains(&"quick"),
                 mimalloc: flags.contains(&"mimalloc"),
+                go: false,
             })
         })
         .collect())
@@ -209,6 +214,19 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     } else {
         time_and_count(&o, &chosen, &out_dir, started)?
     };
+    let go = run_go(o.mode, &chosen, &out_dir)?;
+    let go_cases: Vec<Listed> = go
+        .rows()
+        .iter()
+        .map(|r| Listed {
+            group: r.group.clone(),
+            name: r.name.clone(),
+            baseline: false,
+            quick: true,
+            mimalloc: false,
+            go: true,
+        })
+        .collect();
 
     // 3. The real workload, unless the filters leave it out.
     let workload =
@@ -219,8 +237,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         };
 
     // 4. The report and its chart.
-    let measured = measure(o.mode, &chosen, &counts)?;
-    let report = report(&o, &measured, &workload, started.elapsed());
+    let measured = measure(o.mode, &chosen, &counts, go.rows(), &go_cases)?;
+    let report = report(&o, &measured, &workload, &go, started.elapsed());
     let path = out_dir.join("report.md");
     fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let mut bars = chart_bars(&measured);
@@ -239,7 +257,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         clock(started.elapsed())
     );
     if o.mode == Mode::Smoke && o.filters.is_empty() {
-        check_smoke(&report, &svg, &chosen)?;
+        check_smoke(&report, &svg, &chosen, &go_cases)?;
     }
     Ok(())
 }
@@ -307,8 +325,37 @@ fn time_and_count(
     Ok(counts)
 }
 
+/// The Go side, for the groups of the chosen cases: its rows, or why there are none.
+/// Go missing is no error (the report says how to install it); Go failing is one in a
+/// smoke run, which is CI's check that the Go path works, and a warning otherwise.
+fn run_go(mode: Mode, chosen: &[&Listed], out_dir: &Path) -> Result<go::Outcome, String> {
+    let mut groups: Vec<&str> = chosen.iter().map(|c| c.group.as_str()).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    if groups.is_empty() {
+        return Ok(go::Outcome::NotRun);
+    }
+    let outcome = go::run(mode, &groups, &out_dir.join("go.log"));
+    let loud = if std::env::var_os("CI").is_some_and(|v| v == "true") {
+        "!!! "
+    } else {
+        ""
+    };
+    match &outcome {
+        go::Outcome::Missing => println!(
+            "{loud}go is not on the PATH, so the report has no Go rows and no ratio to Go; \
+             install it to compare with Go's sync.Pool: {}",
+            go::INSTALL
+        ),
+        go::Outcome::Failed(why) if mode == Mode::Smoke => return Err(why.clone()),
+        go::Outcome::Failed(why) => println!("!!! the Go benchmarks gave no rows: {why}"),
+        go::Outcome::NotRun | go::Outcome::Ran { .. } => {}
+    }
+    Ok(outcome)
+}
+
 /// A path below the workspace root, as the user would type it.
-fn relative(path: &Path) -> String {
+pub(crate) fn relative(path: &Path) -> String {
     path.strip_prefix(shell::root())
         .unwrap_or(path)
         .display()
@@ -518,19 +565,28 @@ impl Group<'_> {
         self.rows.iter().find(|r| r.case.baseline)
     }
 
-    /// The fastest row whose name passes `keep`.
+    /// The fastest Rust row whose name passes `keep`.
     fn best(&self, keep: impl Fn(&str) -> bool) -> Option<&Row<'_>> {
         self.rows
             .iter()
-            .filter(|r| !r.case.baseline && !r.case.mimalloc && keep(&r.case.name))
+            .filter(|r| !r.case.baseline && !r.case.mimalloc && !r.case.go && keep(&r.case.name))
             .min_by(|a, b| a.median.total_cmp(&b.median))
+    }
+
+    /// Go's row `name`, if Go ran for this group.
+    fn go(&self, name: &str) -> Option<&Row<'_>> {
+        self.rows.iter().find(|r| r.case.go && r.case.name == name)
     }
 }
 
+/// The chosen cases' figures, grouped, with Go's rows (`go_rows`, whose cases are
+/// `go_cases`, one for one) at the end of their groups, and every ratio.
 fn measure<'a>(
     mode: Mode,
     chosen: &[&'a Listed],
     counts: &BTreeMap<String, (f64, f64)>,
+    go_rows: &[go::GoRow],
+    go_cases: &'a [Listed],
 ) -> Result<Vec<Group<'a>>, String> {
     let mut groups: Vec<Group<'a>> = Vec::new();
     for &c in chosen {
@@ -551,6 +607,19 @@ fn measure<'a>(
                 name: &c.group,
                 rows: vec![row],
             }),
+        }
+    }
+    for (r, case) in go_rows.iter().zip(go_cases) {
+        if let Some(g) = groups.iter_mut().find(|g| g.name == r.group) {
+            g.rows.push(Row {
+                case,
+                median: r.median,
+                mad: r.mad,
+                bytes: r.bytes,
+                allocs: r.allocs,
+                ratio: None,
+                ratio_mimalloc: None,
+            });
         }
     }
     for g in &mut groups {
@@ -622,6 +691,14 @@ fn summary(g: &Group<'_>) -> String {
     if let Some(m) = g.rows.iter().find(|r| r.case.mimalloc) {
         let _ = write!(line, "; no pool on mimalloc {}", ratio_of(m.ratio));
     }
+    if let Some(p) = g.go(GO_POOL) {
+        let _ = write!(
+            line,
+            "; Go's `sync.Pool` {} ({})",
+            time_of(p.median),
+            ratio_of(p.ratio)
+        );
+    }
     if g.name.starts_with("when_not") {
         let verdict = match g.best(is_pool).and_then(|p| p.ratio) {
             Some(r) if r >= 0.95 => " **The pool does not pay here: do not pool this.**",
@@ -659,7 +736,50 @@ fn machine() -> String {
     )
 }
 
-fn report(o: &Options, groups: &[Group<'_>], workload: &[WorkloadRun], took: Duration) -> String {
+/// Go's `sync.Pool` row, in every group that has Go rows.
+const GO_POOL: &str = "go_sync_pool";
+/// Go without a pool.
+const GO_NEW: &str = "go_new";
+
+/// `Go 1.19.8`, from `go1.19.8`.
+fn go_name(version: &str) -> String {
+    format!("Go {}", version.strip_prefix("go").unwrap_or(version))
+}
+
+/// What the report says about the Go rows, or about their absence.
+fn go_paragraph(go: &go::Outcome) -> Option<String> {
+    Some(match go {
+        go::Outcome::NotRun => return None,
+        go::Outcome::Ran { version, rows } => format!(
+            "Rows marked Go come from `benches/go`, run with `go test -bench -benchmem` in this \
+             same run ({}): ns/op is {}, B/op and allocs/op are Go's own counts, and the burst groups' Go rows are per \
+             buffer, as the Rust ones are. `go_new` makes each buffer with `make`, \
+             which Go zeroes; `go_sync_pool` takes it from a `sync.Pool` of `*[]byte`. Their \
+             ratios divide by the same Rust baselines.",
+            go_name(version),
+            match rows.iter().map(|r| r.runs).max().unwrap_or(0) {
+                1 => "Go's figure from one run".to_owned(),
+                n => format!("the median of {n} runs (± their median absolute deviation)"),
+            }
+        ),
+        go::Outcome::Missing => format!(
+            "**No Go rows:** `go` is not on the PATH, so nothing here compares with Go. Install \
+             it (`{}`) and run again to put Go's `sync.Pool` beside these, from the same run.",
+            go::INSTALL
+        ),
+        go::Outcome::Failed(why) => {
+            format!("**No Go rows:** the Go benchmarks failed ({why}), so nothing here compares with Go.")
+        }
+    })
+}
+
+fn report(
+    o: &Options,
+    groups: &[Group<'_>],
+    workload: &[WorkloadRun],
+    go: &go::Outcome,
+    took: Duration,
+) -> String {
     let mut out = String::new();
     let command = match o.mode {
         Mode::Quick => "cargo xtask bench".to_owned(),
@@ -689,6 +809,9 @@ fn report(o: &Options, groups: &[Group<'_>], workload: &[WorkloadRun], took: Dur
          mimalloc` divides by the same baseline run with mimalloc as the global allocator, in \
          another process (the rows marked mimalloc). The chart, `report.svg`, shows every ratio.\n"
     );
+    if let Some(paragraph) = go_paragraph(go) {
+        let _ = writeln!(out, "{paragraph}\n");
+    }
     let _ = writeln!(out, "## Summary\n");
     for g in groups {
         let _ = writeln!(out, "- {}", summary(g));
@@ -710,6 +833,8 @@ fn report(o: &Options, groups: &[Group<'_>], workload: &[WorkloadRun], took: Dur
                 format!("{} (baseline)", c.name)
             } else if c.mimalloc {
                 format!("{} (mimalloc, another process)", c.name)
+            } else if let (true, go::Outcome::Ran { version, .. }) = (c.go, go) {
+                format!("{} ({}, same run)", c.name, go_name(version))
             } else {
                 c.name.clone()
             };
@@ -733,32 +858,37 @@ fn report(o: &Options, groups: &[Group<'_>], workload: &[WorkloadRun], took: Dur
     out
 }
 
-/// Go's figures beside the seed group's, and what the comparison means.
+/// The seed group against Go's figures from the same run, and the aim.
 fn seed_note(out: &mut String, g: &Group<'_>) {
-    let _ = writeln!(
-        out,
-        "Go 1.19 on the same machine kind, measured elsewhere, runs this shape in {} without \
-         a pool and {} with one ({:.0}x).",
-        time_of(GO_WITHOUT_POOL_NS),
-        time_of(GO_WITH_POOL_NS),
-        GO_WITHOUT_POOL_NS / GO_WITH_POOL_NS
-    );
     let (Some(base), Some(pooled)) = (g.baseline(), g.best(is_pool)) else {
-        out.push('\n');
         return;
     };
-    let _ = writeln!(
+    let _ = write!(
         out,
-        "Here: {} without a pool, {} with `{}` ({:.1}x). Rust's allocator is far cheaper than \
-         Go's `make` plus its garbage collector, so the Rust ratio is smaller than Go's. \
-         Pooled, Rust takes {:.2}x Go's pooled time, and unpooled {:.2}x Go's unpooled time.",
+        "Here: {} without a pool, {} with `{}` ({:.2}x the time).",
         time_of(base.median),
         time_of(pooled.median),
         pooled.case.name,
-        base.median / pooled.median,
-        pooled.median / GO_WITH_POOL_NS,
-        base.median / GO_WITHOUT_POOL_NS
+        pooled.median / base.median
     );
+    match (g.go(GO_NEW), g.go(GO_POOL)) {
+        (Some(go_new), Some(go_pool)) => {
+            let _ = write!(
+                out,
+                " Go, in this same run: {} without a pool, {} with `sync.Pool` ({:.2}x the \
+                 time). Pooled, Rust takes {:.2}x Go's pooled time; unpooled, {:.2}x Go's \
+                 unpooled time.",
+                time_of(go_new.median),
+                time_of(go_pool.median),
+                go_pool.median / go_new.median,
+                pooled.median / go_pool.median,
+                base.median / go_new.median
+            );
+        }
+        _ => {
+            let _ = write!(out, " Go did not run, so there is no ratio to Go.");
+        }
+    }
     let aim = if pooled.median < SEED_AIM_NS {
         "met"
     } else {
@@ -766,7 +896,7 @@ fn seed_note(out: &mut String, g: &Group<'_>) {
     };
     let _ = writeln!(
         out,
-        "The aim, pooled in under {}: {aim}.\n",
+        " The aim, pooled in under {}: {aim}.\n",
         time_of(SEED_AIM_NS)
     );
 }
@@ -777,7 +907,13 @@ fn chart_bars(groups: &[Group<'_>]) -> Vec<Bar> {
         .flat_map(|g| g.rows.iter())
         .filter_map(|r| {
             let ratio = r.ratio?;
-            let mimalloc = if r.case.mimalloc { " (mimalloc)" } else { "" };
+            let mimalloc = if r.case.mimalloc {
+                " (mimalloc)"
+            } else if r.case.go {
+                " (Go)"
+            } else {
+                ""
+            };
             Some(Bar {
                 label: format!("{}{mimalloc}", r.case.id()),
                 ratio,
@@ -786,11 +922,27 @@ fn chart_bars(groups: &[Group<'_>]) -> Vec<Bar> {
         .collect()
 }
 
-/// A smoke run must have produced a report with every case and a chart.
-fn check_smoke(report: &str, svg: &Path, chosen: &[&Listed]) -> Result<(), String> {
+/// A smoke run must have produced a report with every case, every Go row when Go ran,
+/// and a chart.
+fn check_smoke(
+    report: &str,
+    svg: &Path,
+    chosen: &[&Listed],
+    go_cases: &[Listed],
+) -> Result<(), String> {
     for c in chosen {
         if !report.contains(&format!("## {}", c.group)) {
             return Err(format!("the smoke report lacks the group {}", c.group));
+        }
+    }
+    for c in go_cases {
+        let table = report
+            .split(&format!("\n## {}\n", c.group))
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap_or("");
+        if !table.contains(&format!("| {} (Go ", c.name)) {
+            return Err(format!("the smoke report lacks Go's row {}", c.id()));
         }
     }
     if !report.contains(&format!("## {WORKLOAD}")) {

@@ -10,6 +10,7 @@
 mod bench;
 mod chart;
 mod ci;
+mod go;
 mod instr;
 mod shell;
 mod tidy;
@@ -24,7 +25,7 @@ tasks:
   bench         run the benchmarks; report ns/op, B/op, allocs/op and ratios, with a chart
                 [--quick (default) | --full | --smoke] [--filter TEXT]... [-- CRITERION-ARGS]
   instr         instructions per operation under callgrind [FILTER]...
-  tidy          check file headers, SAFETY comments and dependency versions";
+  tidy          check file headers, SAFETY comments, dependency versions and go.mod's Go";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

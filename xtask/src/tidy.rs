@@ -3,11 +3,16 @@
 //! - every `.rs` file starts with a `//!` doc comment (compile-fail fixtures under
 //!   `tests/ui/` are exempt: their line numbers are part of their snapshots);
 //! - every `unsafe` block and `unsafe impl` has a `SAFETY` comment just above it;
-//! - every path dependency also names a version, so the crates can be published.
+//! - every path dependency also names a version, so the crates can be published;
+//! - every `go.mod` (the bench report's Go side) asks for no newer Go than
+//!   [`GO_MAX`], the version Debian ships, so that its `golang-go` runs it.
 
 use std::path::{Path, PathBuf};
 
 use crate::shell::root;
+
+/// The newest `go` directive a `go.mod` may have: Debian's `golang-go`.
+const GO_MAX: (u32, u32) = (1, 19);
 
 pub(crate) fn run() -> Result<(), String> {
     let problems = check(&root());
@@ -40,6 +45,8 @@ fn check(root: &Path) -> Vec<String> {
             check_safety(&shown, &text, &mut problems);
         } else if file.file_name().is_some_and(|n| n == "Cargo.toml") {
             check_path_versions(&shown, &text, &mut problems);
+        } else if file.file_name().is_some_and(|n| n == "go.mod") {
+            check_go_version(&shown, &text, &mut problems);
         }
     }
     problems
@@ -49,7 +56,8 @@ fn is_fixture(path: &str) -> bool {
     path.contains("tests/ui/")
 }
 
-/// The repository's `.rs` files and manifests, outside `target/` and hidden folders.
+/// The repository's `.rs` files and manifests (Cargo's and Go's), outside `target/` and
+/// hidden folders.
 fn files(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -64,7 +72,7 @@ fn files(root: &Path) -> Vec<PathBuf> {
                 if name != "target" && !name.starts_with('.') {
                     stack.push(path);
                 }
-            } else if name.ends_with(".rs") || name == "Cargo.toml" {
+            } else if name.ends_with(".rs") || name == "Cargo.toml" || name == "go.mod" {
                 out.push(path);
             }
         }
@@ -127,6 +135,23 @@ fn without_strings(line: &str) -> String {
         }
     }
     out
+}
+
+fn check_go_version(path: &str, text: &str, problems: &mut Vec<String>) {
+    let version = text.lines().find_map(|l| l.trim().strip_prefix("go "));
+    let parsed = version.and_then(|v| {
+        let mut parts = v.trim().split('.').map(str::parse::<u32>);
+        Some((parts.next()?.ok()?, parts.next()?.ok()?))
+    });
+    let (max_major, max_minor) = GO_MAX;
+    match parsed {
+        Some(v) if v <= GO_MAX => {}
+        Some(_) => problems.push(format!(
+            "{path}: `go {}` is newer than Debian's Go {max_major}.{max_minor}",
+            version.unwrap_or("").trim()
+        )),
+        None => problems.push(format!("{path}: no `go` directive")),
+    }
 }
 
 fn check_path_versions(path: &str, text: &str, problems: &mut Vec<String>) {
@@ -194,6 +219,22 @@ mod tests {
         );
         check_safety("c.rs", "let s = \"unsafe\"; // not a block\n", &mut p);
         assert_eq!(p, ["a.rs:2: `unsafe` without a `// SAFETY:` comment"]);
+    }
+
+    #[test]
+    fn a_go_mod_newer_than_debians_go_is_caught() {
+        let mut p = Vec::new();
+        check_go_version("a/go.mod", "module a\n\ngo 1.19\n", &mut p);
+        check_go_version("b/go.mod", "module b\n\ngo 1.18\n", &mut p);
+        check_go_version("c/go.mod", "module c\n\ngo 1.21.0\n", &mut p);
+        check_go_version("d/go.mod", "module d\n", &mut p);
+        assert_eq!(
+            p,
+            [
+                "c/go.mod: `go 1.21.0` is newer than Debian's Go 1.19",
+                "d/go.mod: no `go` directive"
+            ]
+        );
     }
 
     #[test]

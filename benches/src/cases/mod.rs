@@ -3,8 +3,10 @@
 use crate::{single, Case, Routine};
 
 mod buffer;
+mod burst;
 mod cache_order;
 mod counters;
+mod kib;
 mod object;
 mod pool_churn;
 mod reset;
@@ -17,6 +19,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     reset::register(all);
     counters::register(all);
     object::register(all);
+    burst::register(all);
     buffer::register(all);
     cache_order::register(all);
     worker::register(all);

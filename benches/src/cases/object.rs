@@ -93,10 +93,10 @@ use crate::{single, two_threads, Case, Routine};
 
 /// Idle objects a peer's pool may hold, where it takes a bound: poolside's default
 /// `max_idle`.
-const POOL_SIZE: usize = 1024;
+pub(crate) const POOL_SIZE: usize = 1024;
 
 /// Objects a peer's pool makes up front, where its constructor does.
-const PREFILL: usize = 32;
+pub(crate) const PREFILL: usize = 32;
 
 /// Guards in flight between the threads of the cross-thread group.
 const CHANNEL: usize = 256;
@@ -294,7 +294,7 @@ fn object_pool_vec<W: Work>() -> Box<dyn Routine> {
     })
 }
 
-fn clear_vec(v: &mut Vec<u8>) {
+pub(crate) fn clear_vec(v: &mut Vec<u8>) {
     v.clear();
 }
 
@@ -323,8 +323,8 @@ fn lockfree_spinlock_vec<W: Work>() -> Box<dyn Routine> {
 }
 
 /// opool's factory and cleaner for buffers of one capacity.
-struct VecAllocator {
-    cap: usize,
+pub(crate) struct VecAllocator {
+    pub(crate) cap: usize,
 }
 
 impl PoolAllocator<Vec<u8>> for VecAllocator {
@@ -360,7 +360,7 @@ fn opool_local_vec<W: Work>() -> Box<dyn Routine> {
 }
 
 /// A 1 KiB buffer for sharded-slab, whose pools make values with `Default`.
-struct SlabBuf(Vec<u8>);
+pub(crate) struct SlabBuf(pub(crate) Vec<u8>);
 
 impl Default for SlabBuf {
     fn default() -> Self {

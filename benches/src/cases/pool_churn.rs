@@ -17,9 +17,14 @@
 //!   baseline) has nothing else going on; in `dropping`, another thread makes and drops
 //!   pools as fast as it can, and every drop makes each thread sweep its table of caches
 //!   at its next use of any pool; `dropping_1k_caches` is the same on a thread that also
-//!   holds caches of 1000 other live pools, so each sweep walks 1000 entries. The
-//!   counting pass counts the other thread's pools too, so B/op there is the churn's, not
-//!   the hit's.
+//!   holds caches of 1000 other live pools, so each sweep walks 1000 entries. In
+//!   `dropping_and_trimming_1ms` the other thread, once every millisecond (paced by the
+//!   clock, asleep in between), makes and drops a pool and trims another one that it
+//!   keeps: the rate of a service's maintenance, not a flood. A pool drop already sends
+//!   every thread once through its slow path; a hit path that checks one process-wide
+//!   generation would do the same for every trim and decay, so this is what such events
+//!   cost a thread's hits at that rate. The counting pass counts the other thread's pools
+//!   too, so B/op there is the churn's, not the hit's.
 
 use std::cell::RefCell;
 use std::hint::black_box;
@@ -131,6 +136,18 @@ struct Control {
     dropped: AtomicU64,
 }
 
+/// What the churning thread does while a run is timed.
+#[derive(Clone, Copy)]
+enum Churn {
+    /// Makes and drops pools as fast as it can.
+    FlatOut,
+    /// Every [`PACE`], makes and drops a pool and trims another; sleeps in between.
+    Paced,
+}
+
+/// The period of [`Churn::Paced`].
+const PACE: Duration = Duration::from_millis(1);
+
 /// Hits on a pool of this thread while a second thread makes and drops pools. Only the
 /// hits are timed; the second thread churns only during a run.
 struct WhileDropping {
@@ -141,7 +158,7 @@ struct WhileDropping {
     churner: Option<JoinHandle<()>>,
 }
 
-fn while_dropping(cached: usize) -> Box<dyn Routine> {
+fn while_dropping(cached: usize, how: Churn) -> Box<dyn Routine> {
     forget_kept();
     let control = Arc::new(Control {
         churn: AtomicBool::new(false),
@@ -153,12 +170,29 @@ fn while_dropping(cached: usize) -> Box<dyn Routine> {
         std::thread::Builder::new()
             .name("bench-churner".into())
             .spawn(move || {
+                // The pool the paced churn trims, given an idle object before each trim.
+                let trimmed = matches!(how, Churn::Paced).then(small);
+                let mut next = Instant::now();
                 while !control.stop.load(Ordering::Acquire) {
-                    if control.churn.load(Ordering::Acquire) {
-                        drop(black_box(small()));
-                        control.dropped.fetch_add(1, Ordering::Release);
-                    } else {
+                    if !control.churn.load(Ordering::Acquire) {
                         std::thread::park();
+                        next = Instant::now();
+                        continue;
+                    }
+                    drop(black_box(small()));
+                    if let Some(trimmed) = &trimmed {
+                        drop(trimmed.get());
+                        black_box(trimmed.trim());
+                    }
+                    control.dropped.fetch_add(1, Ordering::Release);
+                    if let Churn::Paced = how {
+                        next += PACE;
+                        let now = Instant::now();
+                        match next.checked_duration_since(now) {
+                            Some(wait) => std::thread::sleep(wait),
+                            // Late (the machine is busy): start the clock again from now.
+                            None => next = now,
+                        }
                     }
                 }
             })
@@ -239,9 +273,14 @@ pub(crate) fn register(all: &mut Vec<Case>) {
         churn_case(CHURN, "100k_alive", false, true, || create_drop(100_000)),
         //
         churn_case(HIT, "quiet", true, true, quiet),
-        churn_case(HIT, "dropping", false, true, || while_dropping(0)),
+        churn_case(HIT, "dropping", false, true, || {
+            while_dropping(0, Churn::FlatOut)
+        }),
         churn_case(HIT, "dropping_1k_caches", false, true, || {
-            while_dropping(1_000)
+            while_dropping(1_000, Churn::FlatOut)
+        }),
+        churn_case(HIT, "dropping_and_trimming_1ms", false, true, || {
+            while_dropping(0, Churn::Paced)
         }),
     ]);
 }

@@ -13,23 +13,25 @@
 //!   what Rust code would write instead of the zeroed buffer.
 //! - `poolside`: an `ObjectPool<Vec<u8>>` whose factory makes 1 KiB of capacity; the
 //!   buffer comes back cleared, and the first byte is pushed.
-//! - `poolside_sized`: `SizedPool::get(1024)`, the size-class pool.
+//! - `poolside_sized`, `poolside_byte`, `poolside_ring`: the size-class pool
+//!   (`SizedPool::get(1024)`), the self-tuning `BytePool` and a `RingPool` of 8 slots.
+//! - `thread_local_stack` and every peer, each as [`kib`](super::kib) sets it up.
 //! - `mimalloc` twins of `new` run in their own process.
 //!
-//! The report prints Go's figures for the same shape beside these, measured elsewhere.
+//! The report puts Go's `go_new` and `go_sync_pool` beside these, run in the same
+//! report from `benches/go` (`Benchmark_seed_1000x1k`).
 
 use std::hint::black_box;
 
-use poolside_buffer::SizedPool;
-use poolside_core::{FnPolicy, PoolConfig};
-use poolside_object::ObjectPool;
-
+use super::kib::{
+    Buffers, BytePoolCrate, Fresh, Linear, ObjectPoolCrate, Opool, OpoolLocal, PoolsideByte,
+    PoolsideObject, PoolsideRing, PoolsideSized, Slab, SpinLock, Stack, Zero, SIZE,
+};
 use super::{baseline, case, warmed};
 use crate::{Case, Routine};
 
 /// Buffers per operation.
 const BUFFERS: usize = 1000;
-const SIZE: usize = 1024;
 
 fn new_zeroed() -> Box<dyn Routine> {
     warmed(|| {
@@ -41,49 +43,37 @@ fn new_zeroed() -> Box<dyn Routine> {
     })
 }
 
-fn new_with_capacity() -> Box<dyn Routine> {
-    warmed(|| {
-        for _ in 0..BUFFERS {
-            let mut buf = Vec::with_capacity(SIZE);
-            buf.push(1u8);
-            black_box(&mut buf);
-        }
-    })
+/// `n` buffers, each taken and given back before the next: the seed's shape.
+#[inline]
+fn one_at_a_time<B: Buffers>(pool: &B, n: usize) {
+    for _ in 0..n {
+        drop(pool.take());
+    }
 }
 
-fn kib() -> Vec<u8> {
-    Vec::with_capacity(SIZE)
-}
-
-fn poolside() -> Box<dyn Routine> {
-    let pool =
-        ObjectPool::with_policy(FnPolicy::new(kib as fn() -> Vec<u8>), PoolConfig::default());
-    warmed(move || {
-        for _ in 0..BUFFERS {
-            let mut buf = pool.get();
-            buf.push(1u8);
-            black_box(&mut *buf);
-        }
-    })
-}
-
-fn poolside_sized() -> Box<dyn Routine> {
-    let pool = SizedPool::new();
-    warmed(move || {
-        for _ in 0..BUFFERS {
-            let mut buf = pool.get(SIZE).expect("a pooled size");
-            buf.push(1u8);
-            black_box(&mut *buf);
-        }
-    })
+/// 1000 buffers from `B`, each given back before the next is taken.
+fn seed<B: Buffers>() -> Box<dyn Routine> {
+    let pool = B::make(1);
+    warmed(move || one_at_a_time(&pool, BUFFERS))
 }
 
 pub(crate) fn register(all: &mut Vec<Case>) {
     const G: &str = "seed_1000x1k";
     all.extend([
         baseline(G, true, new_zeroed),
-        case(G, "new_with_capacity", true, new_with_capacity),
-        case(G, "poolside", true, poolside),
-        case(G, "poolside_sized", true, poolside_sized),
+        case(G, "new_with_capacity", true, seed::<Fresh>),
+        case(G, "poolside", true, seed::<PoolsideObject>),
+        case(G, "poolside_sized", true, seed::<PoolsideSized>),
+        case(G, "poolside_byte", true, seed::<PoolsideByte>),
+        case(G, "poolside_ring", true, seed::<PoolsideRing>),
+        case(G, "thread_local_stack", false, seed::<Stack>),
+        case(G, "object_pool", true, seed::<ObjectPoolCrate>),
+        case(G, "lockfree_linear", true, seed::<Linear>),
+        case(G, "lockfree_spinlock", false, seed::<SpinLock>),
+        case(G, "opool", false, seed::<Opool>),
+        case(G, "opool_local", false, seed::<OpoolLocal>),
+        case(G, "sharded_slab", false, seed::<Slab>),
+        case(G, "zeropool", false, seed::<Zero>),
+        case(G, "byte_pool", false, seed::<BytePoolCrate>),
     ]);
 }

@@ -1,0 +1,3 @@
+module poolside/benches/go
+
+go 1.19
