@@ -119,11 +119,11 @@ fn msrv() -> Result<(), String> {
     let version = declared_msrv()?;
     let toolchain = format!("+{version}");
     if !shell::have("cargo", &[&toolchain, "--version"]) {
-        println!("{}", "!".repeat(78));
-        println!("!!! THE MSRV TOOLCHAIN {version} IS NOT INSTALLED (.ci/run tries");
-        println!("!!! `rustup toolchain install {version} --profile minimal`); the MSRV is");
-        println!("!!! declared but not checked this run.");
-        println!("{}", "!".repeat(78));
+        shell::shout(&[
+            &format!("THE MSRV TOOLCHAIN {version} IS NOT INSTALLED (.ci/run tries"),
+            &format!("`rustup toolchain install {version} --profile minimal`); the MSRV is"),
+            "declared but not checked this run.",
+        ]);
         return Ok(());
     }
     let mut cmd = program("cargo");
@@ -284,11 +284,11 @@ fn memcheck() -> Result<(), String> {
 
 fn miri() -> Result<(), String> {
     if !shell::have("cargo", &["+nightly", "miri", "--version"]) {
-        println!("{}", "!".repeat(78));
-        println!("!!! MIRI IS NOT AVAILABLE: the nightly toolchain with miri and rust-src is");
-        println!("!!! missing (.ci/run tries `rustup component add --toolchain nightly miri");
-        println!("!!! rust-src`). Unsafe code is checked by loom and valgrind only this run.");
-        println!("{}", "!".repeat(78));
+        shell::shout(&[
+            "MIRI IS NOT AVAILABLE: the nightly toolchain with miri and rust-src is",
+            "missing (.ci/run tries `rustup component add --toolchain nightly miri",
+            "rust-src`). Unsafe code is checked by loom and valgrind only this run.",
+        ]);
         return Ok(());
     }
     let packages = shell::unsafe_crates();
