@@ -15,6 +15,24 @@ pub(crate) fn run(filters: &[String]) -> Result<(), String> {
     if !shell::have("valgrind", &["--version"]) {
         return Err("valgrind is not installed".into());
     }
+    let ids: Vec<String> = cases()?
+        .into_iter()
+        .filter(|id| filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str())))
+        .collect();
+    if ids.is_empty() {
+        return Err("no case matches".into());
+    }
+    println!("{:<40} {:>14}", "case", "instructions/op");
+    for id in ids {
+        let per_op = measure(&id)?;
+        println!("{id:<40} {per_op:>14.1}");
+    }
+    Ok(())
+}
+
+/// Builds the `instr` and `count` binaries, optimised, and lists the cases `instr` can
+/// run, in registry order.
+pub(crate) fn cases() -> Result<Vec<String>, String> {
     shell::run(cargo().args([
         "build",
         "--locked",
@@ -30,25 +48,20 @@ pub(crate) fn run(filters: &[String]) -> Result<(), String> {
     let list = shell::capture(
         program(&target_dir().join("release/count").to_string_lossy()).arg("--list"),
     )?;
-    let ids: Vec<String> = String::from_utf8_lossy(&list.stdout)
+    Ok(String::from_utf8_lossy(&list.stdout)
         .lines()
         // The mimalloc twins need mimalloc as the process's allocator, which `instr` is not.
         .filter(|l| !l.split_whitespace().any(|flag| flag == "mimalloc"))
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|id| filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str())))
         .map(str::to_owned)
-        .collect();
-    if ids.is_empty() {
-        return Err("no case matches".into());
-    }
-    println!("{:<40} {:>14}", "case", "instructions/op");
-    for id in ids {
-        let short = instructions(&id, SHORT)?;
-        let long = instructions(&id, LONG)?;
-        let per_op = long.saturating_sub(short) as f64 / (LONG - SHORT) as f64;
-        println!("{id:<40} {per_op:>14.1}");
-    }
-    Ok(())
+        .collect())
+}
+
+/// Instructions per operation of one case, from a short and a long loop.
+pub(crate) fn measure(id: &str) -> Result<f64, String> {
+    let short = instructions(id, SHORT)?;
+    let long = instructions(id, LONG)?;
+    Ok(long.saturating_sub(short) as f64 / (LONG - SHORT) as f64)
 }
 
 fn instructions(id: &str, iters: u64) -> Result<u64, String> {
