@@ -18,6 +18,7 @@ const STEPS: &[Step] = &[
     ("doc", doc),
     ("tidy", crate::tidy::run),
     ("msrv", msrv),
+    ("instr", crate::budget::run),
     ("loom", loom),
     ("bench", bench),
     ("examples", examples),
