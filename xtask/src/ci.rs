@@ -1,9 +1,10 @@
 //! `cargo xtask ci`: every check, in order, stopping at the first failure.
 //!
-//! CI (`.ci/run`) and a developer run the very same commands. Everything but loom and
-//! Miri builds in the dev/test profile, so one build serves the tests, the bench smoke
-//! run (criterion's test mode, then `cargo xtask bench --smoke`: the whole report pipeline
-//! with the shortest criterion times), the docs and memcheck.
+//! CI (`.ci/run`) and a developer run the very same commands. Everything but instr
+//! (optimised bench bins, for instruction budgets), loom and Miri builds in the dev/test
+//! profile, so one build serves the tests, the bench smoke run (criterion's test mode,
+//! then `cargo xtask bench --smoke`: the whole report pipeline with the shortest
+//! criterion times), the docs and memcheck.
 
 use std::time::Instant;
 
