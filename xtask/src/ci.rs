@@ -1,9 +1,10 @@
 //! `cargo xtask ci`: every check, in order, stopping at the first failure.
 //!
-//! CI (`.ci/run`) and a developer run the very same commands. Everything but loom and
-//! Miri builds in the dev/test profile, so one build serves the tests, the bench smoke
-//! run (criterion's test mode, then `cargo xtask bench --smoke`: the whole report pipeline
-//! with the shortest criterion times), the docs and memcheck.
+//! CI (`.ci/run`) and a developer run the very same commands. Everything but instr
+//! (optimised bench bins, for instruction budgets), loom and Miri builds in the dev/test
+//! profile, so one build serves the tests, the bench smoke run (criterion's test mode,
+//! then `cargo xtask bench --smoke`: the whole report pipeline with the shortest
+//! criterion times), the docs and memcheck.
 
 use std::time::Instant;
 
@@ -18,6 +19,7 @@ const STEPS: &[Step] = &[
     ("doc", doc),
     ("tidy", crate::tidy::run),
     ("msrv", msrv),
+    ("instr", crate::budget::run),
     ("loom", loom),
     ("bench", bench),
     ("examples", examples),
@@ -119,11 +121,11 @@ fn msrv() -> Result<(), String> {
     let version = declared_msrv()?;
     let toolchain = format!("+{version}");
     if !shell::have("cargo", &[&toolchain, "--version"]) {
-        println!("{}", "!".repeat(78));
-        println!("!!! THE MSRV TOOLCHAIN {version} IS NOT INSTALLED (.ci/run tries");
-        println!("!!! `rustup toolchain install {version} --profile minimal`); the MSRV is");
-        println!("!!! declared but not checked this run.");
-        println!("{}", "!".repeat(78));
+        shell::shout(&[
+            &format!("THE MSRV TOOLCHAIN {version} IS NOT INSTALLED (.ci/run tries"),
+            &format!("`rustup toolchain install {version} --profile minimal`); the MSRV is"),
+            "declared but not checked this run.",
+        ]);
         return Ok(());
     }
     let mut cmd = program("cargo");
@@ -284,11 +286,11 @@ fn memcheck() -> Result<(), String> {
 
 fn miri() -> Result<(), String> {
     if !shell::have("cargo", &["+nightly", "miri", "--version"]) {
-        println!("{}", "!".repeat(78));
-        println!("!!! MIRI IS NOT AVAILABLE: the nightly toolchain with miri and rust-src is");
-        println!("!!! missing (.ci/run tries `rustup component add --toolchain nightly miri");
-        println!("!!! rust-src`). Unsafe code is checked by loom and valgrind only this run.");
-        println!("{}", "!".repeat(78));
+        shell::shout(&[
+            "MIRI IS NOT AVAILABLE: the nightly toolchain with miri and rust-src is",
+            "missing (.ci/run tries `rustup component add --toolchain nightly miri",
+            "rust-src`). Unsafe code is checked by loom and valgrind only this run.",
+        ]);
         return Ok(());
     }
     let packages = shell::unsafe_crates();

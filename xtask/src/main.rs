@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod budget;
 mod chart;
 mod ci;
 mod go;
@@ -21,7 +22,8 @@ const USAGE: &str = "\
 usage: cargo xtask TASK
 tasks:
   ci [STEP]     run every CI step in order, or only STEP
-                (steps: fmt clippy test doc tidy msrv loom bench examples memcheck miri)
+                (steps: fmt clippy test doc tidy msrv instr loom bench examples
+                memcheck miri; instr holds cases to benches/instr-budget.txt)
   bench         run the benchmarks; report ns/op, B/op, allocs/op and ratios, with a chart
                 [--quick (default) | --full | --smoke] [--filter TEXT]... [-- CRITERION-ARGS]
   instr         instructions per operation under callgrind [FILTER]...

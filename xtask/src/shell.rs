@@ -100,6 +100,16 @@ pub(crate) fn capture(cmd: &mut Command) -> Result<Output, String> {
         .map_err(|e| format!("cannot start `{}`: {e}", describe(cmd)))
 }
 
+/// Prints `lines` in a banner of `!`, for a check that is skipped: loud enough to be seen
+/// in a long CI log.
+pub(crate) fn shout(lines: &[&str]) {
+    println!("{}", "!".repeat(78));
+    for line in lines {
+        println!("!!! {line}");
+    }
+    println!("{}", "!".repeat(78));
+}
+
 /// Whether `name --version` runs.
 pub(crate) fn have(name: &str, args: &[&str]) -> bool {
     Command::new(name)
