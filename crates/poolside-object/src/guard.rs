@@ -270,7 +270,7 @@ macro_rules! guard_impls {
             P: Recycle<T>,
             S: StatsMode,
         {
-            #[inline]
+            #[inline(always)]
             fn drop(&mut self) {
                 if let Some(obj) = self.obj.take() {
                     self.pool.give_back(obj);

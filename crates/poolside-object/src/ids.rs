@@ -95,9 +95,52 @@ impl PoolId {
 /// dropped pools (see `table::with_cache`).
 pub(crate) static DROPPED: AtomicU64 = AtomicU64::new(0);
 
+/// Trims, decays and pool drops so far, in every pool of the process: the one number a
+/// get or put compares with what its thread saw last (`table::with_last`). Bumped after
+/// the change it announces, with `Release`, so a thread that reads the new value with
+/// `Acquire` sees the change.
+#[cfg(not(poolside_loom))]
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+// Loom runs a model's threads on the test's one OS thread, and tests in parallel on
+// others: an OS thread's own counter is the process-wide one for its model, and models
+// running at once do not see each other's changes (which loom would take for
+// nondeterminism). Loom does not model it, as it does not model the std atomic.
+#[cfg(poolside_loom)]
+std::thread_local! {
+    static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The generation now, for the hot path's comparison (`Relaxed`: a change seen late only
+/// delays when a thread acts on it).
+#[inline(always)]
+pub(crate) fn generation_relaxed() -> u64 {
+    #[cfg(not(poolside_loom))]
+    return GENERATION.load(Ordering::Relaxed);
+    #[cfg(poolside_loom)]
+    return GENERATION.with(std::cell::Cell::get);
+}
+
+/// The generation now, with `Acquire`: every change it announces is visible after.
+pub(crate) fn generation() -> u64 {
+    #[cfg(not(poolside_loom))]
+    return GENERATION.load(Ordering::Acquire);
+    #[cfg(poolside_loom)]
+    return GENERATION.with(std::cell::Cell::get);
+}
+
+/// Announces a trim, a decay or a pool drop to every thread's hot path.
+pub(crate) fn bump_generation() {
+    #[cfg(not(poolside_loom))]
+    GENERATION.fetch_add(1, Ordering::Release);
+    #[cfg(poolside_loom)]
+    GENERATION.with(|g| g.set(g.get() + 1));
+}
+
 impl Drop for PoolId {
     fn drop(&mut self) {
         DROPPED.fetch_add(1, Ordering::Release);
+        bump_generation();
         ids().give(self.index);
     }
 }

@@ -10,10 +10,15 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
     /// A stack: gets and puts at the end (LIFO, so the object handed out is the one
     /// whose cache lines are warmest); trims, decays and spills take from the front, the
     /// coldest. Objects are boxed, so shifting the stack moves pointers only.
+    ///
+    /// Its capacity is the pool's `thread_cache` and never changes: every push checks
+    /// for room first (so the vector never grows, and the optimizer drops its own check).
     pub(crate) objects: Vec<Idle<T>>,
-    pub(crate) capacity: usize,
     /// The pool's trim/decay epoch this cache has acted on.
     pub(crate) epoch: u64,
+    /// The process-wide generation read just before this cache last found `epoch` equal
+    /// to its pool's: the shortcut's (`table::with_last`) until it moves.
+    pub(crate) checked: u64,
     /// The fewest objects this cache held since the last decay: that many went unused.
     pub(crate) low_water: usize,
     /// Objects still to release for a trim or decay, taken one per table borrow.
@@ -23,6 +28,10 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
     /// Retained bytes of the objects in this cache, counted against the lease (0
     /// without a budget). Never above `lease`.
     pub(crate) held: usize,
+    /// Whether the pool has a byte budget, whose lease the hot paths check.
+    pub(crate) budgeted: bool,
+    /// The budget's chunk (0 without one): slack beyond two goes back to the budget.
+    pub(crate) chunk: usize,
     pub(crate) counters: S::Local,
     pub(crate) shared: Weak<Shared<T, S>>,
 }
@@ -31,12 +40,14 @@ impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
     pub(crate) fn new(shared: &Arc<Shared<T, S>>) -> Self {
         LocalCache {
             objects: Vec::with_capacity(shared.thread_cache),
-            capacity: shared.thread_cache,
             epoch: shared.epoch(),
+            checked: crate::table::STALE,
             low_water: 0,
             to_release: 0,
             lease: 0,
             held: 0,
+            budgeted: shared.budget.is_some(),
+            chunk: shared.budget.as_ref().map_or(0, |b| b.chunk()),
             counters: S::register(&shared.stats),
             shared: Arc::downgrade(shared),
         }

@@ -10,11 +10,11 @@ use poolside_core::{
 };
 
 use crate::budget::Budget;
-use crate::ids::PoolId;
+use crate::ids::{bump_generation, generation, PoolId};
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::LocalCache;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
-use crate::table::with_cache;
+use crate::table::{with_cache, with_last};
 use crate::{OwnedPooled, Pooled, StatsMode};
 
 /// A pooled object and the bytes it retains (measured once when it comes back, so that
@@ -181,6 +181,10 @@ pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: StatsMode = Count
 }
 
 struct Inner<T: Send + 'static, P, S: StatsMode> {
+    /// The pool's tag (`shared.id.tag`), here in the handle's first hop for the hot path.
+    tag: u64,
+    /// Neither a byte budget nor a live limit: gets and puts take the plainest hot path.
+    plain: bool,
     policy: P,
     config: PoolConfig,
     live: Option<Live>,
@@ -218,10 +222,7 @@ where
 
     /// A pool with a cap on live objects; see [`LiveLimit`].
     pub fn with_live_limit(policy: P, config: PoolConfig, limit: LiveLimit) -> Self {
-        let mut pool = Self::with_policy(policy, config);
-        let inner = Arc::get_mut(&mut pool.inner).expect("a new pool has one handle");
-        inner.live = Some(Live::new(limit));
-        pool
+        Self::build(policy, config, Some(Live::new(limit)))
     }
 
     /// A pool from a policy and a configuration builder's result, for one-line setup.
@@ -268,6 +269,10 @@ where
     /// ```
     pub fn with_stats(policy: P, config: PoolConfig, stats: S) -> Self {
         let _ = stats;
+        Self::build(policy, config, None)
+    }
+
+    fn build(policy: P, config: PoolConfig, live: Option<Live>) -> Self {
         let batch = (config.thread_cache() / 2).max(1);
         let shared = Arc::new(Shared {
             id: PoolId::new(),
@@ -281,9 +286,11 @@ where
         });
         let pool = ObjectPool {
             inner: Arc::new(Inner {
+                tag: shared.id.tag,
+                plain: shared.budget.is_none() && live.is_none(),
                 policy,
                 config,
-                live: None,
+                live,
                 shared,
             }),
         };
@@ -326,10 +333,7 @@ where
     /// [`get_timeout`](ObjectPool::get_timeout) for the alternatives).
     #[inline]
     pub fn get(&self) -> Pooled<'_, T, P, S> {
-        if let Some(live) = &self.inner.live {
-            live.acquire_anyway();
-        }
-        Pooled::new(self, self.take_placed())
+        Pooled::new(self, self.take_any())
     }
 
     /// Like [`get`](ObjectPool::get), but `None` when a [`LiveLimit`] is reached. Without
@@ -370,10 +374,39 @@ where
     /// borrowing it, so it is `'static` and can cross threads freely. Costs a reference
     /// count increment and decrement (two atomic read-modify-writes) per use.
     pub fn get_owned(&self) -> OwnedPooled<T, P, S> {
+        OwnedPooled::new(self.clone(), self.take_any())
+    }
+
+    /// Takes an object for `get`: the hot path (a hit in this thread's cache, found
+    /// through `LAST` with nothing changed since: see `table`) inline for plain pools,
+    /// the rest out of line.
+    #[inline(always)]
+    fn take_any(&self) -> Idle<T> {
+        if self.inner.plain {
+            if let Ok(Some(idle)) = with_last(self.inner.tag, (), take_from_cache::<T, S>) {
+                return idle;
+            }
+            return self.take_cold();
+        }
+        self.take_special()
+    }
+
+    /// Everything a get of a plain pool does but its hot path: the cache through the
+    /// table, the shared tier, a new object.
+    #[cold]
+    #[inline(never)]
+    fn take_cold(&self) -> Idle<T> {
+        self.take_placed()
+    }
+
+    /// A get of a pool with a live limit or a byte budget: the live place, then the same
+    /// hot path with the budget's lease checked inline, or the rest.
+    #[inline(never)]
+    fn take_special(&self) -> Idle<T> {
         if let Some(live) = &self.inner.live {
             live.acquire_anyway();
         }
-        OwnedPooled::new(self.clone(), self.take_placed())
+        self.take_placed()
     }
 
     #[inline]
@@ -404,12 +437,7 @@ where
     pub(crate) fn take(&self) -> Idle<T> {
         let shared = &self.inner.shared;
         if shared.thread_cache > 0 {
-            match with_cache(
-                &shared.id,
-                || LocalCache::new(shared),
-                &**shared,
-                take_local,
-            ) {
+            match with_cache(shared, || LocalCache::new(shared), &**shared, take_local) {
                 Some(Taken::Hit(idle)) => idle,
                 other => self.take_slow(other),
             }
@@ -434,12 +462,7 @@ where
                 Some(Taken::Release) => self.release_local(),
                 None => break,
             }
-            taken = with_cache(
-                &shared.id,
-                || LocalCache::new(shared),
-                &**shared,
-                take_local,
-            );
+            taken = with_cache(shared, || LocalCache::new(shared), &**shared, take_local);
         }
         // No thread cache: the thread is exiting, the call is reentrant, or the pool has
         // none.
@@ -463,7 +486,7 @@ where
     fn release_local(&self) {
         let shared = &self.inner.shared;
         while let Some(Some(idle)) = with_cache(
-            &shared.id,
+            shared,
             || LocalCache::new(shared),
             &**shared,
             |cache: &mut LocalCache<T, S>, shared: &Shared<T, S>| {
@@ -493,10 +516,70 @@ where
     /// Takes an object back: cleans it with the policy and keeps it, or drops it and
     /// counts why.
     #[inline(always)]
-    pub(crate) fn give_back(&self, idle: Idle<T>) {
-        // Gives the live place back even if user code in `keep_or_drop` panics.
+    pub(crate) fn give_back(&self, mut idle: Idle<T>) {
+        // Every way off the hot path ends in the one call below: with a call per way,
+        // the optimizer stops inlining the guard's drop.
+        if !self.inner.plain {
+            return self.put_special(idle);
+        }
+        let stage = 'hot: {
+            if std::thread::panicking() {
+                break 'hot Stage::Start;
+            }
+            if let Err(reason) = recycle_guarded(&self.inner.policy, &mut idle.obj) {
+                break 'hot Stage::Discard(reason);
+            }
+            self.measure_guarded(&mut idle, Event::Put);
+            match with_last(self.inner.tag, idle, put_in_cache::<T, S>) {
+                Ok(Ok(())) => return,
+                Ok(Err(back)) | Err(back) => idle = back,
+            }
+            Stage::Clean
+        };
+        self.put_cold(idle, stage);
+    }
+
+    /// Everything a put does but its hot path, from where `give_back` left it: the one
+    /// cold exit of the guard's drop.
+    #[cold]
+    #[inline(never)]
+    fn put_cold(&self, idle: Idle<T>, stage: Stage) {
+        match stage {
+            Stage::Start => {
+                // Gives the live place back even if user code in `keep_or_drop` panics.
+                let _place = LivePlace(self.inner.live.as_ref());
+                self.keep_or_drop(idle, Event::Put);
+            }
+            Stage::Discard(reason) => self.discard(idle, Event::Put, reason),
+            Stage::Clean => self.put_clean(idle, Event::Put),
+        }
+    }
+
+    /// A put to a pool with a live limit or a byte budget: as `give_back`, with the live
+    /// place given back even if user code panics, and the budget's lease checked inline.
+    #[inline(never)]
+    fn put_special(&self, mut idle: Idle<T>) {
         let _place = LivePlace(self.inner.live.as_ref());
-        self.keep_or_drop(idle, Event::Put);
+        if std::thread::panicking() {
+            return self.discard(idle, Event::Put, Discard::HolderPanicked);
+        }
+        if let Err(reason) = recycle_guarded(&self.inner.policy, &mut idle.obj) {
+            return self.discard(idle, Event::Put, reason);
+        }
+        self.measure_guarded(&mut idle, Event::Put);
+        match with_last(self.inner.tag, idle, put_in_cache::<T, S>) {
+            Ok(Ok(())) => {}
+            Ok(Err(idle)) | Err(idle) => self.put_clean(idle, Event::Put),
+        }
+    }
+
+    /// Measures a cleaned object's retained bytes. A panic in `retained_bytes` drops the
+    /// object on its way out: it is counted as entering (`entering`) and discarded.
+    #[inline(always)]
+    fn measure_guarded(&self, idle: &mut Idle<T>, entering: Event) {
+        let unwinding = CountOnUnwind(self, [entering, Event::Discard(Discard::ResetPanicked)]);
+        idle.bytes = self.measure(&idle.obj);
+        std::mem::forget(unwinding);
     }
 
     /// `give_back`, into another pool of the same type (the guards' `return_to`): it
@@ -511,18 +594,17 @@ where
     #[inline(always)]
     fn take_placed(&self) -> Idle<T> {
         let place = LivePlace(self.inner.live.as_ref());
-        let idle = self.take();
+        let idle = match with_last(self.inner.tag, (), take_from_cache::<T, S>) {
+            Ok(Some(idle)) => idle,
+            _ => self.take(),
+        };
         std::mem::forget(place);
         idle
     }
 
-    /// Cleans a returned object and keeps it in this thread's cache: the hot path
-    /// inline, the rest in [`put_slow`](Self::put_slow).
-    #[inline(always)]
-    /// `entering` is how the object is counted on its way in: `Put`, or `Adopt` from
-    /// another pool of the family.
+    /// Cleans a returned object and keeps it, through the table. `entering` is how the
+    /// object is counted on its way in: `Put`, or `Adopt` from another pool of the family.
     fn keep_or_drop(&self, mut idle: Idle<T>, entering: Event) {
-        let shared = &self.inner.shared;
         let verdict = if std::thread::panicking() {
             Err(Discard::HolderPanicked)
         } else {
@@ -531,15 +613,19 @@ where
         if let Err(reason) = verdict {
             return self.discard(idle, entering, reason);
         }
-        // A panic in `retained_bytes` drops the object on its way out: count it so.
-        let unwinding = CountOnUnwind(self, [entering, Event::Discard(Discard::ResetPanicked)]);
-        idle.bytes = self.measure(&idle.obj);
-        std::mem::forget(unwinding);
+        self.measure_guarded(&mut idle, entering);
+        self.put_clean(idle, entering);
+    }
+
+    /// Keeps a cleaned and measured object: in this thread's cache through the table, or
+    /// the shared tier, or drops it as the pool is full.
+    fn put_clean(&self, idle: Idle<T>, entering: Event) {
+        let shared = &self.inner.shared;
         // The closure may not run (no table to use), so it takes the object out of here.
         let mut idle = Some(idle);
         let put = if shared.thread_cache > 0 {
             with_cache(
-                &shared.id,
+                shared,
                 || LocalCache::new(shared),
                 (&**shared, &mut idle, entering),
                 put_local,
@@ -552,15 +638,11 @@ where
         }
     }
 
-    #[cold]
-    #[inline(never)]
     fn discard(&self, idle: Idle<T>, entering: Event, reason: Discard) {
         self.record(&[entering, Event::Discard(reason)]);
         drop(idle);
     }
 
-    #[cold]
-    #[inline(never)]
     fn put_slow(&self, mut put: Option<Put<T>>, mut idle: Option<Idle<T>>, entering: Event) {
         let shared = &self.inner.shared;
         // One retry, after releasing what a trim or decay asked this cache for.
@@ -575,7 +657,7 @@ where
                 Some(Put::ReleaseFirst) if retry => {
                     self.release_local();
                     put = with_cache(
-                        &shared.id,
+                        shared,
                         || LocalCache::new(shared),
                         (&**shared, &mut idle, entering),
                         put_local,
@@ -604,7 +686,7 @@ where
         let shared = &self.inner.shared;
         let recorded = shared.thread_cache > 0
             && with_cache(
-                &shared.id,
+                shared,
                 || LocalCache::new(shared),
                 events,
                 |cache: &mut LocalCache<T, S>, events: &[Event]| {
@@ -692,6 +774,67 @@ impl Drop for LivePlace<'_> {
     }
 }
 
+/// Where `put_cold` takes over from the hot path of a put.
+enum Stage {
+    /// From the start: a holder that panicked.
+    Start,
+    /// The policy refused the object.
+    Discard(Discard),
+    /// Cleaned and measured, but not kept by the hot path.
+    Clean,
+}
+
+/// The hot path of a get, on the cache `LAST` points to: the last object in, or `None`
+/// for the other path (an empty cache, or a budget lease with slack to give back).
+#[inline(always)]
+fn take_from_cache<T: Send + 'static, S: StatsMode>(
+    cache: &mut LocalCache<T, S>,
+    (): (),
+) -> Option<Idle<T>> {
+    let idle = cache.objects.pop()?;
+    if idle.bytes != 0 {
+        if cache.budgeted {
+            // The bytes leave this cache's lease; giving back slack needs the budget.
+            let held = cache.held - idle.bytes;
+            if cache.lease - held > 2 * cache.chunk {
+                cache.objects.push(idle);
+                return None;
+            }
+            cache.held = held;
+        }
+        S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+    }
+    cache.low_water = cache.low_water.min(cache.objects.len());
+    S::add(&cache.counters, Event::Hit, 1);
+    Some(idle)
+}
+
+/// The hot path of a put, on the cache `LAST` points to: keeps the object if the cache
+/// has room, else hands it back for the other path (which spills, or claims bytes from a
+/// byte budget).
+#[inline(always)]
+fn put_in_cache<T: Send + 'static, S: StatsMode>(
+    cache: &mut LocalCache<T, S>,
+    idle: Idle<T>,
+) -> Result<(), Idle<T>> {
+    if cache.objects.len() == cache.objects.capacity() {
+        return Err(idle);
+    }
+    if idle.bytes != 0 {
+        if cache.budgeted {
+            // Within the lease, or the other path leases more.
+            match cache.held.checked_add(idle.bytes) {
+                Some(held) if held <= cache.lease => cache.held = held,
+                _ => return Err(idle),
+            }
+        }
+        S::add_idle_bytes(&cache.counters, idle.bytes as i64);
+    }
+    S::add(&cache.counters, Event::Put, 1);
+    cache.objects.push(idle);
+    Ok(())
+}
+
 enum Taken<T> {
     Hit(Idle<T>),
     Miss,
@@ -714,11 +857,18 @@ fn check_epoch<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
     taking: usize,
 ) -> bool {
+    // The generation first: any trim or decay it announces is visible after `Acquire`.
+    let generation = generation();
     let epoch = shared.epoch();
     if epoch == cache.epoch {
+        cache.checked = generation;
         return false;
     }
-    epoch_changed(epoch, cache, taking)
+    let release = epoch_changed(epoch, cache, taking);
+    if !release {
+        cache.checked = generation;
+    }
+    release
 }
 
 /// What to release: a trim, everything; one decay, what the cache never dropped below
@@ -835,10 +985,10 @@ fn put_local<T: Send + 'static, S: StatsMode>(
         return Put::Kept;
     };
     S::add(&cache.counters, entering, 1);
-    if cache.objects.len() == cache.capacity {
+    if cache.objects.len() == cache.objects.capacity() {
         spill(shared, cache);
     }
-    if cache.objects.len() == cache.capacity {
+    if cache.objects.len() == cache.objects.capacity() {
         S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
         return Put::Full(idle);
     }
@@ -989,6 +1139,7 @@ where
     fn trim(&self) -> u64 {
         let shared = &self.shared;
         shared.epoch.fetch_add(TRIM_STEP, Ordering::Relaxed);
+        bump_generation();
         let released = self.release_shared(usize::MAX);
         shared.low_water.store(0, Ordering::Relaxed);
         released
@@ -1008,6 +1159,7 @@ where
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| {
                 Some((e & !DECAY_MASK) | (e.wrapping_add(1) & DECAY_MASK))
             });
+        bump_generation();
         let unused = shared.low_water.load(Ordering::Relaxed);
         let released = self.release_shared(unused);
         shared

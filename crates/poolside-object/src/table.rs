@@ -17,8 +17,14 @@
 //!
 //! Finding a cache through the table costs a borrow flag, an index, a tag check and a
 //! type check. Most threads use one pool at a time, so `LAST` remembers the tag and
-//! address of the cache used last; a get or put whose pool has that tag goes straight to
-//! it. This is the crate's only `unsafe` code, and it rests on three rules kept here:
+//! address of the cache used last, and the process-wide generation (trims, decays and
+//! pool drops so far) it saw then; a get or put whose pool has that tag, while the
+//! generation has not moved, goes straight to it ([`with_last`]) and need check nothing
+//! else: no trim or decay of its pool, and no drop of another, happened since its thread
+//! last acted on them. `LAST` takes its generation from the cache: the one the cache read
+//! (with `Acquire`) just before it last found its epoch equal to the pool's, so any
+//! change after that moved the generation on. This is the crate's only
+//! `unsafe` code, and it rests on three rules kept here:
 //!
 //! 1. **Alive.** Caches are boxed and owned by the table through a raw pointer, and
 //!    [`Entry`]'s `Drop` clears `LAST` before it frees the cache it points to, so while
@@ -36,10 +42,10 @@
 //! # Caches of dropped pools
 //!
 //! A thread cannot be reached from another, so when a pool is dropped its caches on
-//! other threads stay until those threads act: every drop bumps a global count, and a
-//! thread that sees the count change at its next get or put on any pool sweeps its table
-//! and frees the caches (and their idle objects) of dropped pools. A thread that never
-//! uses a pool again frees them when it exits.
+//! other threads stay until those threads act: every drop bumps a global count (and the
+//! generation), and a thread that sees the count change at its next get or put on any
+//! pool sweeps its table and frees the caches (and their idle objects) of dropped pools.
+//! A thread that never uses a pool again frees them when it exits.
 //!
 //! Every access to a cache, through the table or through `LAST`, goes through the one
 //! pointer that `Box::into_raw` returned, so no access invalidates another's permission.
@@ -49,8 +55,9 @@ use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 
-use crate::ids::{PoolId, DROPPED};
+use crate::ids::{generation_relaxed, DROPPED};
 use crate::local::LocalCache;
+use crate::pool::Shared;
 use crate::sync::cache_table;
 use crate::StatsMode;
 
@@ -118,25 +125,30 @@ impl Drop for Entry {
     }
 }
 
-/// The shortcut: the tag and address of the cache this thread used last. Tag 0 is no
-/// pool's (tags start at 1). A plain `Cell` with no destructor, so it can be read and
-/// cleared even while the table is being destroyed.
+/// The shortcut: the tag and address of the cache this thread used last, and the
+/// generation it was up to date with. Tag 0 is no pool's (tags start at 1). A plain
+/// `Cell` with no destructor, so it can be read and cleared even while the table is
+/// being destroyed.
 #[derive(Clone, Copy)]
 struct Last {
     tag: u64,
     cache: *mut (),
-    /// The count of dropped pools when this thread last swept its table.
-    swept: u64,
+    generation: u64,
 }
+
+/// A generation no counter reaches: the shortcut must not be taken.
+pub(crate) const STALE: u64 = u64::MAX;
 
 const NO_LAST: Last = Last {
     tag: 0,
     cache: std::ptr::null_mut(),
-    swept: u64::MAX,
+    generation: STALE,
 };
 
 cache_table!(TABLE: RefCell<Vec<Option<Entry>>> = RefCell::new(Vec::new()));
 cache_table!(LAST: Cell<Last> = Cell::new(NO_LAST));
+// The count of dropped pools when this thread last swept its table.
+cache_table!(SWEPT: Cell<u64> = Cell::new(u64::MAX));
 
 fn forget_last(tag: u64) {
     let _ = LAST.try_with(|last| {
@@ -169,7 +181,31 @@ where
     r
 }
 
-/// Runs `f(cache, arg)` on this thread's cache of the pool `id`, making the cache with
+/// Runs `f(cache, arg)` on this thread's cache of the pool tagged `tag` if it is the
+/// cache `LAST` points to and the generation has not moved since (the hot path: see the
+/// module docs); else hands `arg` back. `f` is passed as in [`with_cache`].
+#[inline(always)]
+pub(crate) fn with_last<T, S, A, R>(
+    tag: u64,
+    arg: A,
+    f: fn(&mut LocalCache<T, S>, A) -> R,
+) -> Result<R, A>
+where
+    T: Send + 'static,
+    S: StatsMode,
+{
+    let last = LAST.try_with(Cell::get).unwrap_or(NO_LAST);
+    if last.tag == tag && last.generation == generation_relaxed() {
+        // SAFETY: `last` holds this pool's tag, so (rule 1) the cache at `last.cache` is
+        // alive, (rule 2) it is this pool's `LocalCache<T, S>`, and (rule 3) no other
+        // reference to it exists while `f` runs.
+        let cache = unsafe { &mut *last.cache.cast::<LocalCache<T, S>>() };
+        return Ok(run_on(cache, arg, f));
+    }
+    Err(arg)
+}
+
+/// Runs `f(cache, arg)` on this thread's cache of the pool `shared`, making the cache with
 /// `make` on first use. (`f` is a function pointer that takes `arg` rather than a closure
 /// that captures it: at each call site it is a constant, so the optimizer calls, and
 /// inlines, the `#[inline(always)]` function directly. A closure, or a function item
@@ -178,7 +214,7 @@ where
 /// is borrowed further up this thread's stack).
 #[inline(always)]
 pub(crate) fn with_cache<T, S, A, R>(
-    id: &PoolId,
+    shared: &Shared<T, S>,
     make: impl FnOnce() -> LocalCache<T, S>,
     arg: A,
     f: fn(&mut LocalCache<T, S>, A) -> R,
@@ -187,15 +223,10 @@ where
     T: Send + 'static,
     S: StatsMode,
 {
-    let last = LAST.try_with(Cell::get).unwrap_or(NO_LAST);
-    if last.tag == id.tag && last.swept == DROPPED.load(Ordering::Relaxed) {
-        // SAFETY: `last` holds this pool's tag, so (rule 1) the cache at `last.cache` is
-        // alive, (rule 2) it is this pool's `LocalCache<T, S>`, and (rule 3) no other
-        // reference to it exists while `f` runs.
-        let cache = unsafe { &mut *last.cache.cast::<LocalCache<T, S>>() };
-        return Some(run_on(cache, arg, f));
+    match with_last(shared.id.tag, arg, f) {
+        Ok(r) => Some(r),
+        Err(arg) => with_cache_in_table(shared, make, arg, f),
     }
-    with_cache_in_table(id, make, arg, f)
 }
 
 /// The path through the table: finds or makes the cache (dropping a stale one first),
@@ -203,7 +234,7 @@ where
 #[cold]
 #[inline(never)]
 fn with_cache_in_table<T, S, A, R>(
-    id: &PoolId,
+    shared: &Shared<T, S>,
     make: impl FnOnce() -> LocalCache<T, S>,
     arg: A,
     f: fn(&mut LocalCache<T, S>, A) -> R,
@@ -212,10 +243,11 @@ where
     T: Send + 'static,
     S: StatsMode,
 {
+    let id = &shared.id;
     let mut make = Some(make);
     let mut f = Some((f, arg));
     let dropped = DROPPED.load(Ordering::Acquire);
-    let mut swept = LAST.try_with(|l| l.get().swept).unwrap_or(u64::MAX) == dropped;
+    let mut swept = SWEPT.try_with(Cell::get).unwrap_or(u64::MAX) == dropped;
     // At most three passes: after freeing dropped pools' caches, after dropping a stale
     // cache (each outside the borrow), and the one that runs `f`.
     for _ in 0..3 {
@@ -256,18 +288,22 @@ where
                 let Some((f, arg)) = f.take() else {
                     return Step::Unavailable;
                 };
-                let _ = LAST.try_with(|last| {
-                    last.set(Last {
-                        tag: entry.tag,
-                        cache: entry.cache.as_ptr(),
-                        swept: dropped,
-                    })
-                });
                 // SAFETY: the entry has this pool's tag, so (rule 2) its cache is a
                 // `LocalCache<T, S>`, alive while the entry is (rule 1), and (rule 3) no
                 // other reference to it exists while `f` runs.
                 let cache = unsafe { &mut *entry.cache.cast::<LocalCache<T, S>>().as_ptr() };
-                Step::Done(run_on(cache, arg, f))
+                let r = run_on(cache, arg, f);
+                // The shortcut takes the generation up to which the cache has acted on
+                // every trim and decay of its pool (`f` may have just done so).
+                let _ = SWEPT.try_with(|s| s.set(dropped));
+                let _ = LAST.try_with(|last| {
+                    last.set(Last {
+                        tag: entry.tag,
+                        cache: entry.cache.as_ptr(),
+                        generation: cache.checked,
+                    })
+                });
+                Step::Done(r)
             })
             .unwrap_or(Step::Unavailable);
         match outcome {
