@@ -5,7 +5,7 @@ use std::ops::{Deref, DerefMut};
 
 use poolside_core::{Counters, DefaultPolicy, Recycle};
 
-use crate::pool::Idle;
+use crate::shared::Idle;
 use crate::{ObjectPool, StatsMode};
 
 /// An object taken from an [`ObjectPool`], given back when dropped.

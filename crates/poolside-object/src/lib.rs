@@ -29,6 +29,7 @@ mod ids;
 mod limit;
 mod local;
 mod pool;
+mod shared;
 mod stats_mode;
 mod sync;
 mod table;

@@ -1,8 +1,15 @@
-//! One thread's cache of one pool. [`crate::table`] finds it.
+//! One thread's cache of one pool, and what the get and put paths do on it: the hot
+//! path's pop and push, and the slower ones that act on trims and decays, refill from
+//! the shared tier and spill to it. [`crate::table`] finds the cache and lends it to
+//! these functions; none of them runs user code (rule 3 there).
 
 use std::sync::{Arc, Weak};
 
-use crate::pool::{Idle, Shared};
+use poolside_core::{Discard, Event};
+
+use crate::budget::{claim, unclaim};
+use crate::ids::generation;
+use crate::shared::{Idle, Shared, DECAY_MASK, TRIM_STEP};
 use crate::StatsMode;
 
 /// One thread's idle objects for one pool, and its statistics.
@@ -71,7 +78,7 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
             match shared.push_claimed(idle) {
                 Ok(()) => {}
                 Err(idle) => {
-                    S::add(&self.counters, poolside_core::Event::Trimmed, 1);
+                    S::add(&self.counters, Event::Trimmed, 1);
                     S::add_idle_bytes(&self.counters, -(bytes as i64));
                     drop(idle);
                     if claimed {
@@ -87,4 +94,223 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
         shared.give_bytes(self.lease);
         S::retire(&shared.stats, &self.counters);
     }
+}
+
+/// The hot path of a get, on the cache `LAST` points to: the last object in, or `None`
+/// for the other path (an empty cache, or a budget lease with slack to give back).
+#[inline(always)]
+pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode>(
+    cache: &mut LocalCache<T, S>,
+    (): (),
+) -> Option<Idle<T>> {
+    let idle = cache.objects.pop()?;
+    if idle.bytes != 0 {
+        if cache.budgeted {
+            // The bytes leave this cache's lease; giving back slack needs the budget.
+            let held = cache.held - idle.bytes;
+            if cache.lease - held > 2 * cache.chunk {
+                cache.objects.push(idle);
+                return None;
+            }
+            cache.held = held;
+        }
+        S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+    }
+    cache.low_water = cache.low_water.min(cache.objects.len());
+    S::add(&cache.counters, Event::Hit, 1);
+    Some(idle)
+}
+
+/// The hot path of a put, on the cache `LAST` points to: keeps the object if the cache
+/// has room, else hands it back for the other path (which spills, or claims bytes from a
+/// byte budget).
+#[inline(always)]
+pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode>(
+    cache: &mut LocalCache<T, S>,
+    idle: Idle<T>,
+) -> Result<(), Idle<T>> {
+    if cache.objects.len() == cache.objects.capacity() {
+        return Err(idle);
+    }
+    if idle.bytes != 0 {
+        if cache.budgeted {
+            // Within the lease, or the other path leases more.
+            match cache.held.checked_add(idle.bytes) {
+                Some(held) if held <= cache.lease => cache.held = held,
+                _ => return Err(idle),
+            }
+        }
+        S::add_idle_bytes(&cache.counters, idle.bytes as i64);
+    }
+    S::add(&cache.counters, Event::Put, 1);
+    cache.objects.push(idle);
+    Ok(())
+}
+
+pub(crate) enum Taken<T> {
+    Hit(Idle<T>),
+    Miss,
+    Release,
+}
+
+pub(crate) enum Put<T> {
+    Kept,
+    /// A trim or decay came first: release, then put again.
+    ReleaseFirst,
+    Full(Idle<T>),
+}
+
+/// Acts on a trim or decay this cache has not seen yet. Returns whether it must release
+/// objects before going on. `taking` is 1 for a get, which uses one of the objects a
+/// decay would otherwise release, and 0 for a put.
+#[inline(always)]
+fn check_epoch<T: Send + 'static, S: StatsMode>(
+    shared: &Shared<T, S>,
+    cache: &mut LocalCache<T, S>,
+    taking: usize,
+) -> bool {
+    // The generation first: any trim or decay it announces is visible after `Acquire`.
+    let generation = generation();
+    let epoch = shared.epoch();
+    if epoch == cache.epoch {
+        cache.checked = generation;
+        return false;
+    }
+    let release = epoch_changed(epoch, cache, taking);
+    if !release {
+        cache.checked = generation;
+    }
+    release
+}
+
+/// What to release: a trim, everything; one decay, what the cache never dropped below
+/// since the decay before (its low-water mark); two decays or more since this cache was
+/// last used, everything but what this use takes, since all of it sat idle through a
+/// whole decay period.
+#[cold]
+#[inline(never)]
+fn epoch_changed<T: Send + 'static, S: StatsMode>(
+    epoch: u64,
+    cache: &mut LocalCache<T, S>,
+    taking: usize,
+) -> bool {
+    let trimmed = epoch / TRIM_STEP != cache.epoch / TRIM_STEP;
+    let decays = (epoch & DECAY_MASK).wrapping_sub(cache.epoch & DECAY_MASK) & DECAY_MASK;
+    cache.epoch = epoch;
+    let held = cache.objects.len();
+    cache.to_release = if trimmed {
+        held
+    } else if decays >= 2 {
+        held.saturating_sub(taking)
+    } else if decays == 1 {
+        cache.low_water.min(held)
+    } else {
+        0
+    };
+    cache.low_water = held - cache.to_release;
+    cache.to_release > 0
+}
+
+/// Refills half an empty cache from the shared tier. No user code runs here: sizes were
+/// measured when the objects came back.
+#[cold]
+#[inline(never)]
+fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
+    while cache.objects.len() < shared.batch {
+        match shared.pop_claimed() {
+            Some(idle) => {
+                // Its claim moves from the shared tier to this cache's lease.
+                if shared.budget.is_some() {
+                    cache.lease += idle.bytes;
+                    cache.held += idle.bytes;
+                }
+                cache.objects.push(idle);
+            }
+            None => break,
+        }
+    }
+}
+
+#[inline(always)]
+pub(crate) fn take_local<T: Send + 'static, S: StatsMode>(
+    cache: &mut LocalCache<T, S>,
+    shared: &Shared<T, S>,
+) -> Taken<T> {
+    if check_epoch(shared, cache, 1) {
+        return Taken::Release;
+    }
+    if cache.objects.is_empty() {
+        refill(shared, cache);
+    }
+    match cache.objects.pop() {
+        Some(idle) => {
+            cache.low_water = cache.low_water.min(cache.objects.len());
+            S::add(&cache.counters, Event::Hit, 1);
+            if idle.bytes != 0 {
+                S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+                if shared.budget.is_some() {
+                    unclaim(shared, cache, idle.bytes);
+                }
+            }
+            Taken::Hit(idle)
+        }
+        None => {
+            cache.low_water = 0;
+            // The miss is counted once the object is made (`take_slow`).
+            Taken::Miss
+        }
+    }
+}
+
+/// Moves the coldest half of a full cache to the shared tier, as far as it has room.
+/// (Once per `batch` puts at most; shifting the stack moves pointers.)
+#[cold]
+#[inline(never)]
+fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
+    for _ in 0..shared.batch.min(cache.objects.len()) {
+        let cold = cache.objects.remove(0);
+        let bytes = cold.bytes;
+        if let Err(cold) = shared.push_claimed(cold) {
+            cache.objects.insert(0, cold);
+            break;
+        }
+        // Its claim moves from this cache's lease to the shared tier.
+        if shared.budget.is_some() {
+            cache.lease -= bytes;
+            cache.held -= bytes;
+        }
+    }
+    cache.low_water = cache.low_water.min(cache.objects.len());
+}
+
+#[inline(always)]
+pub(crate) fn put_local<T: Send + 'static, S: StatsMode>(
+    cache: &mut LocalCache<T, S>,
+    (shared, idle, entering): (&Shared<T, S>, &mut Option<Idle<T>>, Event),
+) -> Put<T> {
+    if check_epoch(shared, cache, 0) {
+        // Release first, so the released objects are the ones the trim or decay meant,
+        // not the one coming back (and none is spilled into the tier just released).
+        return Put::ReleaseFirst;
+    }
+    let Some(idle) = idle.take() else {
+        return Put::Kept;
+    };
+    S::add(&cache.counters, entering, 1);
+    if cache.objects.len() == cache.objects.capacity() {
+        spill(shared, cache);
+    }
+    if cache.objects.len() == cache.objects.capacity() {
+        S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
+        return Put::Full(idle);
+    }
+    if idle.bytes != 0 {
+        if shared.budget.is_some() && !claim(shared, cache, idle.bytes) {
+            S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
+            return Put::Full(idle);
+        }
+        S::add_idle_bytes(&cache.counters, idle.bytes as i64);
+    }
+    cache.objects.push(idle);
+    Put::Kept
 }

@@ -57,7 +57,7 @@ use std::sync::atomic::Ordering;
 
 use crate::ids::{generation_relaxed, DROPPED};
 use crate::local::LocalCache;
-use crate::pool::Shared;
+use crate::shared::Shared;
 use crate::sync::cache_table;
 use crate::StatsMode;
 
