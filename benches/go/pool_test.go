@@ -62,12 +62,12 @@ func fresh() []byte {
 	return buf
 }
 
-// The seed's own benchmark: one op takes, processes and gives back 1000 buffers.
-func Benchmark_seed_1000x1k(b *testing.B) {
-	const buffers = 1000
+// roundTrips runs the benchmarks of n round trips per op: one buffer taken and given
+// back, n times.
+func roundTrips(b *testing.B, n int) {
 	b.Run("go_new", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			for j := 0; j < buffers; j++ {
+			for j := 0; j < n; j++ {
 				fresh()
 			}
 		}
@@ -77,29 +77,18 @@ func Benchmark_seed_1000x1k(b *testing.B) {
 		put(pool, get(pool))
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
-			for j := 0; j < buffers; j++ {
+			for j := 0; j < n; j++ {
 				put(pool, get(pool))
 			}
 		}
 	})
 }
 
+// The seed's own benchmark: one op takes, processes and gives back 1000 buffers.
+func Benchmark_seed_1000x1k(b *testing.B) { roundTrips(b, 1000) }
+
 // One buffer taken and given back per op: the Rust group object_hit_touch_1k.
-func Benchmark_object_hit_touch_1k(b *testing.B) {
-	b.Run("go_new", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			fresh()
-		}
-	})
-	b.Run("go_sync_pool", func(b *testing.B) {
-		pool := newPool()
-		put(pool, get(pool))
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			put(pool, get(pool))
-		}
-	})
-}
+func Benchmark_object_hit_touch_1k(b *testing.B) { roundTrips(b, 1) }
 
 // burst runs the burst benchmarks of n buffers: each op takes n buffers, holding them
 // all, then gives them all back, in the shape of Go's own BenchmarkPoolOverflow.

@@ -52,6 +52,23 @@ fn warmed_loop<F: FnMut()>(mut op: F) -> impl FnMut(u64) {
     }
 }
 
+/// A case of `group`, its baseline or not.
+const fn entry(
+    group: &'static str,
+    name: &'static str,
+    baseline: bool,
+    quick: bool,
+    make: fn() -> Box<dyn Routine>,
+) -> Case {
+    Case {
+        group,
+        name,
+        baseline,
+        quick,
+        make,
+    }
+}
+
 /// A case that is not its group's baseline.
 const fn case(
     group: &'static str,
@@ -59,22 +76,10 @@ const fn case(
     quick: bool,
     make: fn() -> Box<dyn Routine>,
 ) -> Case {
-    Case {
-        group,
-        name,
-        baseline: false,
-        quick,
-        make,
-    }
+    entry(group, name, false, quick, make)
 }
 
 /// A group's baseline, `new`: no pool, a fresh object each time.
 const fn baseline(group: &'static str, quick: bool, make: fn() -> Box<dyn Routine>) -> Case {
-    Case {
-        group,
-        name: "new",
-        baseline: true,
-        quick,
-        make,
-    }
+    entry(group, "new", true, quick, make)
 }

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 use poolside_core::{NoStats, PoolConfig};
 use poolside_object::ObjectPool;
 
-use super::warmed;
+use super::{entry, warmed};
 use crate::{Case, Routine};
 
 /// A small pool, as a service might make per connection.
@@ -246,40 +246,23 @@ impl Drop for WhileDropping {
     }
 }
 
-/// A case of these groups (whose baselines are not named `new`).
-const fn churn_case(
-    group: &'static str,
-    name: &'static str,
-    baseline: bool,
-    quick: bool,
-    make: fn() -> Box<dyn Routine>,
-) -> Case {
-    Case {
-        group,
-        name,
-        baseline,
-        quick,
-        make,
-    }
-}
-
 pub(crate) fn register(all: &mut Vec<Case>) {
     const CHURN: &str = "pool_churn";
     const HIT: &str = "pool_churn_hit";
     all.extend([
-        churn_case(CHURN, "alone", true, true, || create_drop(0)),
-        churn_case(CHURN, "1k_alive", false, true, || create_drop(1_000)),
-        churn_case(CHURN, "10k_alive", false, true, || create_drop(10_000)),
-        churn_case(CHURN, "100k_alive", false, true, || create_drop(100_000)),
+        entry(CHURN, "alone", true, true, || create_drop(0)),
+        entry(CHURN, "1k_alive", false, true, || create_drop(1_000)),
+        entry(CHURN, "10k_alive", false, true, || create_drop(10_000)),
+        entry(CHURN, "100k_alive", false, true, || create_drop(100_000)),
         //
-        churn_case(HIT, "quiet", true, true, quiet),
-        churn_case(HIT, "dropping", false, true, || {
+        entry(HIT, "quiet", true, true, quiet),
+        entry(HIT, "dropping", false, true, || {
             while_dropping(0, Churn::FlatOut)
         }),
-        churn_case(HIT, "dropping_1k_caches", false, true, || {
+        entry(HIT, "dropping_1k_caches", false, true, || {
             while_dropping(1_000, Churn::FlatOut)
         }),
-        churn_case(HIT, "dropping_and_trimming_1ms", false, true, || {
+        entry(HIT, "dropping_and_trimming_1ms", false, true, || {
             while_dropping(0, Churn::Paced)
         }),
     ]);
