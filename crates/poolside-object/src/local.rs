@@ -132,18 +132,21 @@ pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode>(
     if cache.objects.len() == cache.objects.capacity() {
         return Err(idle);
     }
-    if idle.bytes != 0 {
-        if cache.budgeted {
-            // Within the lease, or the other path leases more.
-            match cache.held.checked_add(idle.bytes) {
-                Some(held) if held <= cache.lease => cache.held = held,
-                _ => return Err(idle),
-            }
+    let bytes = idle.bytes;
+    if bytes != 0 && cache.budgeted {
+        // Within the lease, or the other path leases more.
+        match cache.held.checked_add(bytes) {
+            Some(held) if held <= cache.lease => cache.held = held,
+            _ => return Err(idle),
         }
-        S::add_idle_bytes(&cache.counters, idle.bytes as i64);
+    }
+    // Pushed before counting: a counter's store could alias the stack's length for all
+    // the optimizer knows, and would make it check for room (and a growth call) again.
+    cache.objects.push(idle);
+    if bytes != 0 {
+        S::add_idle_bytes(&cache.counters, bytes as i64);
     }
     S::add(&cache.counters, Event::Put, 1);
-    cache.objects.push(idle);
     Ok(())
 }
 
