@@ -237,3 +237,20 @@ fn objects_idle_through_two_decays_are_released_at_the_next_use() {
     drop(pool.get());
     assert_eq!(pool.stats().trimmed, 7, "the object used since is kept");
 }
+
+/// A `Drop` that panics while a thread's cache releases its objects for a trim: the
+/// panic reaches the caller, and the rest of the release happens at the thread's next use.
+#[test]
+fn a_drop_that_panics_during_a_cache_release_leaves_the_rest_for_the_next_use() {
+    let pool: ObjectPool<Fragile> = ObjectPool::new();
+    let held: Vec<_> = (0..4).map(|_| pool.get()).collect();
+    drop(held);
+    assert_eq!(pool.shared_idle(), 0, "all four sit in this thread's cache");
+    pool.trim();
+    DROPS_TO_PANIC.store(1, std::sync::atomic::Ordering::Relaxed);
+    assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.get())))).is_err());
+    drop(pool.get());
+    let s = pool.stats();
+    assert_eq!(s.trimmed, 4, "every object the trim meant was released");
+    assert_eq!(s.idle_objects, 1, "only the one made and returned since is idle");
+}
