@@ -12,9 +12,15 @@
 //! touched right after this thread's first lookup in the crate. Thread-local destructors
 //! run in reverse order of registration (glibc's `__cxa_thread_atexit_impl`, and std's
 //! own list where that is missing), so the watch's runs before the crate's: while the
-//! watch is alive, so is the crate's id. A thread whose first lookup happens during
-//! teardown, after the crate's id is already gone, gets the crate's panic caught and a
-//! `None`.
+//! watch is alive, so is the crate's id. That order is what the platforms do, not a
+//! documented std guarantee.
+//!
+//! The limit: a thread whose first lookup happens during teardown, after the crate's id
+//! is already gone (another library on the thread used the crate first), gets the
+//! crate's panic caught and a `None`, but the panic's message is printed, and under
+//! `panic = "abort"` it aborts. Per-thread storage on std's own thread-locals, which
+//! answer `try_with` with an error during teardown (as poolside-object's table does),
+//! would remove that case and the watch; it is left to the rework of the recorders.
 //!
 //! Loom runs its model threads on one OS thread, so under loom [`PerThread`] keys its
 //! values by loom's thread id instead of using the `thread_local` crate, which loom cannot

@@ -4,8 +4,8 @@
 //! The budget is a count of bytes not yet claimed. The shared tier claims an object's
 //! bytes when the object enters it and gives them back when it leaves. A thread's cache
 //! leases bytes in chunks (1/32 of the budget, or what a put needs if more), so most of
-//! its puts and gets touch no shared counter, and gives back what it holds beyond a
-//! chunk of slack. So `left + leases + shared tier = max` at all times, and each cache
+//! its puts and gets touch no shared counter, and gives back what it holds beyond two
+//! chunks of slack (keeping one). So `left + leases + shared tier = max` at all times, and each cache
 //! holds no more than its lease.
 
 use crate::local::LocalCache;

@@ -7,6 +7,10 @@
 //! `thread_local` crate), so a drop frees its index and a creation takes the smallest
 //! free one in O(log n), and a service that makes pools per connection or per tenant
 //! pays O(n log n), not O(n^2), for n of them.
+//!
+//! Beside them, two process-wide counts: `DROPPED`, the pools dropped so far, which tells
+//! a thread to sweep its table of dead pools' caches; and the generation, the trims,
+//! decays and pool drops so far, the one number the hit path checks (see `table`).
 
 use std::cmp::Ordering as Order;
 use std::collections::BinaryHeap;
@@ -92,7 +96,7 @@ impl PoolId {
 }
 
 /// Pools dropped so far. A thread that sees it change sweeps its table for caches of
-/// dropped pools (see `table::with_cache`).
+/// dropped pools (see `table::with_cache_in_table`).
 pub(crate) static DROPPED: AtomicU64 = AtomicU64::new(0);
 
 /// Trims, decays and pool drops so far, in every pool of the process: the one number a

@@ -35,9 +35,8 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
     /// Retained bytes of the objects in this cache, counted against the lease (0
     /// without a budget). Never above `lease`.
     pub(crate) held: usize,
-    /// Whether the pool has a byte budget, whose lease the hot paths check.
-    pub(crate) budgeted: bool,
-    /// The budget's chunk (0 without one): slack beyond two goes back to the budget.
+    /// The byte budget's chunk, 0 without a budget (a budget's chunk is at least 1): the
+    /// hot paths check the lease when it is not 0, and slack beyond two chunks goes back.
     pub(crate) chunk: usize,
     pub(crate) counters: S::Local,
     pub(crate) shared: Weak<Shared<T, S>>,
@@ -53,7 +52,6 @@ impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
             to_release: 0,
             lease: 0,
             held: 0,
-            budgeted: shared.budget.is_some(),
             chunk: shared.budget.as_ref().map_or(0, |b| b.chunk()),
             counters: S::register(&shared.stats),
             shared: Arc::downgrade(shared),
@@ -105,7 +103,7 @@ pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode>(
 ) -> Option<Idle<T>> {
     let idle = cache.objects.pop()?;
     if idle.bytes != 0 {
-        if cache.budgeted {
+        if cache.chunk != 0 {
             // The bytes leave this cache's lease; giving back slack needs the budget.
             let held = cache.held - idle.bytes;
             if cache.lease - held > 2 * cache.chunk {
@@ -133,7 +131,7 @@ pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode>(
         return Err(idle);
     }
     let bytes = idle.bytes;
-    if bytes != 0 && cache.budgeted {
+    if bytes != 0 && cache.chunk != 0 {
         // Within the lease, or the other path leases more.
         match cache.held.checked_add(bytes) {
             Some(held) if held <= cache.lease => cache.held = held,
@@ -176,6 +174,10 @@ fn check_epoch<T: Send + 'static, S: StatsMode>(
     let generation = generation();
     let epoch = shared.epoch();
     if epoch == cache.epoch {
+        // A release cut short (a `Drop` of `T` that panicked) goes on first.
+        if cache.to_release > 0 {
+            return true;
+        }
         cache.checked = generation;
         return false;
     }

@@ -314,7 +314,7 @@ where
     #[cold]
     #[inline(never)]
     fn take_cold(&self) -> Idle<T> {
-        self.take_placed()
+        self.take()
     }
 
     /// A get of a pool with a live limit or a byte budget: the live place, then the same
@@ -463,11 +463,8 @@ where
     #[inline(never)]
     fn put_cold(&self, idle: Idle<T>, stage: Stage) {
         match stage {
-            Stage::Start => {
-                // Gives the live place back even if user code in `keep_or_drop` panics.
-                let _place = LivePlace(self.inner.live.as_ref());
-                self.keep_or_drop(idle, Event::Put);
-            }
+            // A plain pool: no live place to give back.
+            Stage::Start => self.keep_or_drop(idle, Event::Put),
             Stage::Discard(reason) => self.discard(idle, Event::Put, reason),
             Stage::Clean => self.put_clean(idle, Event::Put),
         }

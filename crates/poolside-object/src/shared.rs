@@ -34,8 +34,8 @@ pub(crate) struct Shared<T, S: StatsMode> {
     pub(crate) thread_cache: usize,
     /// How many objects a thread moves between its cache and the shared tier at once.
     pub(crate) batch: usize,
-    /// Trims and decays so far (see `TRIM_STEP`); each thread's cache reads it with one
-    /// plain load per operation and acts when it changes.
+    /// Trims and decays so far (see `TRIM_STEP`); a thread's cache reads it on its way
+    /// through the table (the generation sends it there) and acts when it changed.
     pub(crate) epoch: AtomicU64,
     /// The fewest objects the shared tier held since the last decay.
     pub(crate) low_water: AtomicUsize,

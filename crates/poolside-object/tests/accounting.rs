@@ -252,5 +252,8 @@ fn a_drop_that_panics_during_a_cache_release_leaves_the_rest_for_the_next_use() 
     drop(pool.get());
     let s = pool.stats();
     assert_eq!(s.trimmed, 4, "every object the trim meant was released");
-    assert_eq!(s.idle_objects, 1, "only the one made and returned since is idle");
+    assert_eq!(
+        s.idle_objects, 1,
+        "only the one made and returned since is idle"
+    );
 }
