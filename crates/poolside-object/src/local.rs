@@ -95,22 +95,17 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
 }
 
 /// The hot path of a get, on the cache `LAST` points to: the last object in, or `None`
-/// for the other path (an empty cache, or a budget lease with slack to give back).
+/// for the other path (an empty cache). Under a byte budget the bytes leave the cache's
+/// lease here (`unclaim`; `chunk` says whether there is a budget without a hop to it).
 #[inline(always)]
 pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
-    (): (),
+    shared: &Shared<T, S>,
 ) -> Option<Idle<T>> {
     let idle = cache.objects.pop()?;
     if idle.bytes != 0 {
         if cache.chunk != 0 {
-            // The bytes leave this cache's lease; giving back slack needs the budget.
-            let held = cache.held - idle.bytes;
-            if cache.lease - held > 2 * cache.chunk {
-                cache.objects.push(idle);
-                return None;
-            }
-            cache.held = held;
+            unclaim(shared, cache, idle.bytes);
         }
         S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
     }
@@ -120,23 +115,19 @@ pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode>(
 }
 
 /// The hot path of a put, on the cache `LAST` points to: keeps the object if the cache
-/// has room, else hands it back for the other path (which spills, or claims bytes from a
-/// byte budget).
+/// has room (and, under a byte budget, the budget has the bytes: `claim`), else hands it
+/// back for the other path (which spills, or counts the discard).
 #[inline(always)]
 pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
-    idle: Idle<T>,
+    (shared, idle): (&Shared<T, S>, Idle<T>),
 ) -> Result<(), Idle<T>> {
     if cache.objects.len() == cache.objects.capacity() {
         return Err(idle);
     }
     let bytes = idle.bytes;
-    if bytes != 0 && cache.chunk != 0 {
-        // Within the lease, or the other path leases more.
-        match cache.held.checked_add(bytes) {
-            Some(held) if held <= cache.lease => cache.held = held,
-            _ => return Err(idle),
-        }
+    if bytes != 0 && cache.chunk != 0 && !claim(shared, cache, bytes) {
+        return Err(idle);
     }
     // Pushed before counting: a counter's store could alias the stack's length for all
     // the optimizer knows, and would make it check for room (and a growth call) again.

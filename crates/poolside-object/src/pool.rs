@@ -301,7 +301,9 @@ where
     #[inline(always)]
     fn take_any(&self) -> Idle<T> {
         if self.inner.plain {
-            if let Ok(Some(idle)) = with_last(self.inner.tag, (), take_from_cache::<T, S>) {
+            if let Ok(Some(idle)) =
+                with_last(self.inner.tag, &*self.inner.shared, take_from_cache::<T, S>)
+            {
                 return idle;
             }
             return self.take_cold();
@@ -448,9 +450,13 @@ where
                 break 'hot Stage::Discard(reason);
             }
             self.measure_guarded(&mut idle, Event::Put);
-            match with_last(self.inner.tag, idle, put_in_cache::<T, S>) {
+            match with_last(
+                self.inner.tag,
+                (&*self.inner.shared, idle),
+                put_in_cache::<T, S>,
+            ) {
                 Ok(Ok(())) => return,
-                Ok(Err(back)) | Err(back) => idle = back,
+                Ok(Err(back)) | Err((_, back)) => idle = back,
             }
             Stage::Clean
         };
@@ -482,9 +488,13 @@ where
             return self.discard(idle, Event::Put, reason);
         }
         self.measure_guarded(&mut idle, Event::Put);
-        match with_last(self.inner.tag, idle, put_in_cache::<T, S>) {
+        match with_last(
+            self.inner.tag,
+            (&*self.inner.shared, idle),
+            put_in_cache::<T, S>,
+        ) {
             Ok(Ok(())) => {}
-            Ok(Err(idle)) | Err(idle) => self.put_clean(idle, Event::Put),
+            Ok(Err(idle)) | Err((_, idle)) => self.put_clean(idle, Event::Put),
         }
     }
 
@@ -509,7 +519,7 @@ where
     #[inline(always)]
     fn take_placed(&self) -> Idle<T> {
         let place = LivePlace(self.inner.live.as_ref());
-        let idle = match with_last(self.inner.tag, (), take_from_cache::<T, S>) {
+        let idle = match with_last(self.inner.tag, &*self.inner.shared, take_from_cache::<T, S>) {
             Ok(Some(idle)) => idle,
             _ => self.take(),
         };
