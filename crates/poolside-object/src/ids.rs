@@ -17,6 +17,11 @@ use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
+/// A tag no pool has: `take` hands out tags from 1 and stops short of this one, so the
+/// shortcut (`table::with_last`) never holds it, and a pool that looks for it there never
+/// finds it (see `ObjectPool`'s `hot_tag`).
+pub(crate) const NEVER: u64 = u64::MAX;
+
 /// A live pool's place in the per-thread tables.
 #[derive(Debug)]
 pub(crate) struct PoolId {
@@ -50,7 +55,9 @@ impl Ids {
     /// The smallest free index, and a fresh tag.
     fn take(&mut self) -> (usize, u64) {
         let tag = self.next_tag;
-        // Tag 0 means "no pool" to the thread caches' shortcut; 2^64 pools never happen.
+        // Tag 0 means "no pool" to the thread caches' shortcut, and `NEVER` (the last)
+        // is never handed out, as the increment past it fails first; 2^64 pools never
+        // happen.
         self.next_tag = tag.checked_add(1).expect("fewer than 2^64 pools");
         let index = match self.free.pop() {
             Some(Free(index)) => index,

@@ -35,9 +35,6 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
     /// Retained bytes of the objects in this cache, counted against the lease (0
     /// without a budget). Never above `lease`.
     pub(crate) held: usize,
-    /// The byte budget's chunk, 0 without a budget (a budget's chunk is at least 1): the
-    /// hot paths check the lease when it is not 0, and slack beyond two chunks goes back.
-    pub(crate) chunk: usize,
     pub(crate) counters: S::Local,
     pub(crate) shared: Weak<Shared<T, S>>,
 }
@@ -52,7 +49,6 @@ impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
             to_release: 0,
             lease: 0,
             held: 0,
-            chunk: shared.budget.as_ref().map_or(0, |b| b.chunk()),
             counters: S::register(&shared.stats),
             shared: Arc::downgrade(shared),
         }
@@ -95,16 +91,17 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
 }
 
 /// The hot path of a get, on the cache `LAST` points to: the last object in, or `None`
-/// for the other path (an empty cache). Under a byte budget the bytes leave the cache's
-/// lease here (`unclaim`; `chunk` says whether there is a budget without a hop to it).
+/// for the other path (an empty cache). `LIMITED` is whether the pool has a byte budget
+/// or a live limit (see `ObjectPool`'s `hot_tag`); under a budget the bytes leave the
+/// cache's lease here (`unclaim`).
 #[inline(always)]
-pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode>(
+pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode, const LIMITED: bool>(
     cache: &mut LocalCache<T, S>,
     shared: &Shared<T, S>,
 ) -> Option<Idle<T>> {
     let idle = cache.objects.pop()?;
     if idle.bytes != 0 {
-        if cache.chunk != 0 {
+        if LIMITED {
             unclaim(shared, cache, idle.bytes);
         }
         S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
@@ -116,9 +113,10 @@ pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode>(
 
 /// The hot path of a put, on the cache `LAST` points to: keeps the object if the cache
 /// has room (and, under a byte budget, the budget has the bytes: `claim`), else hands it
-/// back for the other path (which spills, or counts the discard).
+/// back for the other path (which spills, or counts the discard). `LIMITED` as for
+/// [`take_from_cache`].
 #[inline(always)]
-pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode>(
+pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode, const LIMITED: bool>(
     cache: &mut LocalCache<T, S>,
     (shared, idle): (&Shared<T, S>, Idle<T>),
 ) -> Result<(), Idle<T>> {
@@ -126,7 +124,7 @@ pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode>(
         return Err(idle);
     }
     let bytes = idle.bytes;
-    if bytes != 0 && cache.chunk != 0 && !claim(shared, cache, bytes) {
+    if LIMITED && bytes != 0 && !claim(shared, cache, bytes) {
         return Err(idle);
     }
     // Pushed before counting: a counter's store could alias the stack's length for all

@@ -11,7 +11,7 @@ use poolside_core::{
 };
 
 use crate::budget::Budget;
-use crate::ids::{bump_generation, PoolId};
+use crate::ids::{bump_generation, PoolId, NEVER};
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
 use crate::shared::{Idle, Shared, Slot, DECAY_MASK, TRIM_STEP};
@@ -99,10 +99,12 @@ pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: StatsMode = Count
 }
 
 struct Inner<T: Send + 'static, P, S: StatsMode> {
-    /// The pool's tag (`shared.id.tag`), here in the handle's first hop for the hot path.
-    tag: u64,
-    /// Neither a byte budget nor a live limit: gets and puts take the plainest hot path.
-    plain: bool,
+    /// The tag the hot path looks for in the thread's shortcut (`table::with_last`), in
+    /// the handle's first hop: the pool's own (`shared.id.tag`) when it has neither a byte
+    /// budget nor a live limit, else [`NEVER`], which the shortcut never holds. So a pool
+    /// with a limit leaves the hot path at the compare every path makes anyway, and a pool
+    /// without one pays for no limit: no flag or `Option` is tested on its way.
+    hot_tag: u64,
     policy: P,
     config: PoolConfig,
     live: Option<Live>,
@@ -204,8 +206,11 @@ where
         });
         let pool = ObjectPool {
             inner: Arc::new(Inner {
-                tag: shared.id.tag,
-                plain: shared.budget.is_none() && live.is_none(),
+                hot_tag: if shared.budget.is_none() && live.is_none() {
+                    shared.id.tag
+                } else {
+                    NEVER
+                },
                 policy,
                 config,
                 live,
@@ -296,33 +301,26 @@ where
     }
 
     /// Takes an object for `get`: the hot path (a hit in this thread's cache, found
-    /// through `LAST` with nothing changed since: see `table`) inline for plain pools,
-    /// the rest out of line.
+    /// through `LAST` with nothing changed since: see `table`) inline, the rest out of
+    /// line. A pool with a limit always takes the rest (its `hot_tag`).
     #[inline(always)]
     fn take_any(&self) -> Idle<T> {
-        if self.inner.plain {
-            if let Ok(Some(idle)) =
-                with_last(self.inner.tag, &*self.inner.shared, take_from_cache::<T, S>)
-            {
-                return idle;
-            }
-            return self.take_cold();
+        if let Ok(Some(idle)) = with_last(
+            self.inner.hot_tag,
+            &*self.inner.shared,
+            take_from_cache::<T, S, false>,
+        ) {
+            return idle;
         }
-        self.take_special()
+        self.take_cold()
     }
 
-    /// Everything a get of a plain pool does but its hot path: the cache through the
-    /// table, the shared tier, a new object.
+    /// Everything a get does but its hot path: the live place under a live limit, the
+    /// cache through the shortcut with the byte budget's lease, or through the table, the
+    /// shared tier, a new object.
     #[cold]
     #[inline(never)]
     fn take_cold(&self) -> Idle<T> {
-        self.take()
-    }
-
-    /// A get of a pool with a live limit or a byte budget: the live place, then the same
-    /// hot path with the budget's lease checked inline, or the rest.
-    #[inline(never)]
-    fn take_special(&self) -> Idle<T> {
         if let Some(live) = &self.inner.live {
             live.acquire_anyway();
         }
@@ -439,21 +437,18 @@ where
     pub(crate) fn give_back(&self, mut idle: Idle<T>) {
         // Every way off the hot path ends in the one call below: with a call per way,
         // the optimizer stops inlining the guard's drop.
-        if !self.inner.plain {
-            return self.put_special(idle);
-        }
         let stage = 'hot: {
             if std::thread::panicking() {
-                break 'hot Stage::Start;
+                break 'hot Stage::Discard(Discard::HolderPanicked);
             }
             if let Err(reason) = recycle_guarded(&self.inner.policy, &mut idle.obj) {
                 break 'hot Stage::Discard(reason);
             }
-            self.measure_guarded(&mut idle, Event::Put);
+            self.measure_guarded(&mut idle, Event::Put, true);
             match with_last(
-                self.inner.tag,
+                self.inner.hot_tag,
                 (&*self.inner.shared, idle),
-                put_in_cache::<T, S>,
+                put_in_cache::<T, S, false>,
             ) {
                 Ok(Ok(())) => return,
                 Ok(Err(back)) | Err((_, back)) => idle = back,
@@ -464,45 +459,39 @@ where
     }
 
     /// Everything a put does but its hot path, from where `give_back` left it: the one
-    /// cold exit of the guard's drop.
+    /// cold exit of the guard's drop. The live place, under a live limit, goes back here
+    /// even if user code (`Drop` of `T`) panics.
     #[cold]
     #[inline(never)]
     fn put_cold(&self, idle: Idle<T>, stage: Stage) {
+        let _place = LivePlace(self.inner.live.as_ref());
         match stage {
-            // A plain pool: no live place to give back.
-            Stage::Start => self.keep_or_drop(idle, Event::Put),
             Stage::Discard(reason) => self.discard(idle, Event::Put, reason),
+            Stage::Clean if self.inner.hot_tag == NEVER => {
+                // A pool with a limit: the shortcut with the byte budget's lease checked.
+                match with_last(
+                    self.inner.shared.id.tag,
+                    (&*self.inner.shared, idle),
+                    put_in_cache::<T, S, true>,
+                ) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(idle)) | Err((_, idle)) => self.put_clean(idle, Event::Put),
+                }
+            }
             Stage::Clean => self.put_clean(idle, Event::Put),
         }
     }
 
-    /// A put to a pool with a live limit or a byte budget: as `give_back`, with the live
-    /// place given back even if user code panics, and the budget's lease checked inline.
-    #[inline(never)]
-    fn put_special(&self, mut idle: Idle<T>) {
-        let _place = LivePlace(self.inner.live.as_ref());
-        if std::thread::panicking() {
-            return self.discard(idle, Event::Put, Discard::HolderPanicked);
-        }
-        if let Err(reason) = recycle_guarded(&self.inner.policy, &mut idle.obj) {
-            return self.discard(idle, Event::Put, reason);
-        }
-        self.measure_guarded(&mut idle, Event::Put);
-        match with_last(
-            self.inner.tag,
-            (&*self.inner.shared, idle),
-            put_in_cache::<T, S>,
-        ) {
-            Ok(Ok(())) => {}
-            Ok(Err(idle)) | Err((_, idle)) => self.put_clean(idle, Event::Put),
-        }
-    }
-
     /// Measures a cleaned object's retained bytes. A panic in `retained_bytes` drops the
-    /// object on its way out: it is counted as entering (`entering`) and discarded.
+    /// object on its way out: it is counted as entering (`entering`) and discarded, and
+    /// its live place (`placed`: it was taken from this pool, not adopted) goes back.
     #[inline(always)]
-    fn measure_guarded(&self, idle: &mut Idle<T>, entering: Event) {
-        let unwinding = CountOnUnwind(self, [entering, Event::Discard(Discard::ResetPanicked)]);
+    fn measure_guarded(&self, idle: &mut Idle<T>, entering: Event, placed: bool) {
+        let unwinding = CountOnUnwind {
+            pool: self,
+            events: [entering, Event::Discard(Discard::ResetPanicked)],
+            placed,
+        };
         idle.bytes = self.measure(&idle.obj);
         std::mem::forget(unwinding);
     }
@@ -519,7 +508,8 @@ where
     #[inline(always)]
     fn take_placed(&self) -> Idle<T> {
         let place = LivePlace(self.inner.live.as_ref());
-        let idle = match with_last(self.inner.tag, &*self.inner.shared, take_from_cache::<T, S>) {
+        let shared = &*self.inner.shared;
+        let idle = match with_last(shared.id.tag, shared, take_from_cache::<T, S, true>) {
             Ok(Some(idle)) => idle,
             _ => self.take(),
         };
@@ -538,7 +528,7 @@ where
         if let Err(reason) = verdict {
             return self.discard(idle, entering, reason);
         }
-        self.measure_guarded(&mut idle, entering);
+        self.measure_guarded(&mut idle, entering, false);
         self.put_clean(idle, entering);
     }
 
@@ -674,16 +664,19 @@ where
 }
 
 /// Records its events when dropped, unless forgotten: the books for an object that user
-/// code (a panicking `retained_bytes`) takes out of the pool by unwinding.
-struct CountOnUnwind<'a, T: Send + 'static, P: Recycle<T>, S: StatsMode>(
-    &'a ObjectPool<T, P, S>,
-    [Event; 2],
-);
+/// code (a panicking `retained_bytes`) takes out of the pool by unwinding. With `placed`,
+/// the object's live place goes back too.
+struct CountOnUnwind<'a, T: Send + 'static, P: Recycle<T>, S: StatsMode> {
+    pool: &'a ObjectPool<T, P, S>,
+    events: [Event; 2],
+    placed: bool,
+}
 
 impl<T: Send + 'static, P: Recycle<T>, S: StatsMode> Drop for CountOnUnwind<'_, T, P, S> {
     #[cold]
     fn drop(&mut self) {
-        self.0.record(&self.1);
+        let _place = LivePlace(self.pool.inner.live.as_ref().filter(|_| self.placed));
+        self.pool.record(&self.events);
     }
 }
 
@@ -701,9 +694,7 @@ impl Drop for LivePlace<'_> {
 
 /// Where `put_cold` takes over from the hot path of a put.
 enum Stage {
-    /// From the start: a holder that panicked.
-    Start,
-    /// The policy refused the object.
+    /// The holder panicked, or the policy refused the object.
     Discard(Discard),
     /// Cleaned and measured, but not kept by the hot path.
     Clean,

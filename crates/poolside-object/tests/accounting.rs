@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use poolside_core::{CapPolicy, DefaultPolicy, PoolConfig, Recycle, Verdict};
-use poolside_object::ObjectPool;
+use poolside_object::{LiveLimit, ObjectPool};
 use poolside_testkit::{in_child, quietly};
 
 /// `CapPolicy` reports retained bytes; with no byte budget, a cache that spills must not
@@ -92,6 +92,28 @@ fn panicking_factories_and_measures_leave_the_books_right() {
         s.idle_objects, 1,
         "the object whose measure panicked is gone"
     );
+}
+
+/// Under a live limit, a factory or a measure that panics gives the object's live place
+/// back: the cap is not worn down by panics.
+#[test]
+fn panics_under_a_live_limit_give_the_place_back() {
+    let limit = LiveLimit::new(1).unwrap();
+    let pool: ObjectPool<Vec<u8>, _> =
+        ObjectPool::with_live_limit(Moody, PoolConfig::default(), limit);
+    FAIL.set(true);
+    assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.get())))).is_err());
+    assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.try_get())))).is_err());
+    FAIL.set(false);
+    assert_eq!(pool.live(), Some(0), "a factory's panic left a place taken");
+    let held = pool.try_get().expect("the place is free");
+    FAIL.set(true);
+    assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(held)))).is_err());
+    FAIL.set(false);
+    assert_eq!(pool.live(), Some(0), "a measure's panic left a place taken");
+    assert!(pool.try_get().is_some());
+    let s = pool.stats();
+    assert_eq!((s.in_use, s.discards.reset_panicked), (0, 1));
 }
 
 static DROPS_TO_PANIC: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
