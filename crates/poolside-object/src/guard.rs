@@ -1,7 +1,16 @@
 //! The RAII guards that give objects back.
+//!
+//! A guard is two words, the pool and the boxed object, with no `Option` to test on the
+//! way back: the object sits in a `ManuallyDrop`, taken out exactly once, by the guard's
+//! `Drop` or by [`into_parts`](Pooled::into_parts), which consumes the guard without
+//! running its `Drop`. That is this module's only `unsafe`, and those two are its only
+//! readers of the field.
+#![allow(unsafe_code)]
 
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
+use std::ptr;
 
 use poolside_core::{Counters, DefaultPolicy, Recycle};
 
@@ -70,8 +79,8 @@ where
     P: Recycle<T>,
 {
     pool: &'a ObjectPool<T, P, S>,
-    /// `Some` until the guard is dropped or detached.
-    obj: Option<Idle<T>>,
+    /// Taken out once, when the guard is dropped or taken apart.
+    obj: ManuallyDrop<Idle<T>>,
 }
 
 impl<'a, T, P, S> Pooled<'a, T, P, S>
@@ -84,7 +93,7 @@ where
     pub(crate) fn new(pool: &'a ObjectPool<T, P, S>, obj: Idle<T>) -> Self {
         Pooled {
             pool,
-            obj: Some(obj),
+            obj: ManuallyDrop::new(obj),
         }
     }
 
@@ -100,9 +109,10 @@ where
     /// assert_eq!(s, "kept by the caller");
     /// assert_eq!(pool.stats().detached, 1);
     /// ```
-    pub fn detach(mut self) -> T {
-        self.pool.record_detach();
-        self.obj.take().expect("a live guard holds its object").obj
+    pub fn detach(self) -> T {
+        let (pool, obj) = self.into_parts();
+        pool.record_detach();
+        obj.obj
     }
 
     /// The pool the object came from.
@@ -133,7 +143,7 @@ where
     P: Recycle<T>,
 {
     pool: ObjectPool<T, P, S>,
-    obj: Option<Idle<T>>,
+    obj: ManuallyDrop<Idle<T>>,
 }
 
 impl<T, P, S> OwnedPooled<T, P, S>
@@ -145,14 +155,15 @@ where
     pub(crate) fn new(pool: ObjectPool<T, P, S>, obj: Idle<T>) -> Self {
         OwnedPooled {
             pool,
-            obj: Some(obj),
+            obj: ManuallyDrop::new(obj),
         }
     }
 
     /// Takes the object out of the pool for good; it is counted as detached.
-    pub fn detach(mut self) -> T {
-        self.pool.record_detach();
-        self.obj.take().expect("a live guard holds its object").obj
+    pub fn detach(self) -> T {
+        let (pool, obj) = self.into_parts();
+        pool.record_detach();
+        obj.obj
     }
 
     /// The pool the object came from.
@@ -162,13 +173,22 @@ where
 }
 
 macro_rules! guard_impls {
-    ($guard:ident $(<$a:lifetime>)?) => {
+    ($guard:ident $(<$a:lifetime>)?, $pool:ty) => {
         impl<$($a,)? T, P, S> $guard<$($a,)? T, P, S>
         where
             T: Send + 'static,
             P: Recycle<T>,
             S: StatsMode,
         {
+            /// The pool and the object, with the guard gone without its `Drop`.
+            fn into_parts(self) -> ($pool, Idle<T>) {
+                let this = ManuallyDrop::new(self);
+                // SAFETY: `this` is never dropped or used again, so each field is read
+                // out once, and the object is taken out of its `ManuallyDrop` once: the
+                // guard's `Drop`, the only other reader, does not run.
+                unsafe { (ptr::read(&this.pool), ManuallyDrop::into_inner(ptr::read(&this.obj))) }
+            }
+
             /// Gives the object back to `pool` instead of the pool it came from: for a
             /// family of pools that routes objects among its members, as poolside-buffer's
             /// size classes route a buffer by the capacity it grew to. `pool` runs its own
@@ -192,10 +212,9 @@ macro_rules! guard_impls {
             /// assert_eq!((large.stats().adopted, large.stats().idle_objects), (1, 1));
             /// assert!(large.get().capacity() >= 1 << 20);
             /// ```
-            pub fn return_to(mut self, pool: &ObjectPool<T, P, S>) {
-                if let Some(obj) = self.obj.take() {
-                    self.pool.give_to(obj, pool);
-                }
+            pub fn return_to(self, pool: &ObjectPool<T, P, S>) {
+                let (from, obj) = self.into_parts();
+                from.give_to(obj, pool);
             }
         }
 
@@ -209,10 +228,7 @@ macro_rules! guard_impls {
 
             #[inline]
             fn deref(&self) -> &T {
-                match &self.obj {
-                    Some(idle) => &idle.obj,
-                    None => unreachable!("a live guard holds its object"),
-                }
+                &self.obj.obj
             }
         }
 
@@ -224,10 +240,7 @@ macro_rules! guard_impls {
         {
             #[inline]
             fn deref_mut(&mut self) -> &mut T {
-                match &mut self.obj {
-                    Some(idle) => &mut idle.obj,
-                    None => unreachable!("a live guard holds its object"),
-                }
+                &mut self.obj.obj
             }
         }
 
@@ -272,13 +285,15 @@ macro_rules! guard_impls {
         {
             #[inline(always)]
             fn drop(&mut self) {
-                if let Some(obj) = self.obj.take() {
-                    self.pool.give_back(obj);
-                }
+                // SAFETY: `drop` runs once and nothing reads the field after it, and a
+                // guard taken apart (`into_parts`) is never dropped, so the object is
+                // taken out exactly once.
+                let obj = unsafe { ManuallyDrop::take(&mut self.obj) };
+                self.pool.give_back(obj);
             }
         }
     };
 }
 
-guard_impls!(Pooled<'a>);
-guard_impls!(OwnedPooled);
+guard_impls!(Pooled<'a>, &'a ObjectPool<T, P, S>);
+guard_impls!(OwnedPooled, ObjectPool<T, P, S>);
