@@ -111,12 +111,17 @@ pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode, const LIMITED: bo
     // store.
     let len = cache.objects.len();
     if len < cache.low_water {
-        std::hint::cold_path();
+        cold_path();
         cache.low_water = len;
     }
     S::add(&cache.counters, Event::Hit, 1);
     Some(idle)
 }
+
+/// Marks the branch that calls it as the unlikely one (std's `hint::cold_path`, which is
+/// newer than this crate's minimum Rust).
+#[cold]
+fn cold_path() {}
 
 /// The hot path of a put, on the cache `LAST` points to: keeps the object if the cache
 /// has room (and, under a byte budget, the budget has the bytes: `claim`), else hands it
