@@ -51,6 +51,13 @@ impl PoolConfig {
     /// The default [`thread_cache`](PoolConfig::thread_cache): 32 objects per thread.
     pub const DEFAULT_THREAD_CACHE: usize = 32;
 
+    /// The largest accepted [`thread_cache`](PoolConfig::thread_cache): 64 objects. A
+    /// thread's cache of a pool is a fixed array of this many slots in one block with its
+    /// counters, so that a get or put finds its slot with no pointer to follow; the
+    /// configured `thread_cache` is how many of them it uses. Beyond a few dozen objects a
+    /// larger cache saves little: returns past it move to the shared tier in batches.
+    pub const MAX_THREAD_CACHE: usize = 64;
+
     /// A builder that starts from the defaults.
     pub fn builder() -> PoolConfigBuilder {
         PoolConfigBuilder {
@@ -97,6 +104,12 @@ impl PoolConfig {
         }
         if self.max_idle_bytes == Some(0) {
             return Err(ConfigError::ZeroMaxIdleBytes);
+        }
+        if self.thread_cache > Self::MAX_THREAD_CACHE {
+            return Err(ConfigError::ThreadCacheTooLarge {
+                thread_cache: self.thread_cache,
+                limit: Self::MAX_THREAD_CACHE,
+            });
         }
         if self.thread_cache > self.max_idle {
             return Err(ConfigError::ThreadCacheAboveMaxIdle {
@@ -148,7 +161,8 @@ impl PoolConfigBuilder {
         self
     }
 
-    /// Sets [`PoolConfig::thread_cache`]. Must not exceed `max_idle`. Left unset, it is
+    /// Sets [`PoolConfig::thread_cache`]. Must not exceed `max_idle` or
+    /// [`PoolConfig::MAX_THREAD_CACHE`]. Left unset, it is
     /// [`PoolConfig::DEFAULT_THREAD_CACHE`] or `max_idle`, whichever is smaller.
     pub fn thread_cache(mut self, n: usize) -> Self {
         self.config.thread_cache = n;
@@ -187,6 +201,13 @@ pub enum ConfigError {
     /// `max_idle_bytes` is `Some(0)`: the pool could never keep an object. Use `None`
     /// for no byte limit.
     ZeroMaxIdleBytes,
+    /// `thread_cache` is above [`PoolConfig::MAX_THREAD_CACHE`].
+    ThreadCacheTooLarge {
+        /// The value given.
+        thread_cache: usize,
+        /// The largest accepted value.
+        limit: usize,
+    },
     /// A thread's cache would hold more than the whole shared tier.
     ThreadCacheAboveMaxIdle {
         /// The value given.
@@ -215,6 +236,10 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroMaxIdleBytes => f.write_str(
                 "max_idle_bytes is Some(0), so the pool could never keep an object; use None for no byte limit",
             ),
+            ConfigError::ThreadCacheTooLarge {
+                thread_cache,
+                limit,
+            } => write!(f, "thread_cache is {thread_cache}, above the limit of {limit}"),
             ConfigError::ThreadCacheAboveMaxIdle {
                 thread_cache,
                 max_idle,

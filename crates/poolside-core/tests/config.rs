@@ -67,6 +67,21 @@ fn thread_cache_above_max_idle_is_an_error() {
 }
 
 #[test]
+fn thread_cache_above_its_maximum_is_an_error() {
+    let max = PoolConfig::MAX_THREAD_CACHE;
+    assert!(PoolConfig::builder().thread_cache(max).build().is_ok());
+    for too_many in [max + 1, usize::MAX] {
+        assert_eq!(
+            PoolConfig::builder().thread_cache(too_many).build(),
+            Err(ConfigError::ThreadCacheTooLarge {
+                thread_cache: too_many,
+                limit: max
+            })
+        );
+    }
+}
+
+#[test]
 fn prewarm_above_max_idle_is_an_error() {
     assert_eq!(
         PoolConfig::builder()

@@ -20,8 +20,8 @@
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-// `unsafe` is allowed in `table`, for one measured shortcut, and in `guard`, for a guard
-// with no `Option` to test (see their docs).
+// `unsafe` is allowed in `table`, for one measured shortcut, in `guard`, for a guard with
+// no `Option` to test, and in `magazine`, for a cache's array of slots (see their docs).
 #![deny(unsafe_code)]
 
 mod budget;
@@ -29,6 +29,7 @@ mod guard;
 mod ids;
 mod limit;
 mod local;
+mod magazine;
 mod pool;
 mod shared;
 mod stats_mode;

@@ -9,18 +9,17 @@ use poolside_core::{Discard, Event};
 
 use crate::budget::{claim, unclaim};
 use crate::ids::generation;
+use crate::magazine::Magazine;
 use crate::shared::{Idle, Shared, DECAY_MASK, TRIM_STEP};
 use crate::StatsMode;
 
 /// One thread's idle objects for one pool, and its statistics.
 pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
-    /// A stack: gets and puts at the end (LIFO, so the object handed out is the one
-    /// whose cache lines are warmest); trims, decays and spills take from the front, the
-    /// coldest. Objects are boxed, so shifting the stack moves pointers only.
-    ///
-    /// Its capacity is the pool's `thread_cache` and never changes: every push checks
-    /// for room first (so the vector never grows, and the optimizer drops its own check).
-    pub(crate) objects: Vec<Idle<T>>,
+    /// A stack: gets and puts at the top (LIFO, so the object handed out is the one
+    /// whose cache lines are warmest); trims, decays and spills take from the bottom, the
+    /// coldest. Objects are boxed, so sliding the stack moves pointers only. Its
+    /// capacity is the pool's `thread_cache`, in an array inside this block.
+    pub(crate) objects: Magazine<Idle<T>>,
     /// The pool's trim/decay epoch this cache has acted on.
     pub(crate) epoch: u64,
     /// The process-wide generation read just before this cache last found `epoch` equal
@@ -42,7 +41,7 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
 impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
     pub(crate) fn new(shared: &Arc<Shared<T, S>>) -> Self {
         LocalCache {
-            objects: Vec::with_capacity(shared.thread_cache),
+            objects: Magazine::new(shared.thread_cache),
             epoch: shared.epoch(),
             checked: crate::table::STALE,
             low_water: 0,
@@ -66,7 +65,7 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
         // Each object's claim on the byte budget moves with it to the shared tier, and
         // only then is the rest of the lease given back, so the budget covers every
         // idle object at every moment, as other threads see it.
-        for idle in std::mem::take(&mut self.objects) {
+        while let Some(idle) = self.objects.pop_front() {
             let bytes = idle.bytes;
             let claimed = shared.budget.is_some();
             match shared.push_claimed(idle) {
@@ -132,16 +131,16 @@ pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode, const LIMITED: bool>
     cache: &mut LocalCache<T, S>,
     (shared, idle): (&Shared<T, S>, Idle<T>),
 ) -> Result<(), Idle<T>> {
-    if cache.objects.len() == cache.objects.capacity() {
-        return Err(idle);
-    }
     let bytes = idle.bytes;
-    if LIMITED && bytes != 0 && !claim(shared, cache, bytes) {
-        return Err(idle);
+    if LIMITED {
+        // Room first, then the bytes: a claim is not to be undone.
+        if cache.objects.is_full() || (bytes != 0 && !claim(shared, cache, bytes)) {
+            return Err(idle);
+        }
     }
     // Pushed before counting: a counter's store could alias the stack's length for all
-    // the optimizer knows, and would make it check for room (and a growth call) again.
-    cache.objects.push(idle);
+    // the optimizer knows, and would make it load the length again.
+    cache.objects.push(idle)?;
     if bytes != 0 {
         S::add_idle_bytes(&cache.counters, bytes as i64);
     }
@@ -222,19 +221,18 @@ fn epoch_changed<T: Send + 'static, S: StatsMode>(
 #[cold]
 #[inline(never)]
 fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
-    while cache.objects.len() < shared.batch {
-        match shared.pop_claimed() {
-            Some(idle) => {
-                // Its claim moves from the shared tier to this cache's lease.
-                if shared.budget.is_some() {
-                    cache.lease += idle.bytes;
-                    cache.held += idle.bytes;
-                }
-                cache.objects.push(idle);
-            }
-            None => break,
+    let budget = shared.budget.is_some();
+    let (lease, held) = (&mut cache.lease, &mut cache.held);
+    let want = shared.batch.saturating_sub(cache.objects.len());
+    cache.objects.fill(want, || {
+        let idle = shared.pop_claimed()?;
+        // Its claim moves from the shared tier to this cache's lease.
+        if budget {
+            *lease += idle.bytes;
+            *held += idle.bytes;
         }
-    }
+        Some(idle)
+    });
 }
 
 #[inline(always)]
@@ -273,19 +271,18 @@ pub(crate) fn take_local<T: Send + 'static, S: StatsMode>(
 #[cold]
 #[inline(never)]
 fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
-    for _ in 0..shared.batch.min(cache.objects.len()) {
-        let cold = cache.objects.remove(0);
+    let budget = shared.budget.is_some();
+    let (lease, held) = (&mut cache.lease, &mut cache.held);
+    cache.objects.drain_front(shared.batch, |cold| {
         let bytes = cold.bytes;
-        if let Err(cold) = shared.push_claimed(cold) {
-            cache.objects.insert(0, cold);
-            break;
-        }
+        shared.push_claimed(cold)?;
         // Its claim moves from this cache's lease to the shared tier.
-        if shared.budget.is_some() {
-            cache.lease -= bytes;
-            cache.held -= bytes;
+        if budget {
+            *lease -= bytes;
+            *held -= bytes;
         }
-    }
+        Ok(())
+    });
     cache.low_water = cache.low_water.min(cache.objects.len());
 }
 
@@ -303,10 +300,10 @@ pub(crate) fn put_local<T: Send + 'static, S: StatsMode>(
         return Put::Kept;
     };
     S::add(&cache.counters, entering, 1);
-    if cache.objects.len() == cache.objects.capacity() {
+    if cache.objects.is_full() {
         spill(shared, cache);
     }
-    if cache.objects.len() == cache.objects.capacity() {
+    if cache.objects.is_full() {
         S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
         return Put::Full(idle);
     }
@@ -317,6 +314,9 @@ pub(crate) fn put_local<T: Send + 'static, S: StatsMode>(
         }
         S::add_idle_bytes(&cache.counters, idle.bytes as i64);
     }
-    cache.objects.push(idle);
-    Put::Kept
+    match cache.objects.push(idle) {
+        Ok(()) => Put::Kept,
+        // Not reached: there is room (checked above).
+        Err(idle) => Put::Full(idle),
+    }
 }

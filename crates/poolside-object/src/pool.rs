@@ -408,7 +408,11 @@ where
             || LocalCache::new(shared),
             &**shared,
             |cache: &mut LocalCache<T, S>, shared: &Shared<T, S>| {
-                if cache.to_release == 0 || cache.objects.is_empty() {
+                let next = match cache.to_release {
+                    0 => None,
+                    _ => cache.objects.pop_front(),
+                };
+                let Some(idle) = next else {
                     cache.to_release = 0;
                     // Done: the lease need not cover more than what is left.
                     if let Some(budget) = &shared.budget {
@@ -416,9 +420,8 @@ where
                         cache.lease = cache.held;
                     }
                     return None;
-                }
+                };
                 cache.to_release -= 1;
-                let idle = cache.objects.remove(0);
                 if shared.budget.is_some() {
                     cache.held -= idle.bytes;
                 }
