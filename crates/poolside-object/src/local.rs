@@ -34,8 +34,17 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
     /// Retained bytes of the objects in this cache, counted against the lease (0
     /// without a budget). Never above `lease`.
     pub(crate) held: usize,
-    pub(crate) counters: S::Local,
     pub(crate) shared: Weak<Shared<T, S>>,
+}
+
+/// One thread's block for one pool: its counters, which other threads read (the pool's
+/// statistics sum them), beside its cache, which no other thread touches. The two are
+/// lent apart (`table`), so the `&mut` to the cache that a closure gets never covers
+/// what another thread may be reading, and a counter's store cannot alias the cache's
+/// fields, which would make the optimizer load them again.
+pub(crate) struct Block<T: Send + 'static, S: StatsMode> {
+    pub(crate) counters: S::Local,
+    pub(crate) cache: LocalCache<T, S>,
 }
 
 impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
@@ -48,45 +57,48 @@ impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
             to_release: 0,
             lease: 0,
             held: 0,
-            counters: S::register(&shared.stats),
             shared: Arc::downgrade(shared),
         }
     }
 }
 
-impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
-    /// The thread has exited, or the pool behind this cache is gone: hand the idle
-    /// objects to the shared tier if the pool lives, and fold the counters in.
-    fn drop(&mut self) {
-        let Some(shared) = self.shared.upgrade() else {
-            // The pool is gone; its objects drop with this cache.
-            return;
-        };
-        // Each object's claim on the byte budget moves with it to the shared tier, and
-        // only then is the rest of the lease given back, so the budget covers every
-        // idle object at every moment, as other threads see it.
-        while let Some(idle) = self.objects.pop_front() {
-            let bytes = idle.bytes;
-            let claimed = shared.budget.is_some();
-            match shared.push_claimed(idle) {
-                Ok(()) => {}
-                Err(idle) => {
-                    S::add(&self.counters, Event::Trimmed, 1);
-                    S::add_idle_bytes(&self.counters, -(bytes as i64));
-                    drop(idle);
-                    if claimed {
-                        shared.give_bytes(bytes);
-                    }
+/// The thread has exited, or the pool behind this cache is gone: if the pool lives, fold
+/// the counters into its statistics (so its registry lets go of them), then hand the idle
+/// objects to the shared tier. What is left drops with the block.
+pub(crate) fn close<T: Send + 'static, S: StatsMode>(
+    cache: &mut LocalCache<T, S>,
+    counters: &S::Local,
+) {
+    let Some(shared) = cache.shared.upgrade() else {
+        // The pool is gone, and its registry with it; its objects drop with the block.
+        return;
+    };
+    // First, so the registry holds no pointer to a block about to be freed, even if a
+    // `Drop` of `T` below panics; what happens after is counted in the shared counters.
+    S::retire(&shared.stats, counters);
+    // Each object's claim on the byte budget moves with it to the shared tier, and
+    // only then is the rest of the lease given back, so the budget covers every
+    // idle object at every moment, as other threads see it.
+    while let Some(idle) = cache.objects.pop_front() {
+        let bytes = idle.bytes;
+        let claimed = shared.budget.is_some();
+        match shared.push_claimed(idle) {
+            Ok(()) => {}
+            Err(idle) => {
+                S::add_shared(&shared.stats, Event::Trimmed, 1);
+                S::add_shared_idle_bytes(&shared.stats, -(bytes as i64));
+                drop(idle);
+                if claimed {
+                    shared.give_bytes(bytes);
                 }
             }
-            if claimed {
-                self.lease -= bytes;
-            }
-            // Bytes that moved tiers stay idle: the counters need no change.
         }
-        shared.give_bytes(self.lease);
-        S::retire(&shared.stats, &self.counters);
+        if claimed {
+            cache.lease -= bytes;
+        }
+        // Bytes that moved tiers stay idle: the counters need no change.
     }
+    shared.give_bytes(cache.lease);
 }
 
 /// The hot path of a get, on the cache `LAST` points to: the last object in, or `None`
@@ -96,6 +108,7 @@ impl<T: Send + 'static, S: StatsMode> Drop for LocalCache<T, S> {
 #[inline(always)]
 pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode, const LIMITED: bool>(
     cache: &mut LocalCache<T, S>,
+    counters: &S::Local,
     shared: &Shared<T, S>,
 ) -> Option<Idle<T>> {
     let idle = cache.objects.pop()?;
@@ -103,7 +116,7 @@ pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode, const LIMITED: bo
         if LIMITED {
             unclaim(shared, cache, idle.bytes);
         }
-        S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+        S::add_idle_bytes(counters, -(idle.bytes as i64));
     }
     // A branch, not a `min`: in steady state the mark is already at or below the length,
     // and a compare and a predicted jump cost less than a load, a compare, a move and a
@@ -113,7 +126,7 @@ pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode, const LIMITED: bo
         cold_path();
         cache.low_water = len;
     }
-    S::add(&cache.counters, Event::Hit, 1);
+    S::add(counters, Event::Hit, 1);
     Some(idle)
 }
 
@@ -129,6 +142,7 @@ fn cold_path() {}
 #[inline(always)]
 pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode, const LIMITED: bool>(
     cache: &mut LocalCache<T, S>,
+    counters: &S::Local,
     (shared, idle): (&Shared<T, S>, Idle<T>),
 ) -> Result<(), Idle<T>> {
     let bytes = idle.bytes;
@@ -142,9 +156,9 @@ pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode, const LIMITED: bool>
     // the optimizer knows, and would make it load the length again.
     cache.objects.push(idle)?;
     if bytes != 0 {
-        S::add_idle_bytes(&cache.counters, bytes as i64);
+        S::add_idle_bytes(counters, bytes as i64);
     }
-    S::add(&cache.counters, Event::Put, 1);
+    S::add(counters, Event::Put, 1);
     Ok(())
 }
 
@@ -238,6 +252,7 @@ fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Lo
 #[inline(always)]
 pub(crate) fn take_local<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
+    counters: &S::Local,
     shared: &Shared<T, S>,
 ) -> Taken<T> {
     if check_epoch(shared, cache, 1) {
@@ -249,9 +264,9 @@ pub(crate) fn take_local<T: Send + 'static, S: StatsMode>(
     match cache.objects.pop() {
         Some(idle) => {
             cache.low_water = cache.low_water.min(cache.objects.len());
-            S::add(&cache.counters, Event::Hit, 1);
+            S::add(counters, Event::Hit, 1);
             if idle.bytes != 0 {
-                S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+                S::add_idle_bytes(counters, -(idle.bytes as i64));
                 if shared.budget.is_some() {
                     unclaim(shared, cache, idle.bytes);
                 }
@@ -289,6 +304,7 @@ fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Loc
 #[inline(always)]
 pub(crate) fn put_local<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
+    counters: &S::Local,
     (shared, idle, entering): (&Shared<T, S>, &mut Option<Idle<T>>, Event),
 ) -> Put<T> {
     if check_epoch(shared, cache, 0) {
@@ -299,20 +315,20 @@ pub(crate) fn put_local<T: Send + 'static, S: StatsMode>(
     let Some(idle) = idle.take() else {
         return Put::Kept;
     };
-    S::add(&cache.counters, entering, 1);
+    S::add(counters, entering, 1);
     if cache.objects.is_full() {
         spill(shared, cache);
     }
     if cache.objects.is_full() {
-        S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
+        S::add(counters, Event::Discard(Discard::PoolFull), 1);
         return Put::Full(idle);
     }
     if idle.bytes != 0 {
         if shared.budget.is_some() && !claim(shared, cache, idle.bytes) {
-            S::add(&cache.counters, Event::Discard(Discard::PoolFull), 1);
+            S::add(counters, Event::Discard(Discard::PoolFull), 1);
             return Put::Full(idle);
         }
-        S::add_idle_bytes(&cache.counters, idle.bytes as i64);
+        S::add_idle_bytes(counters, idle.bytes as i64);
     }
     match cache.objects.push(idle) {
         Ok(()) => Put::Kept,

@@ -407,7 +407,7 @@ where
             shared,
             || LocalCache::new(shared),
             &**shared,
-            |cache: &mut LocalCache<T, S>, shared: &Shared<T, S>| {
+            |cache: &mut LocalCache<T, S>, counters: &S::Local, shared: &Shared<T, S>| {
                 let next = match cache.to_release {
                     0 => None,
                     _ => cache.objects.pop_front(),
@@ -425,8 +425,8 @@ where
                 if shared.budget.is_some() {
                     cache.held -= idle.bytes;
                 }
-                S::add(&cache.counters, Event::Trimmed, 1);
-                S::add_idle_bytes(&cache.counters, -(idle.bytes as i64));
+                S::add(counters, Event::Trimmed, 1);
+                S::add_idle_bytes(counters, -(idle.bytes as i64));
                 Some(idle)
             },
         ) {
@@ -607,9 +607,9 @@ where
                 shared,
                 || LocalCache::new(shared),
                 events,
-                |cache: &mut LocalCache<T, S>, events: &[Event]| {
+                |_: &mut LocalCache<T, S>, counters: &S::Local, events: &[Event]| {
                     for &e in events {
-                        S::add(&cache.counters, e, 1);
+                        S::add(counters, e, 1);
                     }
                 },
             )

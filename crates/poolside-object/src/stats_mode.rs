@@ -1,10 +1,17 @@
 //! How a pool records statistics: [`Counters`] (per-thread counters embedded in each
-//! thread's cache) or [`NoStats`] (nothing).
+//! thread's block) or [`NoStats`] (nothing).
+//!
+//! The registry of a pool's counters holds a pointer to each thread's, in that thread's
+//! block (`local::Block`): the one `unsafe` here is reading them through it. It rests on
+//! the registration contract ([`StatsMode::register`]): a block's counters stay at their
+//! address, reached only through shared references, until the block retires them, under
+//! the registry's lock, before it is freed; and the registry reads them only under the
+//! lock.
+#![allow(unsafe_code)]
 
 use std::fmt;
-use std::sync::Arc;
+use std::ptr::NonNull;
 
-use crossbeam_utils::CachePadded;
 use poolside_core::{Counters, Event, LocalCounters, NoStats, Stats};
 
 use crate::sync::{Mutex, MutexGuard};
@@ -30,7 +37,15 @@ pub trait StatsMode: sealed::Sealed + Send + Sync + Sized + 'static {
     #[doc(hidden)]
     type Local: Send + 'static;
     #[doc(hidden)]
-    fn register(shared: &Self::Shared) -> Self::Local;
+    fn new_local() -> Self::Local;
+    /// Makes `local` part of the pool's statistics.
+    ///
+    /// # Safety
+    ///
+    /// `local` must stay valid at its address, with no `&mut` to it, until it is passed to
+    /// [`retire`](StatsMode::retire).
+    #[doc(hidden)]
+    unsafe fn register(shared: &Self::Shared, local: NonNull<Self::Local>);
     #[doc(hidden)]
     fn add(local: &Self::Local, event: Event, n: u64);
     #[doc(hidden)]
@@ -60,11 +75,19 @@ impl Default for Registry {
 
 #[derive(Default)]
 struct RegistryInner {
-    live: Vec<Arc<CachePadded<LocalCounters>>>,
+    live: Vec<Registered>,
     /// Counts of exited threads, and of events recorded with no cache at hand. Written
     /// only under the lock, so it has one writer at a time.
     retired: LocalCounters,
 }
+
+/// A registered thread's counters, in its block.
+struct Registered(NonNull<LocalCounters>);
+
+// SAFETY: the counters are atomics, read from any thread through a shared reference; the
+// registration contract keeps them valid while registered, and they are read only under
+// the registry's lock, which `retire` takes to remove them.
+unsafe impl Send for Registered {}
 
 impl Registry {
     fn lock(&self) -> MutexGuard<'_, RegistryInner> {
@@ -84,12 +107,14 @@ impl sealed::Sealed for Counters {}
 impl StatsMode for Counters {
     const ENABLED: bool = true;
     type Shared = Registry;
-    type Local = Arc<CachePadded<LocalCounters>>;
+    type Local = LocalCounters;
 
-    fn register(shared: &Registry) -> Self::Local {
-        let local = Arc::new(CachePadded::new(LocalCounters::new()));
-        shared.lock().live.push(local.clone());
-        local
+    fn new_local() -> LocalCounters {
+        LocalCounters::new()
+    }
+
+    unsafe fn register(shared: &Registry, local: NonNull<LocalCounters>) {
+        shared.lock().live.push(Registered(local));
     }
 
     #[inline(always)]
@@ -110,10 +135,12 @@ impl StatsMode for Counters {
         shared.lock().retired.add_idle_bytes(delta);
     }
 
-    fn retire(shared: &Registry, local: &Self::Local) {
+    fn retire(shared: &Registry, local: &LocalCounters) {
         let mut registry = shared.lock();
         registry.retired.absorb(local);
-        registry.live.retain(|l| !Arc::ptr_eq(l, local));
+        registry
+            .live
+            .retain(|l| !std::ptr::eq(l.0.as_ptr().cast_const(), local));
     }
 
     fn stats(shared: &Registry) -> Stats {
@@ -122,7 +149,9 @@ impl StatsMode for Counters {
             registry
                 .live
                 .iter()
-                .map(|l| &***l)
+                // SAFETY: registered, so valid and not mutably borrowed (the contract), and
+                // read under the lock that `retire` takes to remove it.
+                .map(|l| unsafe { l.0.as_ref() })
                 .chain([&registry.retired]),
         )
     }
@@ -135,8 +164,9 @@ impl StatsMode for NoStats {
     type Shared = ();
     type Local = ();
 
-    #[inline(always)]
-    fn register(_: &()) {}
+    fn new_local() {}
+
+    unsafe fn register(_: &(), _: NonNull<()>) {}
 
     #[inline(always)]
     fn add(_: &(), _: Event, _: u64) {}

@@ -56,13 +56,13 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 
 use crate::ids::{generation_relaxed, DROPPED};
-use crate::local::LocalCache;
+use crate::local::{close, Block, LocalCache};
 use crate::shared::Shared;
 use crate::sync::cache_table;
 use crate::StatsMode;
 
-/// A cache in the table: its pool's tag, the boxed cache (type-erased) and the function
-/// that frees it as its real type.
+/// A cache in the table: its pool's tag, the boxed [`Block`] (type-erased) and the
+/// functions that use it as its real type.
 struct Entry {
     tag: u64,
     cache: NonNull<()>,
@@ -71,12 +71,24 @@ struct Entry {
 }
 
 impl Entry {
-    fn new<T: Send + 'static, S: StatsMode>(tag: u64, cache: LocalCache<T, S>) -> Entry {
-        let cache = NonNull::new(Box::into_raw(Box::new(cache))).expect("a box is never null");
+    fn new<T: Send + 'static, S: StatsMode>(
+        tag: u64,
+        shared: &Shared<T, S>,
+        cache: LocalCache<T, S>,
+    ) -> Entry {
+        let block = Box::into_raw(Box::new(Block {
+            counters: S::new_local(),
+            cache,
+        }));
+        // SAFETY: `block` is the box's own pointer, so its counters are live, and they stay
+        // at this address until `free_block` retires them (`close`) before it frees the
+        // block. No `&mut` to the block or its counters is made until then: the cache is
+        // lent on its own (`lend`), so the registry's shared reads never overlap one.
+        unsafe { S::register(&shared.stats, NonNull::from(&(*block).counters)) };
         Entry {
             tag,
-            cache: cache.cast(),
-            free: free_cache::<T, S>,
+            cache: NonNull::new(block).expect("a box is never null").cast(),
+            free: free_block::<T, S>,
             pool_alive: pool_alive::<T, S>,
         }
     }
@@ -96,20 +108,42 @@ impl Entry {
 /// `cache` must come from `Entry::new::<T, S>`, not be freed, and not be borrowed
 /// mutably.
 unsafe fn pool_alive<T: Send + 'static, S: StatsMode>(cache: NonNull<()>) -> bool {
-    // SAFETY: the caller's contract: a live `LocalCache<T, S>`, not mutably borrowed.
-    let cache = unsafe { cache.cast::<LocalCache<T, S>>().as_ref() };
+    // SAFETY: the caller's contract: a live `Block<T, S>`, its cache not mutably
+    // borrowed; only the cache's field is reached.
+    let cache = unsafe { &(*cache.cast::<Block<T, S>>().as_ptr()).cache };
     cache.shared.strong_count() > 0
 }
 
-/// Frees a cache made by [`Entry::new`].
+/// The cache and the counters of a block made by [`Entry::new`], lent apart.
 ///
 /// # Safety
 ///
-/// `cache` must come from `Entry::new::<T, S>`, and not have been freed.
-unsafe fn free_cache<T: Send + 'static, S: StatsMode>(cache: NonNull<()>) {
-    // SAFETY: the caller passes the pointer `Box::into_raw` gave for a
-    // `LocalCache<T, S>`, freed only here, once.
-    drop(unsafe { Box::from_raw(cache.cast::<LocalCache<T, S>>().as_ptr()) });
+/// `block` must come from `Entry::new::<T, S>`, not be freed, and its cache must not be
+/// borrowed for as long as the returned `&mut` lives.
+#[inline(always)]
+unsafe fn lend<'a, T: Send + 'static, S: StatsMode>(
+    block: *mut (),
+) -> (&'a mut LocalCache<T, S>, &'a S::Local) {
+    let block = block.cast::<Block<T, S>>();
+    // SAFETY: the caller's contract. The two references cover disjoint fields, each
+    // reached from the block's own pointer, so the `&mut` covers the cache alone and
+    // the registry's shared reads of the counters never overlap it.
+    unsafe { (&mut (*block).cache, &(*block).counters) }
+}
+
+/// Closes and frees a block made by [`Entry::new`].
+///
+/// # Safety
+///
+/// `block` must come from `Entry::new::<T, S>`, and not have been freed, or be borrowed.
+unsafe fn free_block<T: Send + 'static, S: StatsMode>(block: NonNull<()>) {
+    // SAFETY: the caller's contract; `close` retires the counters from the registry
+    // before anything else, so only then is the box, and a `&mut` to all of it, made.
+    unsafe {
+        let (cache, counters) = lend::<T, S>(block.as_ptr());
+        close(cache, counters);
+        drop(Box::from_raw(block.cast::<Block<T, S>>().as_ptr()));
+    }
 }
 
 impl Drop for Entry {
@@ -161,9 +195,9 @@ fn forget_last(tag: u64) {
 /// Runs `f` on a cache, aborting if it unwinds (see rule 3: it never does).
 #[inline(always)]
 fn run_on<T, S, A, R>(
-    cache: &mut LocalCache<T, S>,
+    (cache, counters): (&mut LocalCache<T, S>, &S::Local),
     arg: A,
-    f: fn(&mut LocalCache<T, S>, A) -> R,
+    f: fn(&mut LocalCache<T, S>, &S::Local, A) -> R,
 ) -> R
 where
     T: Send + 'static,
@@ -176,7 +210,7 @@ where
         }
     }
     let guard = AbortOnUnwind;
-    let r = f(cache, arg);
+    let r = f(cache, counters, arg);
     std::mem::forget(guard);
     r
 }
@@ -188,7 +222,7 @@ where
 pub(crate) fn with_last<T, S, A, R>(
     tag: u64,
     arg: A,
-    f: fn(&mut LocalCache<T, S>, A) -> R,
+    f: fn(&mut LocalCache<T, S>, &S::Local, A) -> R,
 ) -> Result<R, A>
 where
     T: Send + 'static,
@@ -196,11 +230,11 @@ where
 {
     let last = LAST.try_with(Cell::get).unwrap_or(NO_LAST);
     if last.tag == tag && last.generation == generation_relaxed() {
-        // SAFETY: `last` holds this pool's tag, so (rule 1) the cache at `last.cache` is
-        // alive, (rule 2) it is this pool's `LocalCache<T, S>`, and (rule 3) no other
-        // reference to it exists while `f` runs.
-        let cache = unsafe { &mut *last.cache.cast::<LocalCache<T, S>>() };
-        return Ok(run_on(cache, arg, f));
+        // SAFETY: `last` holds this pool's tag, so (rule 1) the block at `last.cache` is
+        // alive, (rule 2) it is this pool's `Block<T, S>`, and (rule 3) no other
+        // reference to its cache exists while `f` runs.
+        let block = unsafe { lend::<T, S>(last.cache) };
+        return Ok(run_on(block, arg, f));
     }
     Err(arg)
 }
@@ -217,7 +251,7 @@ pub(crate) fn with_cache<T, S, A, R>(
     shared: &Shared<T, S>,
     make: impl FnOnce() -> LocalCache<T, S>,
     arg: A,
-    f: fn(&mut LocalCache<T, S>, A) -> R,
+    f: fn(&mut LocalCache<T, S>, &S::Local, A) -> R,
 ) -> Option<R>
 where
     T: Send + 'static,
@@ -237,7 +271,7 @@ fn with_cache_in_table<T, S, A, R>(
     shared: &Shared<T, S>,
     make: impl FnOnce() -> LocalCache<T, S>,
     arg: A,
-    f: fn(&mut LocalCache<T, S>, A) -> R,
+    f: fn(&mut LocalCache<T, S>, &S::Local, A) -> R,
 ) -> Option<R>
 where
     T: Send + 'static,
@@ -282,17 +316,17 @@ where
                         let Some(make) = make.take() else {
                             return Step::Unavailable;
                         };
-                        slot.insert(Entry::new(id.tag, make()))
+                        slot.insert(Entry::new(id.tag, shared, make()))
                     }
                 };
                 let Some((f, arg)) = f.take() else {
                     return Step::Unavailable;
                 };
-                // SAFETY: the entry has this pool's tag, so (rule 2) its cache is a
-                // `LocalCache<T, S>`, alive while the entry is (rule 1), and (rule 3) no
-                // other reference to it exists while `f` runs.
-                let cache = unsafe { &mut *entry.cache.cast::<LocalCache<T, S>>().as_ptr() };
-                let r = run_on(cache, arg, f);
+                // SAFETY: the entry has this pool's tag, so (rule 2) its block is a
+                // `Block<T, S>`, alive while the entry is (rule 1), and (rule 3) no other
+                // reference to its cache exists while `f` runs.
+                let (cache, counters) = unsafe { lend::<T, S>(entry.cache.as_ptr()) };
+                let r = run_on((&mut *cache, counters), arg, f);
                 // The shortcut takes the generation up to which the cache has acted on
                 // every trim and decay of its pool (`f` may have just done so).
                 let _ = SWEPT.try_with(|s| s.set(dropped));
