@@ -8,19 +8,19 @@
 //! free one in O(log n), and a service that makes pools per connection or per tenant
 //! pays O(n log n), not O(n^2), for n of them.
 //!
-//! Beside them, two process-wide counts: `DROPPED`, the pools dropped so far, which tells
-//! a thread to sweep its table of dead pools' caches; and the generation, the trims,
-//! decays and pool drops so far, the one number the hit path checks (see `table`).
+//! Beside them, `DROPPED`, the pools dropped so far, which tells a thread to sweep its
+//! table of dead pools' caches; a drop also turns every thread's shortcut off (see
+//! `shortcut`), so each thread's next get or put reads it.
 
 use std::cmp::Ordering as Order;
 use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
-/// A tag no pool has: `take` hands out tags from 1 and stops short of this one, so the
-/// shortcut (`table::with_last`) never holds it, and a pool that looks for it there never
-/// finds it (see `ObjectPool`'s `hot_tag`).
-pub(crate) const NEVER: u64 = u64::MAX;
+/// A tag no pool has, and no shortcut holds: `take` hands out tags from 1 to below this
+/// one, and a shortcut holds 0, a tag, or a tag with this bit (`shortcut::ARMING`) also
+/// set. So a pool that looks for it there never finds it (see `ObjectPool`'s `hot_tag`).
+pub(crate) const NEVER: u64 = crate::shortcut::ARMING;
 
 /// A live pool's place in the per-thread tables.
 #[derive(Debug)]
@@ -55,10 +55,10 @@ impl Ids {
     /// The smallest free index, and a fresh tag.
     fn take(&mut self) -> (usize, u64) {
         let tag = self.next_tag;
-        // Tag 0 means "no pool" to the thread caches' shortcut, and `NEVER` (the last)
-        // is never handed out, as the increment past it fails first; 2^64 pools never
-        // happen.
-        self.next_tag = tag.checked_add(1).expect("fewer than 2^64 pools");
+        // Tag 0 means "no pool" to the thread caches' shortcut, and tags stay below
+        // `NEVER` (2^63), whose bit the shortcut uses; 2^63 pools never happen.
+        assert!(tag < NEVER, "fewer than 2^63 pools");
+        self.next_tag = tag + 1;
         let index = match self.free.pop() {
             Some(Free(index)) => index,
             None => {
@@ -106,52 +106,10 @@ impl PoolId {
 /// dropped pools (see `table::with_cache_in_table`).
 pub(crate) static DROPPED: AtomicU64 = AtomicU64::new(0);
 
-/// Trims, decays and pool drops so far, in every pool of the process: the one number a
-/// get or put compares with what its thread saw last (`table::with_last`). Bumped after
-/// the change it announces, with `Release`, so a thread that reads the new value with
-/// `Acquire` sees the change.
-#[cfg(not(poolside_loom))]
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-// Loom runs a model's threads on the test's one OS thread, and tests in parallel on
-// others: an OS thread's own counter is the process-wide one for its model, and models
-// running at once do not see each other's changes (which loom would take for
-// nondeterminism). Loom does not model it, as it does not model the std atomic.
-#[cfg(poolside_loom)]
-std::thread_local! {
-    static GENERATION: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-/// The generation now, for the hot path's comparison (`Relaxed`: a change seen late only
-/// delays when a thread acts on it).
-#[inline(always)]
-pub(crate) fn generation_relaxed() -> u64 {
-    #[cfg(not(poolside_loom))]
-    return GENERATION.load(Ordering::Relaxed);
-    #[cfg(poolside_loom)]
-    return GENERATION.with(std::cell::Cell::get);
-}
-
-/// The generation now, with `Acquire`: every change it announces is visible after.
-pub(crate) fn generation() -> u64 {
-    #[cfg(not(poolside_loom))]
-    return GENERATION.load(Ordering::Acquire);
-    #[cfg(poolside_loom)]
-    return GENERATION.with(std::cell::Cell::get);
-}
-
-/// Announces a trim, a decay or a pool drop to every thread's hot path.
-pub(crate) fn bump_generation() {
-    #[cfg(not(poolside_loom))]
-    GENERATION.fetch_add(1, Ordering::Release);
-    #[cfg(poolside_loom)]
-    GENERATION.with(|g| g.set(g.get() + 1));
-}
-
 impl Drop for PoolId {
     fn drop(&mut self) {
         DROPPED.fetch_add(1, Ordering::Release);
-        bump_generation();
+        crate::shortcut::clear_all();
         ids().give(self.index);
     }
 }

@@ -20,8 +20,9 @@
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-// `unsafe` is allowed in `table`, for one measured shortcut, in `guard`, for a guard with
-// no `Option` to test, and in `magazine`, for a cache's array of slots (see their docs).
+// `unsafe` is allowed in `table` and `shortcut`, for one measured shortcut, in `guard`, for
+// a guard with no `Option` to test, in `magazine`, for a cache's array of slots, and in
+// `stats_mode`, for the registry of counters (see their docs).
 #![deny(unsafe_code)]
 
 mod budget;
@@ -32,9 +33,13 @@ mod local;
 mod magazine;
 mod pool;
 mod shared;
+mod shortcut;
 mod stats_mode;
 mod sync;
 mod table;
+// The loom models of the shortcut's protocol, beside the private type they check.
+#[cfg(all(test, poolside_loom))]
+mod tests;
 
 pub use guard::{OwnedPooled, Pooled};
 pub use limit::{LimitReached, LiveLimit};

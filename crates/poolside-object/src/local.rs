@@ -8,7 +8,6 @@ use std::sync::{Arc, Weak};
 use poolside_core::{Discard, Event};
 
 use crate::budget::{claim, unclaim};
-use crate::ids::generation;
 use crate::magazine::Magazine;
 use crate::shared::{Idle, Shared, DECAY_MASK, TRIM_STEP};
 use crate::StatsMode;
@@ -22,9 +21,6 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
     pub(crate) objects: Magazine<Idle<T>>,
     /// The pool's trim/decay epoch this cache has acted on.
     pub(crate) epoch: u64,
-    /// The process-wide generation read just before this cache last found `epoch` equal
-    /// to its pool's: the shortcut's (`table::with_last`) until it moves.
-    pub(crate) checked: u64,
     /// The fewest objects this cache held since the last decay: that many went unused.
     pub(crate) low_water: usize,
     /// Objects still to release for a trim or decay, taken one per table borrow.
@@ -52,7 +48,6 @@ impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
         LocalCache {
             objects: Magazine::new(shared.thread_cache),
             epoch: shared.epoch(),
-            checked: crate::table::STALE,
             low_water: 0,
             to_release: 0,
             lease: 0,
@@ -184,22 +179,14 @@ fn check_epoch<T: Send + 'static, S: StatsMode>(
     cache: &mut LocalCache<T, S>,
     taking: usize,
 ) -> bool {
-    // The generation first: any trim or decay it announces is visible after `Acquire`.
-    let generation = generation();
+    // Every trim or decay whose clearing of the shortcut sent this call here is visible
+    // (the table path began arming with `Acquire` first: see `shortcut`).
     let epoch = shared.epoch();
     if epoch == cache.epoch {
         // A release cut short (a `Drop` of `T` that panicked) goes on first.
-        if cache.to_release > 0 {
-            return true;
-        }
-        cache.checked = generation;
-        return false;
+        return cache.to_release > 0;
     }
-    let release = epoch_changed(epoch, cache, taking);
-    if !release {
-        cache.checked = generation;
-    }
-    release
+    epoch_changed(epoch, cache, taking)
 }
 
 /// What to release: a trim, everything; one decay, what the cache never dropped below

@@ -11,10 +11,11 @@ use poolside_core::{
 };
 
 use crate::budget::Budget;
-use crate::ids::{bump_generation, PoolId, NEVER};
+use crate::ids::{PoolId, NEVER};
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
 use crate::shared::{Idle, Shared, Slot, DECAY_MASK, TRIM_STEP};
+use crate::shortcut::clear_all;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
 use crate::table::{with_cache, with_last};
 use crate::{OwnedPooled, Pooled, StatsMode};
@@ -777,7 +778,7 @@ where
     fn trim(&self) -> u64 {
         let shared = &self.shared;
         shared.epoch.fetch_add(TRIM_STEP, Ordering::Relaxed);
-        bump_generation();
+        clear_all();
         let released = self.release_shared(usize::MAX);
         shared.low_water.store(0, Ordering::Relaxed);
         released
@@ -797,7 +798,7 @@ where
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| {
                 Some((e & !DECAY_MASK) | (e.wrapping_add(1) & DECAY_MASK))
             });
-        bump_generation();
+        clear_all();
         let unused = shared.low_water.load(Ordering::Relaxed);
         let released = self.release_shared(unused);
         shared

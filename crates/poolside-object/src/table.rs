@@ -16,22 +16,19 @@
 //! # The shortcut
 //!
 //! Finding a cache through the table costs a borrow flag, an index, a tag check and a
-//! type check. Most threads use one pool at a time, so `LAST` remembers the tag and
-//! address of the cache used last, and the process-wide generation (trims, decays and
-//! pool drops so far) it saw then; a get or put whose pool has that tag, while the
-//! generation has not moved, goes straight to it ([`with_last`]) and need check nothing
-//! else: no trim or decay of its pool, and no drop of another, happened since its thread
-//! last acted on them. `LAST` takes its generation from the cache: the one the cache read
-//! (with `Acquire`) just before it last found its epoch equal to the pool's, so any
-//! change after that moved the generation on. This is the crate's only
-//! `unsafe` code, and it rests on three rules kept here:
+//! type check. Most threads use one pool at a time, so `SHORTCUT` remembers the tag and
+//! address of the block used last; a get or put whose pool has that tag goes straight to
+//! it ([`with_last`]) and need check nothing else: every trim or decay of its pool, and
+//! every drop of another, turns every thread's shortcut off (see `shortcut` for how, and
+//! why no change is missed), and the table path arms it again once its checks found
+//! nothing to act on. The `unsafe` here rests on three rules kept in this module:
 //!
 //! 1. **Alive.** Caches are boxed and owned by the table through a raw pointer, and
-//!    [`Entry`]'s `Drop` clears `LAST` before it frees the cache it points to, so while
-//!    `LAST` holds a tag, the cache at its address is alive.
+//!    [`Entry`]'s `Drop` turns `SHORTCUT` off before it frees the cache it points to,
+//!    so while `SHORTCUT` holds a tag, the cache at its address is alive.
 //! 2. **The right type.** A tag belongs to one pool for ever (tags are never reused) and
 //!    its caches are all `LocalCache<T, S>` of that pool's `T` and `S`, so a pool that
-//!    finds its own tag in `LAST` may cast the address to its own cache type.
+//!    finds its own tag in `SHORTCUT` may cast the address to its own cache type.
 //! 3. **Not aliased.** A `&mut` to a cache exists only while [`with_cache`] runs its
 //!    closure, and those closures run no user code, drop no object, allocate nothing
 //!    (the cache's stack never grows past the capacity it was made with) and never call
@@ -42,12 +39,12 @@
 //! # Caches of dropped pools
 //!
 //! A thread cannot be reached from another, so when a pool is dropped its caches on
-//! other threads stay until those threads act: every drop bumps a global count (and the
-//! generation), and a thread that sees the count change at its next get or put on any
-//! pool sweeps its table and frees the caches (and their idle objects) of dropped pools.
+//! other threads stay until those threads act: every drop bumps a global count (and turns
+//! every shortcut off), and a thread that sees the count change at its next get or put on
+//! any pool sweeps its table and frees the caches (and their idle objects) of dropped pools.
 //! A thread that never uses a pool again frees them when it exits.
 //!
-//! Every access to a cache, through the table or through `LAST`, goes through the one
+//! Every access to a cache, through the table or through `SHORTCUT`, goes through the one
 //! pointer that `Box::into_raw` returned, so no access invalidates another's permission.
 #![allow(unsafe_code)]
 
@@ -55,9 +52,10 @@ use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 
-use crate::ids::{generation_relaxed, DROPPED};
+use crate::ids::DROPPED;
 use crate::local::{close, Block, LocalCache};
 use crate::shared::Shared;
+use crate::shortcut::{self, Word};
 use crate::sync::cache_table;
 use crate::StatsMode;
 
@@ -149,48 +147,90 @@ unsafe fn free_block<T: Send + 'static, S: StatsMode>(block: NonNull<()>) {
 impl Drop for Entry {
     fn drop(&mut self) {
         // Rule 1: forget the shortcut before the cache goes.
-        forget_last(self.tag);
+        let _ = SHORTCUT.try_with(|s| s.word.forget(self.tag));
         // SAFETY: `self.cache` and `self.free` were made together by `Entry::new`, and an
         // entry frees its cache only here, once. Dropping the cache may run user code
-        // (`Drop` of `T`) that uses a pool; `LAST` no longer points here, and the table
+        // (`Drop` of `T`) that uses a pool; `SHORTCUT` no longer points here, and the table
         // is either released (stale caches are dropped outside its borrow) or being
         // destroyed (so `try_with` fails and the pool uses its shared tier).
         unsafe { (self.free)(self.cache) }
     }
 }
 
-/// The shortcut: the tag and address of the cache this thread used last, and the
-/// generation it was up to date with. Tag 0 is no pool's (tags start at 1). A plain
-/// `Cell` with no destructor, so it can be read and cleared even while the table is
-/// being destroyed.
-#[derive(Clone, Copy)]
-struct Last {
-    tag: u64,
-    cache: *mut (),
-    generation: u64,
+/// The shortcut: the tag of the pool whose block this thread used last, while armed (see
+/// `shortcut`), and that block's address. A plain struct with no destructor, so it can be
+/// read and turned off even while the table is being destroyed; other threads reach its
+/// word through the registry of `shortcut`, while this thread is enrolled.
+struct Shortcut {
+    word: Word,
+    /// The block of the pool whose tag `word` holds; written only by this thread, and only
+    /// once `word` is armed.
+    block: Cell<*mut ()>,
+    /// Whether `word` is in `shortcut`'s registry: [`NOT_YET`], [`ENROLLED`], or [`LEFT`]
+    /// once this thread's [`Enrolment`] is dropped (it is exiting), after which the
+    /// shortcut is never armed again.
+    enrolment: Cell<u8>,
 }
 
-/// A generation no counter reaches: the shortcut must not be taken.
-pub(crate) const STALE: u64 = u64::MAX;
+const NOT_YET: u8 = 0;
+const ENROLLED: u8 = 1;
+const LEFT: u8 = 2;
 
-const NO_LAST: Last = Last {
-    tag: 0,
-    cache: std::ptr::null_mut(),
-    generation: STALE,
-};
+impl Shortcut {
+    #[cfg(not(poolside_loom))]
+    const fn new() -> Shortcut {
+        Shortcut {
+            word: Word::new(),
+            block: Cell::new(std::ptr::null_mut()),
+            enrolment: Cell::new(NOT_YET),
+        }
+    }
+
+    #[cfg(poolside_loom)]
+    fn new() -> Shortcut {
+        Shortcut {
+            word: Word::new(),
+            block: Cell::new(std::ptr::null_mut()),
+            enrolment: Cell::new(NOT_YET),
+        }
+    }
+
+    /// Whether this thread may arm its shortcut: enrolled now, or never before (then it
+    /// enrols, unless its thread-locals are being destroyed).
+    fn enrolled(&self) -> bool {
+        if self.enrolment.get() == NOT_YET && shortcut::ENABLED {
+            // The enrolment's destructor must be registered first: it is what takes the
+            // word out of the registry before this thread-local is freed.
+            if ENROLMENT.try_with(|_| ()).is_ok() {
+                // SAFETY: `self` is this thread's `SHORTCUT`, which lives until the
+                // thread-locals are freed, and `Enrolment`'s drop, which runs before that,
+                // unenrols it.
+                unsafe { shortcut::enrol(&self.word) };
+                self.enrolment.set(ENROLLED);
+            }
+        }
+        self.enrolment.get() == ENROLLED
+    }
+}
+
+/// Takes this thread's shortcut out of the registry when dropped, as the thread exits.
+struct Enrolment;
+
+impl Drop for Enrolment {
+    fn drop(&mut self) {
+        let _ = SHORTCUT.try_with(|s| {
+            if s.enrolment.replace(LEFT) == ENROLLED {
+                shortcut::unenrol(&s.word);
+            }
+        });
+    }
+}
 
 cache_table!(TABLE: RefCell<Vec<Option<Entry>>> = RefCell::new(Vec::new()));
-cache_table!(LAST: Cell<Last> = Cell::new(NO_LAST));
+cache_table!(SHORTCUT: Shortcut = Shortcut::new());
+cache_table!(ENROLMENT: Enrolment = Enrolment);
 // The count of dropped pools when this thread last swept its table.
 cache_table!(SWEPT: Cell<u64> = Cell::new(u64::MAX));
-
-fn forget_last(tag: u64) {
-    let _ = LAST.try_with(|last| {
-        if last.get().tag == tag {
-            last.set(NO_LAST);
-        }
-    });
-}
 
 /// Runs `f` on a cache, aborting if it unwinds (see rule 3: it never does).
 #[inline(always)]
@@ -215,9 +255,9 @@ where
     r
 }
 
-/// Runs `f(cache, arg)` on this thread's cache of the pool tagged `tag` if it is the
-/// cache `LAST` points to and the generation has not moved since (the hot path: see the
-/// module docs); else hands `arg` back. `f` is passed as in [`with_cache`].
+/// Runs `f(cache, arg)` on this thread's cache of the pool tagged `tag` if the shortcut
+/// is armed with that tag (the hot path: see the module docs); else hands `arg` back. `f`
+/// is passed as in [`with_cache`].
 #[inline(always)]
 pub(crate) fn with_last<T, S, A, R>(
     tag: u64,
@@ -228,12 +268,12 @@ where
     T: Send + 'static,
     S: StatsMode,
 {
-    let last = LAST.try_with(Cell::get).unwrap_or(NO_LAST);
-    if last.tag == tag && last.generation == generation_relaxed() {
-        // SAFETY: `last` holds this pool's tag, so (rule 1) the block at `last.cache` is
-        // alive, (rule 2) it is this pool's `Block<T, S>`, and (rule 3) no other
-        // reference to its cache exists while `f` runs.
-        let block = unsafe { lend::<T, S>(last.cache) };
+    let armed = SHORTCUT.try_with(|s| (s.word.load() == tag).then(|| s.block.get()));
+    if let Ok(Some(block)) = armed {
+        // SAFETY: the shortcut is armed with this pool's tag, so (rule 1) the block at
+        // its address is alive, (rule 2) it is this pool's `Block<T, S>`, and (rule 3)
+        // no other reference to its cache exists while `f` runs.
+        let block = unsafe { lend::<T, S>(block) };
         return Ok(run_on(block, arg, f));
     }
     Err(arg)
@@ -264,7 +304,7 @@ where
 }
 
 /// The path through the table: finds or makes the cache (dropping a stale one first),
-/// and points `LAST` at it.
+/// and arms `SHORTCUT` with it.
 #[cold]
 #[inline(never)]
 fn with_cache_in_table<T, S, A, R>(
@@ -280,6 +320,17 @@ where
     let id = &shared.id;
     let mut make = Some(make);
     let mut f = Some((f, arg));
+    // Arming begins before the checks below read the dropped count and, in `f`, the
+    // pool's epoch (see `shortcut`).
+    let arming = SHORTCUT
+        .try_with(|s| {
+            let enrolled = s.enrolled();
+            if enrolled {
+                s.word.begin(id.tag);
+            }
+            enrolled
+        })
+        .unwrap_or(false);
     let dropped = DROPPED.load(Ordering::Acquire);
     let mut swept = SWEPT.try_with(Cell::get).unwrap_or(u64::MAX) == dropped;
     // At most three passes: after freeing dropped pools' caches, after dropping a stale
@@ -327,16 +378,17 @@ where
                 // reference to its cache exists while `f` runs.
                 let (cache, counters) = unsafe { lend::<T, S>(entry.cache.as_ptr()) };
                 let r = run_on((&mut *cache, counters), arg, f);
-                // The shortcut takes the generation up to which the cache has acted on
-                // every trim and decay of its pool (`f` may have just done so).
                 let _ = SWEPT.try_with(|s| s.set(dropped));
-                let _ = LAST.try_with(|last| {
-                    last.set(Last {
-                        tag: entry.tag,
-                        cache: entry.cache.as_ptr(),
-                        generation: cache.checked,
-                    })
-                });
+                // Armed once the cache has acted on every trim and decay of its pool up
+                // to the epoch read now (`f` may have just done so), and the table has
+                // no dead pool's cache left to sweep.
+                if arming && cache.epoch == shared.epoch() && cache.to_release == 0 {
+                    let _ = SHORTCUT.try_with(|s| {
+                        if s.word.finish(entry.tag) {
+                            s.block.set(entry.cache.as_ptr());
+                        }
+                    });
+                }
                 Step::Done(r)
             })
             .unwrap_or(Step::Unavailable);

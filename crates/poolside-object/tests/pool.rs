@@ -710,3 +710,74 @@ fn a_trim_gives_a_cache_lease_back() {
         });
     });
 }
+
+/// A thread on the hot path of one pool still acts on changes made elsewhere: a trim of
+/// that pool, and the drop of another pool whose caches it holds. Each turns its shortcut
+/// off, so its next get takes the table, releases and sweeps.
+#[test]
+fn a_thread_on_the_hot_path_acts_on_trims_and_drops_made_by_others() {
+    use std::sync::mpsc;
+    static DROPS: AtomicUsize = AtomicUsize::new(0);
+    #[derive(Default)]
+    struct Marked;
+    impl Drop for Marked {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    impl Reset for Marked {
+        fn reset(&mut self) {}
+    }
+    let hot: ObjectPool<Vec<u8>> = ObjectPool::new();
+    let doomed: ObjectPool<Marked> = ObjectPool::new();
+    let (to_worker, commands) = mpsc::channel::<u8>();
+    let (to_main, done) = mpsc::channel::<()>();
+    let (hot_in_worker, mut doomed_in_worker) = (hot.clone(), Some(doomed.clone()));
+    let worker = std::thread::spawn(move || {
+        for command in commands {
+            match command {
+                // Three idle objects in this thread's cache of `doomed`.
+                0 => drop(
+                    (0..3)
+                        .map(|_| doomed_in_worker.as_ref().unwrap().get())
+                        .collect::<Vec<_>>(),
+                ),
+                1 => doomed_in_worker = None,
+                // Two round trips: the first arms the shortcut, the second hits it.
+                _ => {
+                    drop(hot_in_worker.get());
+                    drop(hot_in_worker.get());
+                }
+            }
+            to_main.send(()).unwrap();
+        }
+    });
+    let run = |command| {
+        to_worker.send(command).unwrap();
+        done.recv().unwrap();
+    };
+    run(0);
+    run(1);
+    run(2);
+    assert_eq!(hot.stats().hits, 1);
+    // A trim of the hot pool, here: the worker's next get releases its cached buffer.
+    hot.trim();
+    run(2);
+    let s = hot.stats();
+    assert_eq!(
+        (s.trimmed, s.misses),
+        (1, 2),
+        "the worker acted on the trim"
+    );
+    // The drop of the other pool, here: the worker's next get sweeps its cache of it.
+    assert_eq!(DROPS.load(Ordering::SeqCst), 0);
+    drop(doomed);
+    run(2);
+    assert_eq!(
+        DROPS.load(Ordering::SeqCst),
+        3,
+        "the worker swept the dropped pool"
+    );
+    drop(to_worker);
+    worker.join().unwrap();
+}
