@@ -66,6 +66,11 @@ pub(crate) fn close<T: Send + 'static, S: StatsMode>(
 ) {
     let Some(shared) = cache.shared.upgrade() else {
         // The pool is gone, and its registry with it; its objects drop with the block.
+        // The registry's reads of these counters happened before the pool's last
+        // reference went (its decrement releases them, as std's `Arc` orders a drop), and
+        // the failed upgrade read that decrement, relaxed: this fence acquires it, so the
+        // block is freed after those reads (std's fence: it pairs with std's `Arc`).
+        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
         return;
     };
     // First, so the registry holds no pointer to a block about to be freed, even if a
