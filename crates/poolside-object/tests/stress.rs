@@ -166,3 +166,65 @@ fn statistics_read_while_threads_come_and_go_stay_exact() {
     let ops = WAVES as u64 * 2 * OPS;
     assert_eq!((s.gets, s.puts, s.in_use), (ops, ops, 0));
 }
+
+/// Threads that use a pool and exit while another thread trims and decays it and drops
+/// pools: every change turns every live thread's shortcut off, reaching their words
+/// through a registry that exiting threads leave (Miri checks no word is reached after
+/// its thread is gone). The books stay exact, and nothing is held twice.
+#[test]
+fn trims_and_drops_racing_threads_that_come_and_go_keep_the_books() {
+    const WAVES: usize = if cfg!(miri) {
+        3
+    } else if cfg!(debug_assertions) {
+        20
+    } else {
+        200
+    };
+    const OPS: u64 = if cfg!(miri) { 5 } else { 50 };
+    let checker = OwnershipChecker::new(MAX_OBJECTS);
+    let config = PoolConfig::builder().thread_cache(4).build().unwrap();
+    let policy = FnPolicy::new(|| Tracked {
+        id: checker.register(),
+        scratch: Vec::new(),
+    })
+    .with_recycle(keep as fn(&mut Tracked) -> Verdict);
+    let pool = ObjectPool::with_policy(policy, config);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let changer = s.spawn(|| {
+            let mut round = 0u64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                match round % 3 {
+                    0 => drop(pool.trim()),
+                    1 => drop(pool.decay()),
+                    _ => drop(ObjectPool::<Vec<u8>>::new()),
+                }
+                round += 1;
+                std::thread::yield_now();
+            }
+        });
+        for _ in 0..WAVES {
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        for _ in 0..OPS {
+                            let mut guard = pool.get();
+                            let hold = checker.hold(guard.id);
+                            guard.scratch.push(1);
+                            drop(hold);
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join().unwrap();
+            }
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        changer.join().unwrap();
+    });
+    let s = pool.stats();
+    let ops = WAVES as u64 * 2 * OPS;
+    assert_eq!((s.gets, s.puts, s.in_use), (ops, ops, 0));
+    assert_eq!(s.hits + s.misses, ops);
+}
