@@ -230,8 +230,8 @@ fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Lo
     let budget = shared.budget.is_some();
     let (lease, held) = (&mut cache.lease, &mut cache.held);
     let want = shared.batch.saturating_sub(cache.objects.len());
-    cache.objects.fill(want, || {
-        let idle = shared.pop_claimed()?;
+    let filled = cache.objects.fill(want, || {
+        let idle = shared.pop_unmarked()?;
         // Its claim moves from the shared tier to this cache's lease.
         if budget {
             *lease += idle.bytes;
@@ -239,6 +239,9 @@ fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Lo
         }
         Some(idle)
     });
+    if filled > 0 {
+        shared.mark_low_water();
+    }
 }
 
 #[inline(always)]

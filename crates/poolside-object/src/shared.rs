@@ -75,13 +75,25 @@ impl<T, S: StatsMode> Shared<T, S> {
         Some(idle)
     }
 
+    /// Takes an idle object from the shared tier, giving its bytes back to the budget,
+    /// and marks the low water.
+    fn pop_claimed(&self) -> Option<Idle<T>> {
+        let idle = self.pop_unmarked()?;
+        self.mark_low_water();
+        Some(idle)
+    }
+
     /// Takes an idle object from the shared tier with its bytes still claimed, for a
-    /// cache that adds them to its lease.
-    pub(crate) fn pop_claimed(&self) -> Option<Idle<T>> {
-        let idle = self.queue.pop()?;
+    /// cache that adds them to its lease, without marking the low water: a refill takes
+    /// a batch and marks it once, after (the tier is at its lowest then).
+    pub(crate) fn pop_unmarked(&self) -> Option<Idle<T>> {
+        self.queue.pop()
+    }
+
+    /// Lowers the low-water mark to the tier's length now, if that is lower.
+    pub(crate) fn mark_low_water(&self) {
         self.low_water
             .fetch_min(self.queue.len(), Ordering::Relaxed);
-        Some(idle)
     }
 
     pub(crate) fn give_bytes(&self, n: usize) {
