@@ -1,6 +1,7 @@
 //! Many threads hammer one pool, returning objects on other threads too. No object is
 //! ever held twice, and after join the accounting is exact.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
 use poolside_core::{FnPolicy, PoolConfig, Reset, Verdict};
@@ -118,39 +119,32 @@ fn no_double_hand_out_and_exact_accounting() {
     assert!(s.hits > s.misses, "the pool was reused: {s:?}");
 }
 
-/// Threads that use a pool and exit, while another thread reads its statistics: each
-/// exiting thread's block leaves the registry before it is freed (Miri checks the reads),
-/// and no thread's counts are lost or counted twice on the way.
-#[test]
-fn statistics_read_while_threads_come_and_go_stay_exact() {
-    // Few waves in debug builds, which valgrind runs one thread at a time.
-    const WAVES: usize = if cfg!(miri) {
-        3
-    } else if cfg!(debug_assertions) {
-        20
-    } else {
-        200
-    };
-    const OPS: u64 = if cfg!(miri) { 5 } else { 50 };
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
-    let done = std::sync::atomic::AtomicBool::new(false);
+/// Waves of threads that come and go, for the tests below: few waves in debug builds,
+/// which valgrind runs one thread at a time.
+const WAVES: usize = if cfg!(miri) {
+    3
+} else if cfg!(debug_assertions) {
+    20
+} else {
+    200
+};
+/// Round trips each thread of a wave makes.
+const OPS: u64 = if cfg!(miri) { 5 } else { 50 };
+
+/// Runs `round_trip` `OPS` times on each of two threads, `WAVES` times over, each wave's
+/// threads exiting before the next starts, while `beside` runs on another thread until
+/// they are done (it is given the flag that says so). Returns the round trips made.
+fn in_waves_beside(round_trip: impl Fn() + Sync, beside: impl Fn(&AtomicBool) + Send) -> u64 {
+    let done = AtomicBool::new(false);
     std::thread::scope(|s| {
-        let reader = s.spawn(|| {
-            let mut last = 0;
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                let gets = pool.stats().gets;
-                assert!(gets >= last, "gets went back from {last} to {gets}");
-                last = gets;
-                // Leaves the core to the workers when there is one core to share.
-                std::thread::yield_now();
-            }
-        });
+        let done = &done;
+        let other = s.spawn(move || beside(done));
         for _ in 0..WAVES {
             let workers: Vec<_> = (0..2)
                 .map(|_| {
                     s.spawn(|| {
                         for _ in 0..OPS {
-                            pool.get().push(1);
+                            round_trip();
                         }
                     })
                 })
@@ -159,11 +153,32 @@ fn statistics_read_while_threads_come_and_go_stay_exact() {
                 worker.join().unwrap();
             }
         }
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        reader.join().unwrap();
+        done.store(true, Ordering::Relaxed);
+        other.join().unwrap();
     });
+    WAVES as u64 * 2 * OPS
+}
+
+/// Threads that use a pool and exit, while another thread reads its statistics: each
+/// exiting thread's block leaves the registry before it is freed (Miri checks the reads),
+/// and no thread's counts are lost or counted twice on the way.
+#[test]
+fn statistics_read_while_threads_come_and_go_stay_exact() {
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+    let ops = in_waves_beside(
+        || pool.get().push(1),
+        |done| {
+            let mut last = 0;
+            while !done.load(Ordering::Relaxed) {
+                let gets = pool.stats().gets;
+                assert!(gets >= last, "gets went back from {last} to {gets}");
+                last = gets;
+                // Leaves the core to the workers when there is one core to share.
+                std::thread::yield_now();
+            }
+        },
+    );
     let s = pool.stats();
-    let ops = WAVES as u64 * 2 * OPS;
     assert_eq!((s.gets, s.puts, s.in_use), (ops, ops, 0));
 }
 
@@ -173,14 +188,6 @@ fn statistics_read_while_threads_come_and_go_stay_exact() {
 /// its thread is gone). The books stay exact, and nothing is held twice.
 #[test]
 fn trims_and_drops_racing_threads_that_come_and_go_keep_the_books() {
-    const WAVES: usize = if cfg!(miri) {
-        3
-    } else if cfg!(debug_assertions) {
-        20
-    } else {
-        200
-    };
-    const OPS: u64 = if cfg!(miri) { 5 } else { 50 };
     let checker = OwnershipChecker::new(MAX_OBJECTS);
     let config = PoolConfig::builder().thread_cache(4).build().unwrap();
     let policy = FnPolicy::new(|| Tracked {
@@ -189,11 +196,16 @@ fn trims_and_drops_racing_threads_that_come_and_go_keep_the_books() {
     })
     .with_recycle(keep as fn(&mut Tracked) -> Verdict);
     let pool = ObjectPool::with_policy(policy, config);
-    let done = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|s| {
-        let changer = s.spawn(|| {
+    let ops = in_waves_beside(
+        || {
+            let mut guard = pool.get();
+            let hold = checker.hold(guard.id);
+            guard.scratch.push(1);
+            drop(hold);
+        },
+        |done| {
             let mut round = 0u64;
-            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            while !done.load(Ordering::Relaxed) {
                 match round % 3 {
                     0 => drop(pool.trim()),
                     1 => drop(pool.decay()),
@@ -202,29 +214,9 @@ fn trims_and_drops_racing_threads_that_come_and_go_keep_the_books() {
                 round += 1;
                 std::thread::yield_now();
             }
-        });
-        for _ in 0..WAVES {
-            let workers: Vec<_> = (0..2)
-                .map(|_| {
-                    s.spawn(|| {
-                        for _ in 0..OPS {
-                            let mut guard = pool.get();
-                            let hold = checker.hold(guard.id);
-                            guard.scratch.push(1);
-                            drop(hold);
-                        }
-                    })
-                })
-                .collect();
-            for worker in workers {
-                worker.join().unwrap();
-            }
-        }
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        changer.join().unwrap();
-    });
+        },
+    );
     let s = pool.stats();
-    let ops = WAVES as u64 * 2 * OPS;
     assert_eq!((s.gets, s.puts, s.in_use), (ops, ops, 0));
     assert_eq!(s.hits + s.misses, ops);
 }
