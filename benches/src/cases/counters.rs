@@ -2,7 +2,8 @@
 //!
 //! - `shared_atomic`: one `AtomicU64::fetch_add` that every thread hits, as the seed's
 //!   `MonitoredPool` does. The baseline.
-//! - `per_thread`: poolside's [`Counters`]: a per-thread, padded slot, plain load and store.
+//! - `per_thread`: poolside's [`ThreadCounters`]: a per-thread, padded slot found by a
+//!   thread-local lookup, plain load and store.
 //! - `local`: a [`LocalCounters`] that the thread already holds, as a pool embeds it in
 //!   its per-thread cache: the update without the thread-local lookup.
 //! - `no_stats`: [`NoStats`], which compiles to nothing: the loop's own cost.
@@ -12,13 +13,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
-use poolside_core::{Counters, Event, LocalCounters, NoStats, Recorder};
+use poolside_core::{Event, LocalCounters, NoStats, Recorder, ThreadCounters};
 
 use crate::{looped, two_threads, Case};
 
-fn updates<R: Recorder>(recorder: &R, n: u64) {
+fn updates<R: Recorder>(counters: &ThreadCounters<R>, n: u64) {
     for _ in 0..n {
-        black_box(recorder).record(Event::Hit);
+        black_box(counters).record(Event::Hit);
     }
 }
 
@@ -52,7 +53,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             baseline: false,
             quick: true,
             make: || {
-                let counters = Counters::new();
+                let counters = ThreadCounters::new();
                 looped(move |n| updates(&counters, n))
             },
         },
@@ -71,7 +72,10 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             name: "no_stats",
             baseline: false,
             quick: false,
-            make: || looped(|n| updates(&NoStats, n)),
+            make: || {
+                let counters = ThreadCounters::<NoStats>::default();
+                looped(move |n| updates(&counters, n))
+            },
         },
         Case {
             group: "counter_update_2t",
@@ -92,7 +96,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             baseline: false,
             quick: true,
             make: || {
-                let counters = Arc::new(Counters::new());
+                let counters = Arc::new(ThreadCounters::new());
                 two_threads(move || {
                     let counters = counters.clone();
                     move |n| updates(&*counters, n)
@@ -116,7 +120,13 @@ pub(crate) fn register(all: &mut Vec<Case>) {
             name: "no_stats",
             baseline: false,
             quick: false,
-            make: || two_threads(|| |n| updates(&NoStats, n)),
+            make: || {
+                let counters = Arc::new(ThreadCounters::<NoStats>::default());
+                two_threads(move || {
+                    let counters = counters.clone();
+                    move |n| updates(&counters, n)
+                })
+            },
         },
     ]);
 }

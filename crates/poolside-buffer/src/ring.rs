@@ -8,7 +8,7 @@ use std::io;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use poolside_core::{Counters, Discard, Event, Metric, MetricKind, Observe, Recorder, Stats};
+use poolside_core::{Discard, Event, Metric, MetricKind, Observe, Stats, ThreadCounters};
 
 pub use slots::RingError;
 use slots::{Claim, Slots};
@@ -133,7 +133,7 @@ pub struct RingPool {
     waiters: AtomicUsize,
     lock: Mutex<()>,
     freed: Condvar,
-    stats: Counters,
+    stats: ThreadCounters,
 }
 
 impl RingPool {
@@ -147,7 +147,7 @@ impl RingPool {
     /// A pool made as `config` says.
     pub fn with_config(config: RingConfig) -> Result<Self, RingError> {
         let slots = Slots::new(config.slots, config.slot_size)?;
-        let stats = Counters::new();
+        let stats = ThreadCounters::new();
         stats.add(Event::Prewarm, slots.count() as u64);
         stats.add_idle_bytes((slots.count() * slots.size()) as i64);
         Ok(RingPool {

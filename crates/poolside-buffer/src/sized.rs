@@ -4,8 +4,8 @@ use std::collections::TryReserveError;
 use std::fmt;
 
 use poolside_core::{
-    ConfigError, Counters, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Recorder,
-    Recycle, Stats, Verdict,
+    ConfigError, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Recycle, Stats,
+    ThreadCounters, Verdict,
 };
 use poolside_object::{ObjectPool, Pooled};
 
@@ -221,7 +221,7 @@ pub struct SizedPool {
     /// then found by counting bits instead of searching.
     pow2_from: Option<u32>,
     /// Requests above the largest class, and hand-overs between classes.
-    own: Counters,
+    own: ThreadCounters,
 }
 
 impl Default for SizedPool {
@@ -275,7 +275,7 @@ impl SizedPool {
         Ok(SizedPool {
             classes,
             pow2_from,
-            own: Counters::new(),
+            own: ThreadCounters::new(),
         })
     }
 

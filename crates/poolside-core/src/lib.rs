@@ -9,10 +9,11 @@
 //!   discards the object instead of the pool.
 //! - [`PoolConfig`]: limits that every pool understands, validated into a
 //!   [`ConfigError`] instead of a panic.
-//! - [`Stats`], [`Discards`]: a snapshot of what a pool did; [`Recorder`] is how a pool
-//!   records it, [`Counters`] (per-thread, padded) or [`NoStats`] (nothing at all);
-//!   [`LocalCounters`] is one thread's counters, for pools to embed in their own
-//!   per-thread state.
+//! - [`Stats`], [`Discards`]: a snapshot of what a pool did; [`Recorder`] is how every
+//!   pool records it, chosen by type: [`Counters`] (per-thread counts, summed when read)
+//!   or [`NoStats`] (nothing at all). [`LocalCounters`] is one thread's counts, for pools
+//!   to embed in their own per-thread state; [`ThreadCounters`] finds them by a
+//!   thread-local lookup, for pools that have none.
 //! - [`Observe`]: the object-safe view of a pool that monitors hold, with extra
 //!   [`Metric`]s.
 #![warn(
@@ -37,7 +38,7 @@ pub use policy::{
 pub use reset::{reset_inner, Reset};
 pub use stats::{
     Counters, Discard, Discards, Event, LocalCounters, Metric, MetricKind, NoStats, Observable,
-    Observe, Recorder, Stats,
+    Observe, Recorder, Stats, ThreadCounters,
 };
 
 /// Derives [`Reset`] for a struct by resetting each field.

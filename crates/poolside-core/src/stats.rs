@@ -1,4 +1,4 @@
-//! Statistics: the snapshot type, the recorders pools write to, and the observe trait.
+//! Statistics: the snapshot type, the one way pools record it, and the observe trait.
 //!
 //! The statistics are listed once, in the `statistics!` table below. Each row is a field
 //! of [`Stats`] (or of [`Discards`]) with its docs, its exported help text and kind, its
@@ -335,8 +335,8 @@ statistics! {
             help: "Objects handed out and not yet given back.",
             column: "in use",
         }
-        /// The highest `in_use` the pool reported through [`Recorder::observe_in_use`]:
-        /// exact for pools that count live objects. Pools that do not (counting them costs
+        /// The most objects in use at once, from pools that count live objects exactly
+        /// (the object pool under a live limit). Pools that do not (counting them costs
         /// a shared atomic on every get and put) leave it at 0 rather than guess from a
         /// snapshot, whose `in_use` may be off while threads run.
         high_water: u64 {
@@ -412,67 +412,161 @@ fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
     s
 }
 
-/// Where a pool records its statistics on the hot path.
+mod sealed {
+    #[allow(unreachable_pub)]
+    pub trait Sealed {}
+}
+
+/// How a pool keeps its statistics, chosen by type: [`Counters`] or [`NoStats`].
 ///
-/// Pools take the recorder as a type parameter, so that [`NoStats`] compiles to nothing:
-/// a cargo feature could not switch it off, since features unify across a build.
-pub trait Recorder: Send + Sync {
+/// Every pool records the same way. Each thread writes counts of its own
+/// ([`Local`](Recorder::Local)), kept in the pool's per-thread state where it has one, or
+/// found through a [`ThreadCounters`] lookup where it does not; the pool keeps one
+/// [`Shared`](Recorder::Shared) set beside them for the counts of threads that have
+/// exited and for events recorded with no thread's counts at hand. A snapshot sums them
+/// all ([`stats`](Recorder::stats)).
+///
+/// It is a type parameter, not a cargo feature, so that [`NoStats`] compiles to nothing
+/// in one pool and not in another: features unify across a build. The trait is sealed;
+/// its methods are the pools' business.
+pub trait Recorder: sealed::Sealed + Send + Sync + Sized + 'static {
     /// Whether this recorder records anything. Pools may skip work that only feeds it,
     /// such as measuring an object's retained bytes.
     const ENABLED: bool;
 
-    /// Counts `n` occurrences of `event`.
-    fn add(&self, event: Event, n: u64);
+    /// One thread's counts. Only that thread writes them (a plain load and store); any
+    /// thread may read them.
+    type Local: Send + Sync + fmt::Debug + 'static;
 
-    /// Counts one `event`.
-    #[inline]
-    fn record(&self, event: Event) {
-        self.add(event, 1);
-    }
+    /// The counts any thread may add to (a read-modify-write).
+    type Shared: Send + Sync + Default + fmt::Debug + 'static;
 
-    /// Adds `delta` to the retained bytes of idle objects (negative when they leave).
-    fn add_idle_bytes(&self, delta: i64);
+    /// One thread's counts, at zero.
+    fn new_local() -> Self::Local;
 
-    /// Reports a live-object count that the pool knows exactly, for the high-water mark.
-    fn observe_in_use(&self, in_use: u64);
+    /// Counts `n` occurrences of `event` in the calling thread's own counts.
+    fn add(local: &Self::Local, event: Event, n: u64);
 
-    /// Sums the counts into a snapshot.
-    fn stats(&self) -> Stats;
+    /// Adds `delta` to the retained bytes of idle objects (negative when they leave), in
+    /// the calling thread's own counts.
+    fn add_idle_bytes(local: &Self::Local, delta: i64);
+
+    /// Counts `n` occurrences of `event` in the shared counts, from any thread.
+    fn add_shared(shared: &Self::Shared, event: Event, n: u64);
+
+    /// Adds `delta` to the retained bytes of idle objects in the shared counts.
+    fn add_shared_idle_bytes(shared: &Self::Shared, delta: i64);
+
+    /// Moves a thread's counts into the shared ones, for a thread whose counts are about
+    /// to go. The caller stops reading `local` in the same step (under one lock), or a
+    /// snapshot counts it twice.
+    fn retire(shared: &Self::Shared, local: &Self::Local);
+
+    /// Sums the shared counts and every live thread's into a snapshot (`high_water` is
+    /// left at 0 for a pool that counts live objects to fill in).
+    fn stats<'a>(
+        shared: &'a Self::Shared,
+        live: impl IntoIterator<Item = &'a Self::Local>,
+    ) -> Stats;
 }
 
-/// A recorder that records nothing and costs nothing; its [`stats`](Recorder::stats)
-/// are all zero.
+/// Per-thread counters, summed when read: the default [`Recorder`].
+///
+/// Recording touches only the calling thread's counts ([`LocalCounters`]), so two threads
+/// never contend; reading walks every thread's, so it is meant for monitoring, not the hot
+/// path. Counts of a thread that has exited are kept. See [`Stats`] for consistency.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Counters;
+
+impl sealed::Sealed for Counters {}
+
+impl Recorder for Counters {
+    const ENABLED: bool = true;
+    type Local = LocalCounters;
+    type Shared = LocalCounters;
+
+    #[inline]
+    fn new_local() -> LocalCounters {
+        LocalCounters::new()
+    }
+
+    #[inline(always)]
+    fn add(local: &LocalCounters, event: Event, n: u64) {
+        local.add(event, n);
+    }
+
+    #[inline(always)]
+    fn add_idle_bytes(local: &LocalCounters, delta: i64) {
+        local.add_idle_bytes(delta);
+    }
+
+    #[inline]
+    fn add_shared(shared: &LocalCounters, event: Event, n: u64) {
+        shared.bump_shared(index_of(event), n);
+    }
+
+    #[inline]
+    fn add_shared_idle_bytes(shared: &LocalCounters, delta: i64) {
+        shared.bump_shared(IDLE_BYTES, delta as u64);
+    }
+
+    fn retire(shared: &LocalCounters, local: &LocalCounters) {
+        for (index, cell) in local.counts.iter().enumerate() {
+            shared.bump_shared(index, cell.load(Ordering::Relaxed));
+        }
+    }
+
+    fn stats<'a>(
+        shared: &'a LocalCounters,
+        live: impl IntoIterator<Item = &'a LocalCounters>,
+    ) -> Stats {
+        LocalCounters::stats(live.into_iter().chain([shared]))
+    }
+}
+
+/// A recorder that records nothing and costs nothing; its snapshots are all zero.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct NoStats;
 
+impl sealed::Sealed for NoStats {}
+
 impl Recorder for NoStats {
     const ENABLED: bool = false;
+    type Local = ();
+    type Shared = ();
 
     #[inline(always)]
-    fn add(&self, _event: Event, _n: u64) {}
+    fn new_local() {}
 
     #[inline(always)]
-    fn add_idle_bytes(&self, _delta: i64) {}
+    fn add(_: &(), _: Event, _: u64) {}
 
     #[inline(always)]
-    fn observe_in_use(&self, _in_use: u64) {}
+    fn add_idle_bytes(_: &(), _: i64) {}
 
-    fn stats(&self) -> Stats {
+    #[inline(always)]
+    fn add_shared(_: &(), _: Event, _: u64) {}
+
+    #[inline(always)]
+    fn add_shared_idle_bytes(_: &(), _: i64) {}
+
+    #[inline(always)]
+    fn retire(_: &(), _: &()) {}
+
+    fn stats<'a>(_: &'a (), _: impl IntoIterator<Item = &'a ()>) -> Stats {
         Stats::default()
     }
 }
 
-/// One thread's counters, for pools that keep per-thread state of their own.
+/// One thread's counts: [`Counters`]' [`Local`](Recorder::Local) (and its
+/// [`Shared`](Recorder::Shared), where every update is an atomic add).
 ///
-/// [`Counters`] finds the calling thread's `LocalCounters` through a thread-local lookup
-/// on every update. A pool that already holds a per-thread cache can embed one of these
-/// in it instead and pay no lookup at all, then sum them with [`LocalCounters::stats`].
-///
-/// Only its own thread should write it: an update is a plain load and store (no
-/// read-modify-write), so it costs about what a non-atomic add does, and two threads
-/// writing one `LocalCounters` at once could lose counts (never memory safety). Any
-/// thread may read it. Keep each on its own cache line (the pool's per-thread struct
-/// is padded, or wrap it in `crossbeam_utils::CachePadded`).
+/// A pool with per-thread state of its own embeds one in it, so an update is a plain
+/// load and store with no lookup; [`ThreadCounters`] finds one per thread for pools
+/// without. Only its own thread should write it through [`add`](LocalCounters::add): two
+/// threads doing so at once could lose counts (never memory safety). Any thread may read
+/// it. Keep each on its own cache line (the pool's per-thread struct is padded, or wrap it
+/// in `crossbeam_utils::CachePadded`).
 ///
 /// ```
 /// use poolside_core::{Event, LocalCounters};
@@ -545,15 +639,6 @@ impl LocalCounters {
         stats_from_sums(&sums)
     }
 
-    /// Adds every count of `other` into `self`, for a pool that folds the counters of a
-    /// thread that has exited into one that outlives it. `self` gets the same
-    /// single-writer rule as any `LocalCounters`: fold under a lock, or from its owner.
-    pub fn absorb(&self, other: &LocalCounters) {
-        for (index, cell) in other.counts.iter().enumerate() {
-            self.bump(index, cell.load(Ordering::Relaxed));
-        }
-    }
-
     /// Adds `n` from any thread: a read-modify-write, for counters that several threads
     /// share.
     #[inline]
@@ -582,25 +667,20 @@ impl fmt::Debug for LocalCounters {
     }
 }
 
-/// The default recorder: per-thread counters, each thread's on its own cache line,
-/// summed when read.
+/// A [`Recorder`]'s counts for a pool with no per-thread state of its own: each update
+/// finds the calling thread's counts through a thread-local lookup.
 ///
-/// Recording touches only the calling thread's line, so two threads never contend.
-/// Reading walks every thread's counters; it is meant for monitoring, not the hot path.
-/// Counts of a thread that has exited are kept. See [`Stats`] for consistency.
-///
-/// A thread that records while it tears down (a guard kept in a `thread_local!`, dropped
-/// by its destructor) can no longer reach its own counters; its updates go to one shared
-/// set of counters instead, with an atomic add, so they are neither lost nor a cause of
-/// a panic.
-///
-/// Each update looks up the calling thread's [`LocalCounters`]; a pool with per-thread
-/// state of its own can embed `LocalCounters` there and skip the lookup.
+/// The lookup costs about 2 ns and 20 instructions an update; a pool that keeps
+/// per-thread state embeds [`Recorder::Local`] there instead and pays none (see the
+/// `counter_update_*` benchmark groups). A thread that records while it tears down (a
+/// guard kept in a `thread_local!`, dropped by its destructor) can no longer reach its
+/// own counts; its updates go to the shared ones with an atomic add, so they are neither
+/// lost nor a cause of a panic.
 ///
 /// ```
-/// use poolside_core::{Counters, Event, Recorder};
+/// use poolside_core::{Event, ThreadCounters};
 ///
-/// let counters = Counters::new();
+/// let counters = ThreadCounters::new();
 /// std::thread::scope(|s| {
 ///     for _ in 0..2 {
 ///         s.spawn(|| {
@@ -613,84 +693,86 @@ impl fmt::Debug for LocalCounters {
 /// let stats = counters.stats();
 /// assert_eq!((stats.gets, stats.misses, stats.in_use), (2000, 2000, 2000));
 /// ```
-pub struct Counters {
-    slots: PerThread<CachePadded<LocalCounters>>,
+pub struct ThreadCounters<R: Recorder = Counters> {
+    slots: PerThread<CachePadded<R::Local>>,
     /// The counts of threads that recorded during their teardown.
-    exiting: LocalCounters,
-    high_water: AtomicU64,
+    shared: R::Shared,
 }
 
-impl Counters {
-    /// Counters at zero.
+impl ThreadCounters {
+    /// Counts at zero; `const`, so the counts can be a `static`. (For [`NoStats`], use
+    /// `Default`.)
     #[cfg(not(poolside_loom))]
     pub const fn new() -> Self {
-        Counters {
+        ThreadCounters {
             slots: PerThread::new(),
-            exiting: LocalCounters::new(),
-            high_water: AtomicU64::new(0),
+            shared: LocalCounters::new(),
         }
     }
 
-    /// Counters at zero.
+    /// Counts at zero.
     #[cfg(poolside_loom)]
     pub fn new() -> Self {
-        Counters {
-            slots: PerThread::new(),
-            exiting: LocalCounters::new(),
-            high_water: AtomicU64::new(0),
-        }
+        Self::default()
     }
+}
 
+impl<R: Recorder> ThreadCounters<R> {
+    /// Counts `n` occurrences of `event`.
     #[inline]
-    fn bump(&self, index: usize, n: u64) {
-        let own = self.slots.try_with(
-            || CachePadded::new(LocalCounters::new()),
-            |local| local.bump(index, n),
-        );
-        if own.is_none() {
-            self.exiting.bump_shared(index, n);
+    pub fn add(&self, event: Event, n: u64) {
+        if R::ENABLED {
+            let own = self.slots.try_with(
+                || CachePadded::new(R::new_local()),
+                |local| R::add(local, event, n),
+            );
+            if own.is_none() {
+                R::add_shared(&self.shared, event, n);
+            }
+        }
+    }
+
+    /// Counts one `event`.
+    #[inline]
+    pub fn record(&self, event: Event) {
+        self.add(event, 1);
+    }
+
+    /// Adds `delta` to the retained bytes of idle objects (negative when they leave).
+    #[inline]
+    pub fn add_idle_bytes(&self, delta: i64) {
+        if R::ENABLED {
+            let own = self.slots.try_with(
+                || CachePadded::new(R::new_local()),
+                |local| R::add_idle_bytes(local, delta),
+            );
+            if own.is_none() {
+                R::add_shared_idle_bytes(&self.shared, delta);
+            }
+        }
+    }
+
+    /// Sums every thread's counts into a snapshot.
+    pub fn stats(&self) -> Stats {
+        let live = self.slots.values();
+        R::stats(&self.shared, live.iter().map(|local| &***local))
+    }
+}
+
+impl<R: Recorder> Default for ThreadCounters<R> {
+    fn default() -> Self {
+        ThreadCounters {
+            slots: PerThread::new(),
+            shared: R::Shared::default(),
         }
     }
 }
 
-impl Default for Counters {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl fmt::Debug for Counters {
+impl<R: Recorder> fmt::Debug for ThreadCounters<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Counters")
+        f.debug_struct("ThreadCounters")
             .field("stats", &self.stats())
             .finish()
-    }
-}
-
-impl Recorder for Counters {
-    const ENABLED: bool = true;
-
-    #[inline]
-    fn add(&self, event: Event, n: u64) {
-        self.bump(index_of(event), n);
-    }
-
-    #[inline]
-    fn add_idle_bytes(&self, delta: i64) {
-        self.bump(IDLE_BYTES, delta as u64);
-    }
-
-    fn observe_in_use(&self, in_use: u64) {
-        self.high_water.fetch_max(in_use, Ordering::Relaxed);
-    }
-
-    fn stats(&self) -> Stats {
-        let mut sums = [0u64; SLOTS];
-        self.slots.for_each(|local| local.add_into(&mut sums));
-        self.exiting.add_into(&mut sums);
-        let mut stats = stats_from_sums(&sums);
-        stats.high_water = self.high_water.load(Ordering::Relaxed);
-        stats
     }
 }
 

@@ -115,7 +115,16 @@ impl<T: Send + Sync> PerThread<T> {
             f(value);
         }
     }
+
+    /// Every thread's value.
+    pub fn values(&self) -> Vec<Held<'_, T>> {
+        self.inner.iter().collect()
+    }
 }
+
+/// A thread's value, as [`PerThread::values`] lends it.
+#[cfg(not(poolside_loom))]
+pub(crate) type Held<'a, T> = &'a T;
 
 #[cfg(poolside_loom)]
 loom::thread_local! {
@@ -172,7 +181,17 @@ impl<T: Send + Sync> PerThread<T> {
             f(value);
         }
     }
+
+    /// Every model thread's value.
+    pub fn values(&self) -> Vec<Held<'_, T>> {
+        let slots = self.inner.lock().unwrap();
+        slots.iter().map(|(_, v)| v.clone()).collect()
+    }
 }
+
+/// A thread's value, as [`PerThread::values`] lends it.
+#[cfg(poolside_loom)]
+pub(crate) type Held<'a, T> = std::sync::Arc<T>;
 
 impl<T: Send + Sync> Default for PerThread<T> {
     fn default() -> Self {

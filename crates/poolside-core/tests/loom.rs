@@ -1,7 +1,7 @@
 //! Loom models for core's concurrent pieces. Run with
 //! `RUSTFLAGS="--cfg poolside_loom" cargo test --release --test loom` (`cargo xtask ci loom`).
 //!
-//! What is modelled is the shipped `Counters` code: each thread's owner-only load and
+//! What is modelled is the shipped `ThreadCounters` code: each thread's owner-only load and
 //! store, readers summing while threads run, and the shared counters that threads in
 //! teardown add to with an atomic add (`poolside_core::exiting_for_loom` puts a model
 //! thread on that path). What is not: the `thread_local` crate's lookup of a thread's
@@ -13,14 +13,14 @@
 use loom::sync::Arc;
 use loom::thread;
 
-use poolside_core::{exiting_for_loom, Counters, Event, Recorder};
+use poolside_core::{exiting_for_loom, Event, ThreadCounters};
 
 /// Two threads count into their own slots while a third reads: a read mid-run sees at
 /// most what was counted, and the totals are exact once both have joined.
 #[test]
 fn per_thread_counters_sum_exactly_after_join() {
     loom::model(|| {
-        let counters = Arc::new(Counters::new());
+        let counters = Arc::new(ThreadCounters::new());
         let writers: Vec<_> = (0..2)
             .map(|_| {
                 let counters = counters.clone();
@@ -46,7 +46,7 @@ fn per_thread_counters_sum_exactly_after_join() {
 #[test]
 fn a_new_thread_does_not_disturb_existing_counts() {
     loom::model(|| {
-        let counters = Arc::new(Counters::new());
+        let counters = Arc::new(ThreadCounters::new());
         counters.add(Event::Miss, 3);
         let c2 = counters.clone();
         let t = thread::spawn(move || c2.record(Event::Miss));
@@ -61,7 +61,7 @@ fn a_new_thread_does_not_disturb_existing_counts() {
 #[test]
 fn threads_in_teardown_share_counters_without_losing_counts() {
     loom::model(|| {
-        let counters = Arc::new(Counters::new());
+        let counters = Arc::new(ThreadCounters::new());
         let exiting: Vec<_> = (0..2)
             .map(|_| {
                 let counters = counters.clone();

@@ -1,15 +1,18 @@
-//! Counter accuracy: exact totals after threads join, derived gauges, and `NoStats`.
+//! Counter accuracy: exact totals after threads join, derived gauges, and `NoStats`,
+//! through `ThreadCounters` (the lookup) and through `Recorder` on embedded counts.
 
 use rayon::prelude::*;
 
-use poolside_core::{Counters, Discard, Event, LocalCounters, NoStats, Observe, Recorder, Stats};
+use poolside_core::{
+    Counters, Discard, Event, LocalCounters, NoStats, Observe, Recorder, Stats, ThreadCounters,
+};
 
 const THREADS: usize = 8;
 const UPDATES: u64 = if cfg!(miri) { 100 } else { 100_000 };
 
 #[test]
 fn totals_are_exact_after_join() {
-    let counters = Counters::new();
+    let counters = ThreadCounters::new();
     std::thread::scope(|s| {
         for t in 0..THREADS {
             let counters = &counters;
@@ -60,19 +63,26 @@ fn embedded_local_counters_sum_exactly_after_join() {
     assert_eq!((s.idle_objects, s.idle_bytes), (total, 8 * total));
     assert!(format!("{:?}", locals[0]).contains("LocalCounters"));
 
-    // Folding an exited thread's counters into a survivor keeps every count.
-    let retired = LocalCounters::new();
+    // Retiring every thread's counts into the shared ones keeps every count, and a
+    // snapshot of the shared counts with the live ones adds both.
+    let shared = LocalCounters::new();
     for local in &locals {
-        retired.absorb(local);
+        Counters::retire(&shared, local);
     }
-    assert_eq!(LocalCounters::stats([&retired]), s);
+    assert_eq!(Counters::stats(&shared, []), s);
+    Counters::add_shared(&shared, Event::Hit, 2);
+    Counters::add_shared_idle_bytes(&shared, -8);
+    let both = Counters::stats(&shared, &locals[..1]);
+    assert_eq!(both.hits, 2);
+    assert_eq!(both.misses, total + UPDATES);
+    assert_eq!(both.idle_bytes, 8 * (total + UPDATES) - 8);
 }
 
 #[test]
 fn totals_are_exact_across_a_rayon_pool() {
     // Rayon reuses its threads across calls, so this checks that a slot reused by later
     // work keeps earlier counts.
-    let counters = Counters::new();
+    let counters = ThreadCounters::new();
     for _ in 0..3 {
         (0..10_000u64)
             .into_par_iter()
@@ -86,7 +96,7 @@ fn totals_are_exact_across_a_rayon_pool() {
 
 #[test]
 fn gauges_follow_the_object_lifecycle() {
-    let c = Counters::new();
+    let c = ThreadCounters::new();
     c.add(Event::Prewarm, 4);
     c.add_idle_bytes(4 * 100);
     c.add(Event::Hit, 3);
@@ -123,7 +133,7 @@ fn gauges_follow_the_object_lifecycle() {
 
 #[test]
 fn every_discard_reason_has_its_own_count() {
-    let c = Counters::new();
+    let c = ThreadCounters::new();
     let reasons = [
         Discard::PoolFull,
         Discard::Oversized,
@@ -157,7 +167,7 @@ fn a_panicking_reset_is_counted_as_such() {
         }
         Verdict::Keep
     });
-    let c = Counters::new();
+    let c = ThreadCounters::new();
     for mut v in [vec![], vec![1], vec![]] {
         c.record(Event::Put);
         if let Err(reason) = recycle_guarded(&policy, &mut v) {
@@ -169,17 +179,9 @@ fn a_panicking_reset_is_counted_as_such() {
 }
 
 #[test]
-fn an_exact_live_count_feeds_the_high_water_mark() {
-    let c = Counters::new();
-    c.observe_in_use(42);
-    c.observe_in_use(7);
-    assert_eq!(c.stats().high_water, 42, "the high-water mark stays");
-}
-
-#[test]
 fn gauges_never_go_below_zero() {
     // A reader can see a put before the get it pairs with, from another thread's slot.
-    let c = Counters::new();
+    let c = ThreadCounters::new();
     c.record(Event::Put);
     c.add_idle_bytes(-10);
     let s = c.stats();
@@ -188,7 +190,7 @@ fn gauges_never_go_below_zero() {
 
 #[test]
 fn hit_rate_with_known_counts() {
-    let c = Counters::new();
+    let c = ThreadCounters::new();
     c.add(Event::Hit, 9);
     c.record(Event::Miss);
     assert_eq!(c.stats().hit_rate(), Some(0.9));
@@ -197,23 +199,25 @@ fn hit_rate_with_known_counts() {
 
 #[test]
 fn no_stats_records_nothing() {
-    let n = NoStats;
+    let n = ThreadCounters::<NoStats>::default();
     n.add(Event::Hit, 100);
     n.add_idle_bytes(5);
-    n.observe_in_use(3);
     assert_eq!(n.stats(), Stats::default());
+    NoStats::add(&NoStats::new_local(), Event::Miss, 1);
+    NoStats::add_shared(&(), Event::Miss, 1);
+    assert_eq!(NoStats::stats(&(), [&()]), Stats::default());
     const { assert!(!NoStats::ENABLED && Counters::ENABLED) };
 }
 
 #[test]
 fn counters_are_send_sync_and_usable_as_a_static() {
-    static COUNTERS: Counters = Counters::new();
+    static COUNTERS: ThreadCounters = ThreadCounters::new();
     COUNTERS.record(Event::Hit);
     assert!(COUNTERS.stats().hits >= 1);
     fn send_sync<T: Send + Sync>() {}
-    send_sync::<Counters>();
-    send_sync::<NoStats>();
-    assert!(format!("{:?}", Counters::new()).contains("Counters"));
+    send_sync::<ThreadCounters>();
+    send_sync::<ThreadCounters<NoStats>>();
+    assert!(format!("{:?}", ThreadCounters::new()).contains("ThreadCounters"));
 }
 
 #[test]
@@ -242,7 +246,7 @@ fn observe_is_object_safe_with_defaults() {
 #[cfg_attr(miri, ignore)] // Miri cannot start the child process.
 fn counters_record_from_a_thread_locals_destructor() {
     poolside_testkit::in_child("counters_record_from_a_thread_locals_destructor", || {
-        static COUNTERS: Counters = Counters::new();
+        static COUNTERS: ThreadCounters = ThreadCounters::new();
         struct Returns;
         impl Drop for Returns {
             fn drop(&mut self) {

@@ -17,7 +17,7 @@
 //!
 //! No wrapper pool is needed: every poolside pool records its own statistics, and
 //! wrapping one in a second counter would count each operation twice. A pool of your
-//! own that records nothing can embed core's `Counters` and implement `Observe`.
+//! own that records nothing can keep core's `ThreadCounters` and implement `Observe`.
 //!
 //! ```
 //! use poolside_monitor::Registry;

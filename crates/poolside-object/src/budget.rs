@@ -11,7 +11,7 @@
 use crate::local::LocalCache;
 use crate::shared::Shared;
 use crate::sync::{AtomicUsize, Ordering};
-use crate::StatsMode;
+use poolside_core::Recorder;
 
 pub(crate) struct Budget {
     left: AtomicUsize,
@@ -66,7 +66,7 @@ impl Budget {
 /// more if needed; false if the budget has not that much left. Inline for the common
 /// case, within the lease; leasing is out of line.
 #[inline(always)]
-pub(crate) fn claim<T: Send + 'static, S: StatsMode>(
+pub(crate) fn claim<T: Send + 'static, S: Recorder>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
     bytes: usize,
@@ -87,7 +87,7 @@ pub(crate) fn claim<T: Send + 'static, S: StatsMode>(
 
 #[cold]
 #[inline(never)]
-fn lease_more<T: Send + 'static, S: StatsMode>(
+fn lease_more<T: Send + 'static, S: Recorder>(
     budget: &Budget,
     cache: &mut LocalCache<T, S>,
     held: usize,
@@ -102,7 +102,7 @@ fn lease_more<T: Send + 'static, S: StatsMode>(
 /// Counts `bytes` leaving this cache, and gives back what it has leased beyond what it
 /// holds, but a chunk, once that slack exceeds two chunks (out of line).
 #[inline(always)]
-pub(crate) fn unclaim<T: Send + 'static, S: StatsMode>(
+pub(crate) fn unclaim<T: Send + 'static, S: Recorder>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
     bytes: usize,
@@ -118,7 +118,7 @@ pub(crate) fn unclaim<T: Send + 'static, S: StatsMode>(
 
 #[cold]
 #[inline(never)]
-fn return_slack<T: Send + 'static, S: StatsMode>(budget: &Budget, cache: &mut LocalCache<T, S>) {
+fn return_slack<T: Send + 'static, S: Recorder>(budget: &Budget, cache: &mut LocalCache<T, S>) {
     let keep = cache.held + budget.chunk();
     budget.give(cache.lease - keep);
     cache.lease = keep;

@@ -12,10 +12,10 @@ use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::ptr;
 
-use poolside_core::{Counters, DefaultPolicy, Recycle};
+use poolside_core::{Counters, DefaultPolicy, Recorder, Recycle};
 
 use crate::shared::Idle;
-use crate::{ObjectPool, StatsMode};
+use crate::ObjectPool;
 
 /// An object taken from an [`ObjectPool`], given back when dropped.
 ///
@@ -74,7 +74,7 @@ use crate::{ObjectPool, StatsMode};
 /// let pool = ObjectPool::with_policy(policy, PoolConfig::default()); // error: `Rc<u8>` cannot be sent
 /// ```
 #[must_use = "dropping the guard gives the object back at once"]
-pub struct Pooled<'a, T: Send + 'static, P = DefaultPolicy, S: StatsMode = Counters>
+pub struct Pooled<'a, T: Send + 'static, P = DefaultPolicy, S: Recorder = Counters>
 where
     P: Recycle<T>,
 {
@@ -87,7 +87,7 @@ impl<'a, T, P, S> Pooled<'a, T, P, S>
 where
     T: Send + 'static,
     P: Recycle<T>,
-    S: StatsMode,
+    S: Recorder,
 {
     #[inline]
     pub(crate) fn new(pool: &'a ObjectPool<T, P, S>, obj: Idle<T>) -> Self {
@@ -138,7 +138,7 @@ where
 /// assert_eq!(handle.join().unwrap(), 1);
 /// ```
 #[must_use = "dropping the guard gives the object back at once"]
-pub struct OwnedPooled<T: Send + 'static, P = DefaultPolicy, S: StatsMode = Counters>
+pub struct OwnedPooled<T: Send + 'static, P = DefaultPolicy, S: Recorder = Counters>
 where
     P: Recycle<T>,
 {
@@ -150,7 +150,7 @@ impl<T, P, S> OwnedPooled<T, P, S>
 where
     T: Send + 'static,
     P: Recycle<T>,
-    S: StatsMode,
+    S: Recorder,
 {
     pub(crate) fn new(pool: ObjectPool<T, P, S>, obj: Idle<T>) -> Self {
         OwnedPooled {
@@ -178,7 +178,7 @@ macro_rules! guard_impls {
         where
             T: Send + 'static,
             P: Recycle<T>,
-            S: StatsMode,
+            S: Recorder,
         {
             /// The pool and the object, with the guard gone without its `Drop`.
             fn into_parts(self) -> ($pool, Idle<T>) {
@@ -222,7 +222,7 @@ macro_rules! guard_impls {
         where
             T: Send + 'static,
             P: Recycle<T>,
-            S: StatsMode,
+            S: Recorder,
         {
             type Target = T;
 
@@ -236,7 +236,7 @@ macro_rules! guard_impls {
         where
             T: Send + 'static,
             P: Recycle<T>,
-            S: StatsMode,
+            S: Recorder,
         {
             #[inline]
             fn deref_mut(&mut self) -> &mut T {
@@ -248,7 +248,7 @@ macro_rules! guard_impls {
         where
             T: Send + 'static,
             P: Recycle<T>,
-            S: StatsMode,
+            S: Recorder,
         {
             fn as_ref(&self) -> &T {
                 self
@@ -259,7 +259,7 @@ macro_rules! guard_impls {
         where
             T: Send + 'static,
             P: Recycle<T>,
-            S: StatsMode,
+            S: Recorder,
         {
             fn as_mut(&mut self) -> &mut T {
                 self
@@ -270,7 +270,7 @@ macro_rules! guard_impls {
         where
             T: Send + fmt::Debug + 'static,
             P: Recycle<T>,
-            S: StatsMode,
+            S: Recorder,
         {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 fmt::Debug::fmt(&**self, f)
@@ -281,7 +281,7 @@ macro_rules! guard_impls {
         where
             T: Send + 'static,
             P: Recycle<T>,
-            S: StatsMode,
+            S: Recorder,
         {
             #[inline(always)]
             fn drop(&mut self) {

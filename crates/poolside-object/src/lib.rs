@@ -8,8 +8,10 @@
 //!   handle to the pool.
 //! - [`LiveLimit`]: an optional cap on live objects, with [`LimitReached`] when
 //!   [`ObjectPool::get_timeout`] runs out of time.
-//! - [`StatsMode`]: whether the pool counts ([`Counters`](poolside_core::Counters)) or
-//!   not ([`NoStats`](poolside_core::NoStats)).
+//! - Statistics: the pool's third type parameter, core's
+//!   [`Recorder`](poolside_core::Recorder): [`Counters`](poolside_core::Counters) (the
+//!   default, each thread's counts in its cache's block) or
+//!   [`NoStats`](poolside_core::NoStats).
 //!
 //! Objects are cleaned on the way back by the pool's
 //! [`Recycle`](poolside_core::Recycle) policy, by default with
@@ -22,7 +24,7 @@
 )]
 // `unsafe` is allowed in `table` and `shortcut`, for one measured shortcut, in `guard`, for
 // a guard with no `Option` to test, in `magazine`, for a cache's array of slots, and in
-// `stats_mode`, for the registry of counters (see their docs).
+// `registry`, for the registry of each thread's counts (see their docs).
 #![deny(unsafe_code)]
 
 mod budget;
@@ -32,9 +34,9 @@ mod limit;
 mod local;
 mod magazine;
 mod pool;
+mod registry;
 mod shared;
 mod shortcut;
-mod stats_mode;
 mod sync;
 mod table;
 // The loom models of the shortcut's protocol, beside the private type they check.
@@ -44,7 +46,6 @@ mod tests;
 pub use guard::{OwnedPooled, Pooled};
 pub use limit::{LimitReached, LiveLimit};
 pub use pool::ObjectPool;
-pub use stats_mode::StatsMode;
 
 /// The README's example, run as a doctest so it cannot rot.
 #[cfg(doctest)]

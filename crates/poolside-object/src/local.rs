@@ -10,10 +10,10 @@ use poolside_core::{Discard, Event};
 use crate::budget::{claim, unclaim};
 use crate::magazine::Magazine;
 use crate::shared::{Idle, Shared, DECAY_MASK, TRIM_STEP};
-use crate::StatsMode;
+use poolside_core::Recorder;
 
 /// One thread's idle objects for one pool, and its statistics.
-pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
+pub(crate) struct LocalCache<T: Send + 'static, S: Recorder> {
     /// A stack: gets and puts at the top (LIFO, so the object handed out is the one
     /// whose cache lines are warmest); trims, decays and spills take from the bottom, the
     /// coldest. Objects are boxed, so sliding the stack moves pointers only. Its
@@ -38,12 +38,12 @@ pub(crate) struct LocalCache<T: Send + 'static, S: StatsMode> {
 /// lent apart (`table`), so the `&mut` to the cache that a closure gets never covers
 /// what another thread may be reading, and a counter's store cannot alias the cache's
 /// fields, which would make the optimizer load them again.
-pub(crate) struct Block<T: Send + 'static, S: StatsMode> {
+pub(crate) struct Block<T: Send + 'static, S: Recorder> {
     pub(crate) counters: S::Local,
     pub(crate) cache: LocalCache<T, S>,
 }
 
-impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
+impl<T: Send + 'static, S: Recorder> LocalCache<T, S> {
     pub(crate) fn new(shared: &Arc<Shared<T, S>>) -> Self {
         LocalCache {
             objects: Magazine::new(shared.thread_cache),
@@ -60,7 +60,7 @@ impl<T: Send + 'static, S: StatsMode> LocalCache<T, S> {
 /// The thread has exited, or the pool behind this cache is gone: if the pool lives, fold
 /// the counters into its statistics (so its registry lets go of them), then hand the idle
 /// objects to the shared tier. What is left drops with the block.
-pub(crate) fn close<T: Send + 'static, S: StatsMode>(
+pub(crate) fn close<T: Send + 'static, S: Recorder>(
     cache: &mut LocalCache<T, S>,
     counters: &S::Local,
 ) {
@@ -75,7 +75,7 @@ pub(crate) fn close<T: Send + 'static, S: StatsMode>(
     };
     // First, so the registry holds no pointer to a block about to be freed, even if a
     // `Drop` of `T` below panics; what happens after is counted in the shared counters.
-    S::retire(&shared.stats, counters);
+    shared.stats.retire(counters);
     // Each object's claim on the byte budget moves with it to the shared tier, and
     // only then is the rest of the lease given back, so the budget covers every
     // idle object at every moment, as other threads see it.
@@ -85,8 +85,8 @@ pub(crate) fn close<T: Send + 'static, S: StatsMode>(
         match shared.push_claimed(idle) {
             Ok(()) => {}
             Err(idle) => {
-                S::add_shared(&shared.stats, Event::Trimmed, 1);
-                S::add_shared_idle_bytes(&shared.stats, -(bytes as i64));
+                shared.stats.add(Event::Trimmed, 1);
+                shared.stats.add_idle_bytes(-(bytes as i64));
                 drop(idle);
                 if claimed {
                     shared.give_bytes(bytes);
@@ -106,7 +106,7 @@ pub(crate) fn close<T: Send + 'static, S: StatsMode>(
 /// or a live limit (see `ObjectPool`'s `hot_tag`); under a budget the bytes leave the
 /// cache's lease here (`unclaim`).
 #[inline(always)]
-pub(crate) fn take_from_cache<T: Send + 'static, S: StatsMode, const LIMITED: bool>(
+pub(crate) fn take_from_cache<T: Send + 'static, S: Recorder, const LIMITED: bool>(
     cache: &mut LocalCache<T, S>,
     counters: &S::Local,
     shared: &Shared<T, S>,
@@ -140,7 +140,7 @@ fn cold_path() {}
 /// back for the other path (which spills, or counts the discard). `LIMITED` as for
 /// [`take_from_cache`].
 #[inline(always)]
-pub(crate) fn put_in_cache<T: Send + 'static, S: StatsMode, const LIMITED: bool>(
+pub(crate) fn put_in_cache<T: Send + 'static, S: Recorder, const LIMITED: bool>(
     cache: &mut LocalCache<T, S>,
     counters: &S::Local,
     (shared, idle): (&Shared<T, S>, Idle<T>),
@@ -179,7 +179,7 @@ pub(crate) enum Put<T> {
 /// objects before going on. `taking` is 1 for a get, which uses one of the objects a
 /// decay would otherwise release, and 0 for a put.
 #[inline(always)]
-fn check_epoch<T: Send + 'static, S: StatsMode>(
+fn check_epoch<T: Send + 'static, S: Recorder>(
     shared: &Shared<T, S>,
     cache: &mut LocalCache<T, S>,
     taking: usize,
@@ -200,7 +200,7 @@ fn check_epoch<T: Send + 'static, S: StatsMode>(
 /// whole decay period.
 #[cold]
 #[inline(never)]
-fn epoch_changed<T: Send + 'static, S: StatsMode>(
+fn epoch_changed<T: Send + 'static, S: Recorder>(
     epoch: u64,
     cache: &mut LocalCache<T, S>,
     taking: usize,
@@ -226,7 +226,7 @@ fn epoch_changed<T: Send + 'static, S: StatsMode>(
 /// measured when the objects came back.
 #[cold]
 #[inline(never)]
-fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
+fn refill<T: Send + 'static, S: Recorder>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
     let budget = shared.budget.is_some();
     let (lease, held) = (&mut cache.lease, &mut cache.held);
     let want = shared.batch.saturating_sub(cache.objects.len());
@@ -245,7 +245,7 @@ fn refill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Lo
 }
 
 #[inline(always)]
-pub(crate) fn take_local<T: Send + 'static, S: StatsMode>(
+pub(crate) fn take_local<T: Send + 'static, S: Recorder>(
     cache: &mut LocalCache<T, S>,
     counters: &S::Local,
     shared: &Shared<T, S>,
@@ -280,7 +280,7 @@ pub(crate) fn take_local<T: Send + 'static, S: StatsMode>(
 /// (Once per `batch` puts at most; shifting the stack moves pointers.)
 #[cold]
 #[inline(never)]
-fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
+fn spill<T: Send + 'static, S: Recorder>(shared: &Shared<T, S>, cache: &mut LocalCache<T, S>) {
     let budget = shared.budget.is_some();
     let (lease, held) = (&mut cache.lease, &mut cache.held);
     cache.objects.drain_front(shared.batch, |cold| {
@@ -297,7 +297,7 @@ fn spill<T: Send + 'static, S: StatsMode>(shared: &Shared<T, S>, cache: &mut Loc
 }
 
 #[inline(always)]
-pub(crate) fn put_local<T: Send + 'static, S: StatsMode>(
+pub(crate) fn put_local<T: Send + 'static, S: Recorder>(
     cache: &mut LocalCache<T, S>,
     counters: &S::Local,
     (shared, idle, entering): (&Shared<T, S>, &mut Option<Idle<T>>, Event),

@@ -7,18 +7,19 @@ use std::time::Duration;
 
 use poolside_core::{
     recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
-    Observable, Observe, PoolConfig, Recycle, Reset, Stats,
+    Observable, Observe, PoolConfig, Recorder, Recycle, Reset, Stats,
 };
 
 use crate::budget::Budget;
 use crate::ids::{PoolId, NEVER};
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
+use crate::registry::Registry;
 use crate::shared::{Idle, Shared, Slot, DECAY_MASK, TRIM_STEP};
 use crate::shortcut::clear_all;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
 use crate::table::{with_cache, with_last};
-use crate::{OwnedPooled, Pooled, StatsMode};
+use crate::{OwnedPooled, Pooled};
 
 /// A thread-safe pool of reusable `T`s.
 ///
@@ -95,11 +96,11 @@ use crate::{OwnedPooled, Pooled, StatsMode};
 /// let handle = std::thread::spawn(|| scratch().capacity());
 /// handle.join().unwrap();
 /// ```
-pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: StatsMode = Counters> {
+pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: Recorder = Counters> {
     inner: Arc<Inner<T, P, S>>,
 }
 
-struct Inner<T: Send + 'static, P, S: StatsMode> {
+struct Inner<T: Send + 'static, P, S: Recorder> {
     /// The tag the hot path looks for in the thread's shortcut (`table::with_last`), in
     /// the handle's first hop: the pool's own (`shared.id.tag`) when it has neither a byte
     /// budget nor a live limit, else [`NEVER`], which the shortcut never holds. So a pool
@@ -138,7 +139,7 @@ where
     /// assert_eq!(pool.stats().discards.oversized, 1);
     /// ```
     pub fn with_policy(policy: P, config: PoolConfig) -> Self {
-        Self::with_stats(policy, config, Counters::new())
+        Self::with_stats(policy, config, Counters)
     }
 
     /// A pool with a cap on live objects; see [`LiveLimit`].
@@ -174,9 +175,9 @@ impl<T, P, S> ObjectPool<T, P, S>
 where
     T: Send + 'static,
     P: Recycle<T>,
-    S: StatsMode,
+    S: Recorder,
 {
-    /// A pool with a policy, a configuration and a [`StatsMode`] (`Counters` or `NoStats`).
+    /// A pool with a policy, a configuration and a [`Recorder`] (`Counters` or `NoStats`).
     ///
     /// ```
     /// use poolside_core::{DefaultPolicy, NoStats, PoolConfig};
@@ -203,7 +204,7 @@ where
             epoch: AtomicU64::new(0),
             low_water: AtomicUsize::new(0),
             budget: config.max_idle_bytes().map(Budget::new),
-            stats: S::Shared::default(),
+            stats: Registry::new(),
         });
         let pool = ObjectPool {
             inner: Arc::new(Inner {
@@ -228,10 +229,10 @@ where
             let obj = self.inner.policy.create();
             let bytes = self.measure(&obj);
             let idle = Box::new(Slot { obj, bytes });
-            S::add_shared(&shared.stats, Event::Prewarm, 1);
+            shared.stats.add(Event::Prewarm, 1);
             match shared.push_shared(idle) {
-                Ok(()) => S::add_shared_idle_bytes(&shared.stats, bytes as i64),
-                Err(_) => S::add_shared(&shared.stats, Event::Discard(Discard::PoolFull), 1),
+                Ok(()) => shared.stats.add_idle_bytes(bytes as i64),
+                Err(_) => shared.stats.add(Event::Discard(Discard::PoolFull), 1),
             }
         }
         self.inner
@@ -387,13 +388,13 @@ where
         // none.
         match shared.pop_shared() {
             Some(idle) => {
-                S::add_shared(&shared.stats, Event::Hit, 1);
-                S::add_shared_idle_bytes(&shared.stats, -(idle.bytes as i64));
+                shared.stats.add(Event::Hit, 1);
+                shared.stats.add_idle_bytes(-(idle.bytes as i64));
                 idle
             }
             None => {
                 let idle = self.create();
-                S::add_shared(&shared.stats, Event::Miss, 1);
+                shared.stats.add(Event::Miss, 1);
                 idle
             }
         }
@@ -590,11 +591,11 @@ where
         };
         // No thread cache: straight to the shared tier.
         let bytes = idle.bytes;
-        S::add_shared(&shared.stats, entering, 1);
+        shared.stats.add(entering, 1);
         match shared.push_shared(idle) {
-            Ok(()) => S::add_shared_idle_bytes(&shared.stats, bytes as i64),
+            Ok(()) => shared.stats.add_idle_bytes(bytes as i64),
             Err(idle) => {
-                S::add_shared(&shared.stats, Event::Discard(Discard::PoolFull), 1);
+                shared.stats.add(Event::Discard(Discard::PoolFull), 1);
                 drop(idle);
             }
         }
@@ -617,7 +618,7 @@ where
             .is_some();
         if !recorded {
             for &e in events {
-                S::add_shared(&shared.stats, e, 1);
+                shared.stats.add(e, 1);
             }
         }
     }
@@ -670,13 +671,13 @@ where
 /// Records its events when dropped, unless forgotten: the books for an object that user
 /// code (a panicking `retained_bytes`) takes out of the pool by unwinding. With `placed`,
 /// the object's live place goes back too.
-struct CountOnUnwind<'a, T: Send + 'static, P: Recycle<T>, S: StatsMode> {
+struct CountOnUnwind<'a, T: Send + 'static, P: Recycle<T>, S: Recorder> {
     pool: &'a ObjectPool<T, P, S>,
     events: [Event; 2],
     placed: bool,
 }
 
-impl<T: Send + 'static, P: Recycle<T>, S: StatsMode> Drop for CountOnUnwind<'_, T, P, S> {
+impl<T: Send + 'static, P: Recycle<T>, S: Recorder> Drop for CountOnUnwind<'_, T, P, S> {
     #[cold]
     fn drop(&mut self) {
         let _place = LivePlace(self.pool.inner.live.as_ref().filter(|_| self.placed));
@@ -704,7 +705,7 @@ enum Stage {
     Clean,
 }
 
-impl<T: Send + 'static, P, S: StatsMode> Clone for ObjectPool<T, P, S> {
+impl<T: Send + 'static, P, S: Recorder> Clone for ObjectPool<T, P, S> {
     /// Another handle to the same pool (not a new pool).
     fn clone(&self) -> Self {
         ObjectPool {
@@ -713,7 +714,7 @@ impl<T: Send + 'static, P, S: StatsMode> Clone for ObjectPool<T, P, S> {
     }
 }
 
-impl<T: Send + 'static, P, S: StatsMode> fmt::Debug for ObjectPool<T, P, S> {
+impl<T: Send + 'static, P, S: Recorder> fmt::Debug for ObjectPool<T, P, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ObjectPool")
             .field("config", &self.inner.config)
@@ -726,7 +727,7 @@ impl<T, P, S> Observe for ObjectPool<T, P, S>
 where
     T: Send + 'static,
     P: Recycle<T> + Send + Sync,
-    S: StatsMode,
+    S: Recorder,
 {
     fn stats(&self) -> Stats {
         self.inner.stats()
@@ -750,7 +751,7 @@ impl<T, P, S> Observable for ObjectPool<T, P, S>
 where
     T: Send + 'static,
     P: Recycle<T> + Send + Sync + 'static,
-    S: StatsMode,
+    S: Recorder,
 {
     fn observer(&self) -> Weak<dyn Observe> {
         let weak: Weak<Inner<T, P, S>> = Arc::downgrade(&self.inner);
@@ -758,7 +759,7 @@ where
     }
 }
 
-impl<T, P, S: StatsMode> Inner<T, P, S>
+impl<T, P, S: Recorder> Inner<T, P, S>
 where
     T: Send + 'static,
 {
@@ -766,7 +767,7 @@ where
     /// [`LiveLimit`] the pool counts live objects exactly, so `high_water` is exact; without
     /// one it is 0.
     fn stats(&self) -> Stats {
-        let mut stats = S::stats(&self.shared.stats);
+        let mut stats = self.shared.stats.stats();
         if let (true, Some(live)) = (S::ENABLED, &self.live) {
             stats.high_water = live.high_water() as u64;
         }
@@ -820,11 +821,11 @@ where
             };
             shared.give_bytes(idle.bytes);
             // Counted before the drop: a `Drop` of `T` that panics leaves the books right.
-            S::add_shared_idle_bytes(&shared.stats, -(idle.bytes as i64));
+            shared.stats.add_idle_bytes(-(idle.bytes as i64));
             if released == 0 {
-                S::add_shared(&shared.stats, Event::Trim, 1);
+                shared.stats.add(Event::Trim, 1);
             }
-            S::add_shared(&shared.stats, Event::Trimmed, 1);
+            shared.stats.add(Event::Trimmed, 1);
             released += 1;
             drop(idle);
         }
@@ -836,7 +837,7 @@ impl<T, P, S> Observe for Inner<T, P, S>
 where
     T: Send + 'static,
     P: Recycle<T> + Send + Sync,
-    S: StatsMode,
+    S: Recorder,
 {
     fn stats(&self) -> Stats {
         Inner::stats(self)

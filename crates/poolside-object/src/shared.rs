@@ -2,10 +2,12 @@
 //! idle objects, the trim and decay epoch, the byte budget and the statistics), and the
 //! boxed slot each object lives in.
 
+use poolside_core::Recorder;
+
 use crate::budget::Budget;
 use crate::ids::PoolId;
+use crate::registry::Registry;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
-use crate::StatsMode;
 
 /// A pooled object and the bytes it retains (measured once when it comes back, so that
 /// no user code runs when it moves between tiers).
@@ -28,7 +30,7 @@ pub(crate) const TRIM_STEP: u64 = 1 << 32;
 pub(crate) const DECAY_MASK: u64 = TRIM_STEP - 1;
 
 /// What every thread's cache of one pool shares: the shared tier and the statistics.
-pub(crate) struct Shared<T, S: StatsMode> {
+pub(crate) struct Shared<T, S: Recorder> {
     pub(crate) id: PoolId,
     pub(crate) queue: Queue<Idle<T>>,
     pub(crate) thread_cache: usize,
@@ -41,10 +43,10 @@ pub(crate) struct Shared<T, S: StatsMode> {
     pub(crate) low_water: AtomicUsize,
     /// The byte budget both tiers share, when the pool has one.
     pub(crate) budget: Option<Budget>,
-    pub(crate) stats: S::Shared,
+    pub(crate) stats: Registry<S>,
 }
 
-impl<T, S: StatsMode> Shared<T, S> {
+impl<T, S: Recorder> Shared<T, S> {
     #[inline]
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Relaxed)

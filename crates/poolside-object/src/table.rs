@@ -57,7 +57,7 @@ use crate::local::{close, Block, LocalCache};
 use crate::shared::Shared;
 use crate::shortcut::{self, Word};
 use crate::sync::cache_table;
-use crate::StatsMode;
+use poolside_core::Recorder;
 
 /// A cache in the table: its pool's tag, the boxed [`Block`] (type-erased) and the
 /// functions that use it as its real type.
@@ -69,7 +69,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn new<T: Send + 'static, S: StatsMode>(
+    fn new<T: Send + 'static, S: Recorder>(
         tag: u64,
         shared: &Shared<T, S>,
         cache: LocalCache<T, S>,
@@ -82,7 +82,7 @@ impl Entry {
         // at this address until `free_block` retires them (`close`) before it frees the
         // block. No `&mut` to the block or its counters is made until then: the cache is
         // lent on its own (`lend`), so the registry's shared reads never overlap one.
-        unsafe { S::register(&shared.stats, NonNull::from(&(*block).counters)) };
+        unsafe { shared.stats.register(NonNull::from(&(*block).counters)) };
         Entry {
             tag,
             cache: NonNull::new(block).expect("a box is never null").cast(),
@@ -105,7 +105,7 @@ impl Entry {
 ///
 /// `cache` must come from `Entry::new::<T, S>`, not be freed, and not be borrowed
 /// mutably.
-unsafe fn pool_alive<T: Send + 'static, S: StatsMode>(cache: NonNull<()>) -> bool {
+unsafe fn pool_alive<T: Send + 'static, S: Recorder>(cache: NonNull<()>) -> bool {
     // SAFETY: the caller's contract: a live `Block<T, S>`, its cache not mutably
     // borrowed; only the cache's field is reached.
     let cache = unsafe { &(*cache.cast::<Block<T, S>>().as_ptr()).cache };
@@ -119,7 +119,7 @@ unsafe fn pool_alive<T: Send + 'static, S: StatsMode>(cache: NonNull<()>) -> boo
 /// `block` must come from `Entry::new::<T, S>`, not be freed, and its cache must not be
 /// borrowed for as long as the returned `&mut` lives.
 #[inline(always)]
-unsafe fn lend<'a, T: Send + 'static, S: StatsMode>(
+unsafe fn lend<'a, T: Send + 'static, S: Recorder>(
     block: *mut (),
 ) -> (&'a mut LocalCache<T, S>, &'a S::Local) {
     let block = block.cast::<Block<T, S>>();
@@ -134,7 +134,7 @@ unsafe fn lend<'a, T: Send + 'static, S: StatsMode>(
 /// # Safety
 ///
 /// `block` must come from `Entry::new::<T, S>`, and not have been freed, or be borrowed.
-unsafe fn free_block<T: Send + 'static, S: StatsMode>(block: NonNull<()>) {
+unsafe fn free_block<T: Send + 'static, S: Recorder>(block: NonNull<()>) {
     // SAFETY: the caller's contract; `close` retires the counters from the registry
     // before anything else, so only then is the box, and a `&mut` to all of it, made.
     unsafe {
@@ -241,7 +241,7 @@ fn run_on<T, S, A, R>(
 ) -> R
 where
     T: Send + 'static,
-    S: StatsMode,
+    S: Recorder,
 {
     struct AbortOnUnwind;
     impl Drop for AbortOnUnwind {
@@ -266,7 +266,7 @@ pub(crate) fn with_last<T, S, A, R>(
 ) -> Result<R, A>
 where
     T: Send + 'static,
-    S: StatsMode,
+    S: Recorder,
 {
     let armed = SHORTCUT.try_with(|s| (s.word.load() == tag).then(|| s.block.get()));
     if let Ok(Some(block)) = armed {
@@ -295,7 +295,7 @@ pub(crate) fn with_cache<T, S, A, R>(
 ) -> Option<R>
 where
     T: Send + 'static,
-    S: StatsMode,
+    S: Recorder,
 {
     match with_last(shared.id.tag, arg, f) {
         Ok(r) => Some(r),
@@ -315,7 +315,7 @@ fn with_cache_in_table<T, S, A, R>(
 ) -> Option<R>
 where
     T: Send + 'static,
-    S: StatsMode,
+    S: Recorder,
 {
     let id = &shared.id;
     let mut make = Some(make);
