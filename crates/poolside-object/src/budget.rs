@@ -8,10 +8,11 @@
 //! chunks of slack (keeping one). So `left + leases + shared tier = max` at all times, and each cache
 //! holds no more than its lease.
 
+use poolside_core::Recorder;
+
 use crate::local::LocalCache;
 use crate::shared::Shared;
 use crate::sync::{AtomicUsize, Ordering};
-use poolside_core::Recorder;
 
 pub(crate) struct Budget {
     left: AtomicUsize,

@@ -5,12 +5,11 @@
 
 use std::sync::{Arc, Weak};
 
-use poolside_core::{Discard, Event};
+use poolside_core::{Discard, Event, Recorder};
 
 use crate::budget::{claim, unclaim};
 use crate::magazine::Magazine;
 use crate::shared::{Idle, Shared, DECAY_MASK, TRIM_STEP};
-use poolside_core::Recorder;
 
 /// One thread's idle objects for one pool, and its statistics.
 pub(crate) struct LocalCache<T: Send + 'static, S: Recorder> {

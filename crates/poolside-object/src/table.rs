@@ -52,12 +52,13 @@ use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 
+use poolside_core::Recorder;
+
 use crate::ids::DROPPED;
 use crate::local::{close, Block, LocalCache};
 use crate::shared::Shared;
 use crate::shortcut::{self, Word};
 use crate::sync::cache_table;
-use poolside_core::Recorder;
 
 /// A cache in the table: its pool's tag, the boxed [`Block`] (type-erased) and the
 /// functions that use it as its real type.
