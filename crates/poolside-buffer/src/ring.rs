@@ -8,12 +8,14 @@ use std::io;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use poolside_core::{Discard, Event, Metric, MetricKind, Observe, Stats, ThreadCounters};
+use poolside_core::{
+    Counters, Discard, Event, LocalCounters, Metric, MetricKind, Observe, Recorder, Stats,
+};
 
 pub use slots::RingError;
-use slots::{Claim, Slots};
+use slots::{Claim, Released, Slots};
 
-use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
 
 /// What [`RingPool::get`] does when every slot is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,11 +131,14 @@ impl std::error::Error for GetError {}
 pub struct RingPool {
     slots: Slots,
     config: RingConfig,
-    /// Threads in `get` waiting for a slot ([`WhenFull::Wait`]).
+    /// Threads in `get` waiting for a slot ([`WhenFull::Wait`]), for the `waiters`
+    /// metric; the free list's `WAITING` bit is what wakes them.
     waiters: AtomicUsize,
     lock: Mutex<()>,
     freed: Condvar,
-    stats: ThreadCounters,
+    /// The counts of what does not happen to a slot's holder: the slots made, heap
+    /// buffers, detaches. Claims and returns are counted per slot (`Slots::counts`).
+    stats: LocalCounters,
 }
 
 impl RingPool {
@@ -147,9 +152,9 @@ impl RingPool {
     /// A pool made as `config` says.
     pub fn with_config(config: RingConfig) -> Result<Self, RingError> {
         let slots = Slots::new(config.slots, config.slot_size)?;
-        let stats = ThreadCounters::new();
-        stats.add(Event::Prewarm, slots.count() as u64);
-        stats.add_idle_bytes((slots.count() * slots.size()) as i64);
+        let stats = LocalCounters::new();
+        Counters::add_shared(&stats, Event::Prewarm, slots.count() as u64);
+        Counters::add_shared_idle_bytes(&stats, (slots.count() * slots.size()) as i64);
         Ok(RingPool {
             slots,
             config,
@@ -161,18 +166,18 @@ impl RingPool {
     }
 
     /// A free slot, or `None` when every slot is taken. Lock-free; never allocates.
+    #[inline]
     pub fn try_get(&self) -> Option<RingBuf<'_>> {
         let claim = self.slots.claim()?;
-        self.stats.record(Event::Hit);
-        self.stats.add_idle_bytes(-(self.slots.size() as i64));
         Some(RingBuf {
             pool: self,
-            storage: Storage::Slot(claim),
+            claim,
             len: 0,
         })
     }
 
     /// A free slot; when every slot is taken, what the pool's [`WhenFull`] says.
+    #[inline]
     pub fn get(&self) -> Result<RingBuf<'_>, GetError> {
         if let Some(buf) = self.try_get() {
             return Ok(buf);
@@ -185,15 +190,11 @@ impl RingPool {
 
     #[cold]
     fn heap(&self) -> Result<RingBuf<'_>, GetError> {
-        let mut bytes = Vec::new();
-        bytes
-            .try_reserve_exact(self.slots.size())
-            .map_err(|_| GetError::AllocFailed)?;
-        bytes.resize(self.slots.size(), 0);
-        self.stats.record(Event::Miss);
+        let claim = Claim::heap(&self.slots).ok_or(GetError::AllocFailed)?;
+        self.count(Event::Miss);
         Ok(RingBuf {
             pool: self,
-            storage: Storage::Heap(bytes),
+            claim,
             len: 0,
         })
     }
@@ -201,14 +202,17 @@ impl RingPool {
     #[cold]
     fn wait(&self, timeout: Duration) -> Result<RingBuf<'_>, GetError> {
         let deadline = Instant::now().checked_add(timeout);
-        self.waiters.fetch_add(1, Ordering::SeqCst);
-        // Pairs with the fence in `released`: either this thread's claim below sees the
-        // slot freed, or the releasing thread sees this waiter and notifies.
-        fence(Ordering::SeqCst);
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+        // Held from each failed claim until the wait releases it, so a returning holder,
+        // which takes it to wake waiters, cannot wake them in between.
         let mut guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         let result = loop {
             if let Some(buf) = self.try_get() {
                 break Ok(buf);
+            }
+            if !self.slots.announce_waiter() {
+                // A slot came free since the claim.
+                continue;
             }
             let left = match deadline {
                 Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
@@ -224,17 +228,23 @@ impl RingPool {
             };
         };
         drop(guard);
-        self.waiters.fetch_sub(1, Ordering::SeqCst);
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
         result
     }
 
-    /// Wakes a waiter, if any, after a slot was freed.
-    fn released(&self) {
-        fence(Ordering::SeqCst);
-        if self.waiters.load(Ordering::SeqCst) > 0 {
-            drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
-            self.freed.notify_one();
-        }
+    /// Wakes every waiter after a return that found the free list marked as waited on.
+    /// All of them: the mark is cleared once, and a waiter left asleep would sleep
+    /// through free slots until its timeout. Those that find no slot mark it again.
+    #[cold]
+    fn wake_waiters(&self) {
+        drop(self.lock.lock().unwrap_or_else(|e| e.into_inner()));
+        self.freed.notify_all();
+    }
+
+    /// Counts what does not happen to a slot's holder.
+    #[cold]
+    fn count(&self, event: Event) {
+        Counters::add_shared(&self.stats, event, 1);
     }
 
     /// The number of slots.
@@ -255,7 +265,15 @@ impl RingPool {
     /// A snapshot of the pool's statistics. The slots count as prewarmed objects;
     /// temporary heap buffers as misses, and as `pool_full` discards when they come back.
     pub fn stats(&self) -> Stats {
-        self.stats.stats()
+        let (claims, puts) = self.slots.counts();
+        let held = LocalCounters::new();
+        held.add(Event::Hit, claims);
+        held.add(Event::Put, puts);
+        // Each claim took a slot's bytes out of the idle ones, each counted return put
+        // them back (a detached slot's return is counted with the detach).
+        let slot = self.slots.size() as i64;
+        held.add_idle_bytes((puts.wrapping_sub(claims) as i64).wrapping_mul(slot));
+        Counters::stats(&self.stats, [&held])
     }
 }
 
@@ -285,13 +303,6 @@ impl fmt::Debug for RingPool {
             .field("zero_on_return", &self.config.zero_on_return)
             .finish_non_exhaustive()
     }
-}
-
-enum Storage<'a> {
-    Slot(Claim<'a>),
-    Heap(Vec<u8>),
-    /// Only while being dropped or detached.
-    Gone,
 }
 
 /// A buffer from a [`RingPool`]: a slot (or a temporary heap buffer when the ring was
@@ -327,37 +338,33 @@ enum Storage<'a> {
 /// ```
 pub struct RingBuf<'a> {
     pool: &'a RingPool,
-    storage: Storage<'a>,
+    /// The slot or the temporary heap buffer.
+    claim: Claim<'a>,
     len: usize,
 }
 
 impl RingBuf<'_> {
     /// The slot's size: the most this buffer holds.
+    #[inline]
     pub fn capacity(&self) -> usize {
         self.pool.slots.size()
     }
 
     /// Whether it is a temporary heap buffer, handed out because the ring was full.
     pub fn is_heap(&self) -> bool {
-        matches!(self.storage, Storage::Heap(_))
+        self.claim.is_heap()
     }
 
     /// The whole slot, filled part first; bytes past the filled length may be a
     /// previous holder's (see "Old bytes" on [`RingPool`]).
+    #[inline]
     pub fn slot_mut(&mut self) -> &mut [u8] {
-        match &mut self.storage {
-            Storage::Slot(claim) => claim.bytes_mut(),
-            Storage::Heap(bytes) => bytes,
-            Storage::Gone => &mut [],
-        }
+        self.claim.bytes_mut()
     }
 
+    #[inline]
     fn slot(&self) -> &[u8] {
-        match &self.storage {
-            Storage::Slot(claim) => claim.bytes(),
-            Storage::Heap(bytes) => bytes,
-            Storage::Gone => &[],
-        }
+        self.claim.bytes()
     }
 
     /// Sets the filled length, after writing through [`slot_mut`](Self::slot_mut). A
@@ -376,6 +383,7 @@ impl RingBuf<'_> {
     }
 
     /// Free room after the filled part.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.capacity() - self.len
     }
@@ -384,46 +392,44 @@ impl RingBuf<'_> {
     /// detached): the slot cannot leave the ring's memory, so its bytes do.
     pub fn detach(mut self) -> Vec<u8> {
         let out = self.to_vec();
-        self.pool.stats.record(Event::Detach);
-        if let Storage::Slot(_) = &self.storage {
-            // The slot itself goes back; only the copy is detached.
-            self.pool.stats.record(Event::Prewarm);
+        self.pool.count(Event::Detach);
+        if !self.claim.is_heap() {
+            // The slot itself goes back, as a new idle slot; only the copy is detached.
+            self.pool.count(Event::Prewarm);
+            Counters::add_shared_idle_bytes(&self.pool.stats, self.pool.slots.size() as i64);
         }
         self.finish(false);
         out
     }
 
-    /// Gives the storage back (a slot) or frees it (a heap buffer), counting the put
-    /// when `put`.
+    /// Gives the slot back, or frees the heap buffer, counting the put when `put`; a
+    /// second call does nothing.
+    #[inline(always)]
     fn finish(&mut self, put: bool) {
-        let zero = self.pool.config.zero_on_return;
-        match std::mem::replace(&mut self.storage, Storage::Gone) {
-            Storage::Slot(mut claim) => {
-                if zero {
-                    claim.bytes_mut().fill(0);
-                }
+        if self.pool.config.zero_on_return {
+            zero(&mut self.claim);
+        }
+        match self.claim.release(put) {
+            Released::Slot | Released::Nothing => {}
+            Released::SlotWaitedOn => self.pool.wake_waiters(),
+            Released::Heap => {
                 if put {
-                    self.pool.stats.record(Event::Put);
+                    self.pool.count(Event::Put);
+                    self.pool.count(Event::Discard(Discard::PoolFull));
                 }
-                self.pool
-                    .stats
-                    .add_idle_bytes(self.pool.slots.size() as i64);
-                drop(claim);
-                self.pool.released();
             }
-            Storage::Heap(bytes) => {
-                if put {
-                    self.pool.stats.add(Event::Put, 1);
-                    self.pool.stats.record(Event::Discard(Discard::PoolFull));
-                }
-                drop(bytes);
-            }
-            Storage::Gone => {}
         }
     }
 }
 
+/// Zeroes a returned slot ([`RingConfig::zero_on_return`]).
+#[cold]
+fn zero(claim: &mut Claim<'_>) {
+    claim.bytes_mut().fill(0);
+}
+
 impl Drop for RingBuf<'_> {
+    #[inline(always)]
     fn drop(&mut self) {
         self.finish(true);
     }
@@ -432,12 +438,14 @@ impl Drop for RingBuf<'_> {
 impl Deref for RingBuf<'_> {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         &self.slot()[..self.len]
     }
 }
 
 impl DerefMut for RingBuf<'_> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
         let len = self.len;
         &mut self.slot_mut()[..len]
@@ -445,24 +453,38 @@ impl DerefMut for RingBuf<'_> {
 }
 
 impl AsRef<[u8]> for RingBuf<'_> {
+    #[inline]
     fn as_ref(&self) -> &[u8] {
         self
     }
 }
 
 impl AsMut<[u8]> for RingBuf<'_> {
+    #[inline]
     fn as_mut(&mut self) -> &mut [u8] {
         self
     }
 }
 
 impl io::Write for RingBuf<'_> {
+    #[inline]
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let len = self.len;
         let n = data.len().min(self.remaining());
         self.slot_mut()[len..len + n].copy_from_slice(&data[..n]);
         self.len += n;
         Ok(n)
+    }
+
+    /// Appends all of `data`, or as much as fits and then fails with
+    /// [`io::ErrorKind::WriteZero`], as the provided method does, in one copy.
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        let n = io::Write::write(self, data)?;
+        if n < data.len() {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -68,3 +68,27 @@ fn a_waiter_is_woken_by_the_release() {
         assert_eq!(t.join().unwrap(), Ok(false));
     });
 }
+
+/// Two waiters and one slot: the return wakes both (the waiting bit is cleared once),
+/// the one that finds no slot marks the list again, and the other's return wakes it. A
+/// waiter left asleep while the slot is free deadlocks, which loom reports.
+#[test]
+fn two_waiters_are_both_served_by_one_slot() {
+    loom::model(|| {
+        let config = RingConfig::new(1, 4).when_full(WhenFull::Wait(Duration::from_secs(3600)));
+        let ring = Arc::new(RingPool::with_config(config).unwrap());
+        let held = ring.try_get().unwrap();
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let ring = ring.clone();
+                thread::spawn(move || ring.get().map(|b| b.is_heap()))
+            })
+            .collect();
+        drop(held);
+        for w in waiters {
+            assert_eq!(w.join().unwrap(), Ok(false));
+        }
+        let s = ring.stats();
+        assert_eq!((s.hits, s.puts, s.in_use), (3, 3, 0));
+    });
+}

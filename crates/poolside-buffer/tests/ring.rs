@@ -125,6 +125,62 @@ fn a_waiter_gets_the_slot_another_thread_frees() {
 }
 
 #[test]
+fn a_waiter_that_gave_up_leaves_the_ring_as_it_was() {
+    // The waiter marks the free list as waited on and times out: the mark must not stop
+    // the next return from freeing the slot, nor the next claim from taking it.
+    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::from_millis(1)));
+    let ring = RingPool::with_config(config).unwrap();
+    let held = ring.try_get().unwrap();
+    assert!(matches!(ring.get(), Err(GetError::TimedOut(_))));
+    drop(held);
+    assert_eq!(ring.free(), 1);
+    let again = ring.try_get().expect("the slot is free");
+    assert!(!again.is_heap());
+    drop(again);
+    let s = ring.stats();
+    assert_eq!((s.hits, s.puts, s.in_use, s.idle_bytes), (2, 2, 0, 8));
+}
+
+/// More threads than slots, each getting with a wait and giving back, round after
+/// round: no waiter sleeps through a free slot (each wait is bounded, and a timeout
+/// fails the test), no slot has two holders, and every get and put is counted.
+#[test]
+fn waiters_outnumbering_the_slots_are_all_served() {
+    const THREADS: usize = 4;
+    const SLOTS: usize = 2;
+    const ROUNDS: usize = if cfg!(miri) { 20 } else { 5_000 };
+    let config = RingConfig::new(SLOTS, 16).when_full(WhenFull::Wait(Duration::from_secs(60)));
+    let ring = RingPool::with_config(config).unwrap();
+    let checker = OwnershipChecker::new(SLOTS);
+    let ids: Vec<usize> = (0..SLOTS).map(|_| checker.register()).collect();
+    let all: Vec<_> = (0..SLOTS).map(|_| ring.try_get().unwrap()).collect();
+    for (id, mut buf) in all.into_iter().enumerate() {
+        buf.slot_mut()[0] = id as u8;
+    }
+    std::thread::scope(|s| {
+        for _ in 0..THREADS {
+            let (ring, checker, ids) = (&ring, &checker, &ids);
+            s.spawn(move || {
+                for _ in 0..ROUNDS {
+                    let mut buf = ring.get().expect("served within the wait");
+                    assert!(!buf.is_heap(), "a waiting ring lends no heap buffer");
+                    let _hold = checker.hold(ids[usize::from(buf.slot_mut()[0])]);
+                    std::hint::spin_loop();
+                }
+            });
+        }
+    });
+    let s = ring.stats();
+    let gets = (THREADS * ROUNDS + SLOTS) as u64;
+    assert_eq!((s.gets, s.hits, s.misses, s.puts), (gets, gets, 0, gets));
+    assert_eq!(
+        (s.in_use, s.idle_objects, s.idle_bytes),
+        (0, SLOTS as u64, 32)
+    );
+    assert_eq!(waiters(&ring), 0.0);
+}
+
+#[test]
 fn a_huge_wait_does_not_overflow() {
     // `now + Duration::MAX` overflows the clock: the wait must mean "no deadline".
     let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::MAX));

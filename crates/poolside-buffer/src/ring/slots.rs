@@ -1,5 +1,6 @@
-//! The ring's slots: one zeroed allocation cut into fixed-size slots, and the lock-free
-//! free list that hands each slot to one holder at a time. This module is the crate's
+//! The ring's slots: one zeroed allocation cut into fixed-size slots, the lock-free
+//! free list that hands each slot to one holder at a time, the waiting flag that tells a
+//! returning holder to wake a waiter, and each slot's counts. This module is the crate's
 //! only `unsafe` code.
 //!
 //! # Why it is sound
@@ -19,6 +20,24 @@
 //!   comes back only when that claim drops, after its `&mut` is gone.
 //! - A claim's writes happen before the next claimant's reads: the push that frees the
 //!   slot is a release, the pop that takes it an acquire on the same atomic.
+//!
+//! # Waiting
+//!
+//! The head's `WAITING` bit says that a thread found the list empty and is about to
+//! sleep: a waiter sets it with a compare-and-swap that succeeds only while the list is
+//! empty, and the push that returns a slot clears it and reports it, so its holder knows
+//! to wake the waiters. Both are read-modify-writes of the head, so they are ordered one
+//! way or the other: either the push comes first, and the waiter's swap fails and it
+//! claims again, or the push sees the bit. So a return costs no fence and no second
+//! atomic, and no wake-up is lost (the waiter holds the ring's lock from its failed claim
+//! until it sleeps, and the holder takes that lock to wake it). The bit is set only
+//! while the list is empty, so a claim never meets it.
+//!
+//! # Counts
+//!
+//! Each slot counts its claims and its returns (those not detached), written only by the slot's holder with a
+//! plain load and store (its writes are ordered before the next holder's by the push
+//! and pop above), so counting costs no shared write and no thread-local lookup.
 //!
 //! The loom models in `tests/loom.rs` check these steps: under loom, every slot has a
 //! loom `UnsafeCell` token that a claim holds mutably, so loom reports any two claims of
@@ -40,7 +59,7 @@ pub enum RingError {
     ZeroSlots,
     /// A slot needs at least one byte.
     ZeroSize,
-    /// More slots than the free list can index (`u32::MAX - 1`), or a total size that
+    /// More slots than the free list can index (2^31 - 2), or a total size that
     /// overflows `usize` or exceeds `isize::MAX`.
     TooLarge,
     /// The allocator refused the ring's memory.
@@ -67,20 +86,27 @@ impl std::error::Error for RingError {}
 #[cfg(poolside_loom)]
 type Token = loom::cell::UnsafeCell<()>;
 #[cfg(poolside_loom)]
-type TokenGuard = loom::cell::MutPtr<()>;
+type TokenGuard = Option<loom::cell::MutPtr<()>>;
 #[cfg(not(poolside_loom))]
 struct TokenGuard;
+
+/// What a claim holds once it has given its token up, or never had one (a heap buffer).
+#[cfg(poolside_loom)]
+const NO_TOKEN: TokenGuard = None;
+#[cfg(not(poolside_loom))]
+const NO_TOKEN: TokenGuard = TokenGuard;
 
 /// The slots and their free list.
 pub(crate) struct Slots {
     /// Every slot's bytes, slot `i` at `i * size`. Zeroed at construction.
     cells: Box<[UnsafeCell<u8>]>,
     size: usize,
-    /// Low 32 bits: 1 + the index of the top free slot, or 0 when none is free. High 32
-    /// bits: the tag, bumped by every change.
+    /// Low 31 bits (`INDEX`): 1 + the index of the top free slot, or 0 when none is
+    /// free. Bit 31 (`WAITING`): a waiter found the list empty (set only while it is).
+    /// High 32 bits: the tag, bumped by every change.
     head: CachePadded<AtomicU64>,
-    /// `next[i]`: 1 + the index of the free slot below slot `i`, or 0.
-    next: Box<[AtomicU32]>,
+    /// Each slot's link in the free list and its counts.
+    links: Box<[Link]>,
     #[cfg(poolside_loom)]
     tokens: Box<[Token]>,
 }
@@ -90,8 +116,30 @@ pub(crate) struct Slots {
 // never lets two threads reach one slot's bytes at once. Everything else is atomics.
 unsafe impl Sync for Slots {}
 
-const INDEX: u64 = u32::MAX as u64;
+/// One slot's place in the free list, and its counts, written only by its holder.
+struct Link {
+    /// 1 + the index of the free slot below this one, or 0.
+    next: AtomicU32,
+    /// This slot's index (fixed; it fills the padding after `next`).
+    index: u32,
+    claims: AtomicU64,
+    puts: AtomicU64,
+}
+
+const INDEX: u64 = (1 << 31) - 1;
+const WAITING: u64 = 1 << 31;
+/// The tag's bits.
+const TAGS: u64 = !(INDEX | WAITING);
 const TAG: u64 = 1 << 32;
+
+/// Adds one to a count that only the caller writes (see "Counts" in the module docs).
+#[inline]
+fn bump(count: &AtomicU64) {
+    count.store(
+        count.load(Ordering::Relaxed).wrapping_add(1),
+        Ordering::Relaxed,
+    );
+}
 
 impl Slots {
     /// `count` zeroed slots of `size` bytes, all free; lowest index on top.
@@ -102,7 +150,7 @@ impl Slots {
         if size == 0 {
             return Err(RingError::ZeroSize);
         }
-        if count >= u32::MAX as usize {
+        if count >= INDEX as usize {
             return Err(RingError::TooLarge);
         }
         let total = count
@@ -114,18 +162,22 @@ impl Slots {
             .try_reserve_exact(total)
             .map_err(|_| RingError::AllocFailed)?;
         cells.resize_with(total, || UnsafeCell::new(0));
-        let mut next = Vec::new();
-        next.try_reserve_exact(count)
+        let mut links = Vec::new();
+        links
+            .try_reserve_exact(count)
             .map_err(|_| RingError::AllocFailed)?;
         // Slot i sits on slot i + 1: 1 + (i + 1) = i + 2; the last has none below.
-        next.extend(
-            (0..count).map(|i| AtomicU32::new(if i + 1 < count { i as u32 + 2 } else { 0 })),
-        );
+        links.extend((0..count).map(|i| Link {
+            next: AtomicU32::new(if i + 1 < count { i as u32 + 2 } else { 0 }),
+            index: i as u32,
+            claims: AtomicU64::new(0),
+            puts: AtomicU64::new(0),
+        }));
         Ok(Slots {
             cells: cells.into_boxed_slice(),
             size,
             head: CachePadded::new(AtomicU64::new(1)),
-            next: next.into_boxed_slice(),
+            links: links.into_boxed_slice(),
             #[cfg(poolside_loom)]
             tokens: (0..count).map(|_| Token::new(())).collect(),
         })
@@ -138,10 +190,22 @@ impl Slots {
 
     /// Number of slots.
     pub(crate) fn count(&self) -> usize {
-        self.next.len()
+        self.links.len()
+    }
+
+    /// Every slot's claims and counted returns so far, summed (approximate while holders
+    /// run).
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        self.links.iter().fold((0, 0), |(claims, puts), link| {
+            (
+                claims.wrapping_add(link.claims.load(Ordering::Relaxed)),
+                puts.wrapping_add(link.puts.load(Ordering::Relaxed)),
+            )
+        })
     }
 
     /// Takes a free slot, or `None` when every slot is claimed. Lock-free.
+    #[inline]
     pub(crate) fn claim(&self) -> Option<Claim<'_>> {
         let mut head = self.head.load(Ordering::Acquire);
         loop {
@@ -150,104 +214,219 @@ impl Slots {
                 return None;
             }
             let index = top - 1;
-            let below = u64::from(self.next[index].load(Ordering::Relaxed));
-            let new = (head & !INDEX).wrapping_add(TAG) | below;
+            let link = &self.links[index];
+            let below = u64::from(link.next.load(Ordering::Relaxed));
+            // A list with a free slot has no `WAITING` bit.
+            let new = (head & TAGS).wrapping_add(TAG) | below;
             match self
                 .head
                 .compare_exchange_weak(head, new, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => return Some(self.claimed(index)),
+                Ok(_) => {
+                    // This thread holds the slot now: the counts are its to write.
+                    bump(&link.claims);
+                    return Some(self.claimed(link));
+                }
                 Err(now) => head = now,
             }
         }
     }
 
-    /// The claim of slot `index`, which the caller just popped from the free list.
-    fn claimed(&self, index: usize) -> Claim<'_> {
-        let start = index * self.size;
-        let cells = &self.cells[start..start + self.size];
+    /// The claim of `link`'s slot, which the caller just popped from the free list.
+    #[inline]
+    fn claimed<'a>(&'a self, link: &'a Link) -> Claim<'a> {
+        let index = link.index as usize;
+        // A pointer to the slot's `size` bytes, with write permission: `UnsafeCell<u8>`
+        // has the layout of `u8` and allows writes through a pointer obtained from it.
+        // SAFETY: `index < count` (a link's index is its place in `links`), and `cells`
+        // holds `count * size` bytes, so the slot's bytes lie inside the allocation.
+        let bytes = unsafe { UnsafeCell::raw_get(self.cells.as_ptr()).add(index * self.size) };
         Claim {
             slots: self,
-            index: index as u32,
-            // A pointer valid for the slot's `size` bytes, with write permission:
-            // `UnsafeCell<u8>` has the layout of `u8` and allows writes through a pointer
-            // obtained from it.
-            bytes: UnsafeCell::raw_get(cells.as_ptr()),
-            token: Some(self.token(index)),
+            link: Some(link),
+            bytes,
+            len: self.size,
+            token: self.token(index),
+        }
+    }
+
+    /// Marks the list as waited on, if it is still empty: `true` if the mark is there
+    /// (the caller may sleep until a return wakes it), `false` if a slot is free now (the
+    /// caller claims again). Call it holding the lock that the returning holder takes to
+    /// wake waiters (see "Waiting" in the module docs).
+    pub(crate) fn announce_waiter(&self) -> bool {
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            if head & INDEX != 0 {
+                return false;
+            }
+            if head & WAITING != 0 {
+                return true;
+            }
+            let new = (head & TAGS).wrapping_add(TAG) | WAITING;
+            match self
+                .head
+                .compare_exchange_weak(head, new, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => return true,
+                Err(now) => head = now,
+            }
         }
     }
 
     #[cfg(poolside_loom)]
+    #[inline]
     fn token(&self, index: usize) -> TokenGuard {
-        self.tokens[index].get_mut()
+        Some(self.tokens[index].get_mut())
     }
 
     #[cfg(not(poolside_loom))]
+    #[inline]
     fn token(&self, _index: usize) -> TokenGuard {
         TokenGuard
     }
 
-    /// Puts slot `index` back on the free list. Lock-free.
-    fn release(&self, index: u32) {
+    /// Puts `link`'s slot back on the free list, clearing the `WAITING` bit; returns
+    /// whether it was set. Lock-free.
+    #[inline(always)]
+    fn push(&self, link: &Link) -> bool {
+        let (next, top) = (&link.next, u64::from(link.index) + 1);
         let mut head = self.head.load(Ordering::Relaxed);
         loop {
-            self.next[index as usize].store((head & INDEX) as u32, Ordering::Relaxed);
-            let new = (head & !INDEX).wrapping_add(TAG) | (u64::from(index) + 1);
+            next.store((head & INDEX) as u32, Ordering::Relaxed);
+            let new = (head & TAGS).wrapping_add(TAG) | top;
             match self
                 .head
                 .compare_exchange_weak(head, new, Ordering::Release, Ordering::Relaxed)
             {
-                Ok(_) => return,
+                Ok(_) => return head & WAITING != 0,
                 Err(now) => head = now,
             }
         }
     }
 }
 
-/// One slot, held by one holder; dropping it frees the slot.
+/// One slot, held by one holder, or a temporary heap buffer of the slot's size, until
+/// [`release`](Claim::release) gives the slot back or frees the buffer. A claim that is
+/// dropped instead (never, in this crate) keeps its slot out of the list, or leaks its
+/// buffer: a leak, not unsoundness.
 ///
 /// It keeps a raw pointer, not a `&mut [u8]`, and lends `&mut` only for the length of a
 /// borrow of the claim: a reference stored in it would stay protected for as long as
 /// any function that received the claim by value runs, such as the `drop` that frees the
-/// slot, and would then overlap the next claimant's.
+/// slot, and would then overlap the next claimant's. One type for both kinds of bytes
+/// keeps a holder's reads and writes free of a branch on which kind it holds.
 pub(crate) struct Claim<'a> {
     slots: &'a Slots,
-    index: u32,
-    /// The slot's first byte; valid for `slots.size` bytes.
+    /// The slot's link in `slots`; `None` for a heap buffer.
+    link: Option<&'a Link>,
+    /// The first byte, of the slot or of the heap buffer (from `Box::into_raw`); dangling
+    /// once released.
     bytes: *mut u8,
-    /// Dropped before the slot is released.
-    token: Option<TokenGuard>,
+    /// How many bytes: the slot size, or 0 once released.
+    len: usize,
+    /// Given up before the slot is released.
+    token: TokenGuard,
 }
 
-// SAFETY: a claim is the only way to the slot's bytes while it exists (the module docs),
-// like a `&mut [u8]`, which is `Send`; releasing from another thread is an atomic push.
+// SAFETY: a claim is the only way to its bytes while it exists (the module docs; a heap
+// buffer is its own), like a `&mut [u8]`, which is `Send`; releasing from another thread
+// is an atomic push, or a free.
 unsafe impl Send for Claim<'_> {}
 
 // SAFETY: a shared claim gives only `&[u8]` (`bytes`), like a `&mut [u8]`, which is `Sync`.
 unsafe impl Sync for Claim<'_> {}
 
-impl Claim<'_> {
-    /// The slot's bytes.
-    pub(crate) fn bytes(&self) -> &[u8] {
-        // SAFETY: `bytes` is valid for `size` initialised bytes (see `claimed`), and no
-        // `&mut` to them exists while `&self` does: `bytes_mut` needs `&mut self`, and no
-        // other claim of this slot exists (the module docs).
-        unsafe { std::slice::from_raw_parts(self.bytes, self.slots.size) }
+impl<'a> Claim<'a> {
+    /// A zeroed heap buffer of `slots`' slot size, for a holder that found every slot
+    /// taken; `None` if the allocator refuses it.
+    pub(crate) fn heap(slots: &'a Slots) -> Option<Self> {
+        let mut bytes = Vec::<u8>::new();
+        bytes.try_reserve_exact(slots.size).ok()?;
+        bytes.resize(slots.size, 0);
+        // Exact capacity, so no reallocation.
+        let bytes: *mut [u8] = Box::into_raw(bytes.into_boxed_slice());
+        Some(Claim {
+            slots,
+            link: None,
+            bytes: bytes.cast::<u8>(),
+            len: slots.size,
+            token: NO_TOKEN,
+        })
     }
 
-    /// The slot's bytes, to write.
+    /// Whether this is a heap buffer not yet freed.
+    #[inline]
+    pub(crate) fn is_heap(&self) -> bool {
+        self.link.is_none() && self.len != 0
+    }
+
+    /// The bytes (none once released).
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `bytes` is valid for `len` initialised bytes (see `claimed` and `heap`;
+        // dangling for 0 once released), and no `&mut` to them exists while `&self` does:
+        // `bytes_mut` needs `&mut self`, and no other claim of this slot exists (the
+        // module docs).
+        unsafe { std::slice::from_raw_parts(self.bytes, self.len) }
+    }
+
+    /// The bytes, to write (none once released).
+    #[inline]
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `bytes`; `&mut self` makes this the only reference to the bytes
         // for as long as it lives, and it cannot outlive the claim.
-        unsafe { std::slice::from_raw_parts_mut(self.bytes, self.slots.size) }
+        unsafe { std::slice::from_raw_parts_mut(self.bytes, self.len) }
+    }
+
+    /// Gives the slot back, counting a return when `counted`, or frees the heap buffer;
+    /// a second call does nothing. Says which it did.
+    #[inline(always)]
+    pub(crate) fn release(&mut self, counted: bool) -> Released {
+        let bytes = std::mem::replace(&mut self.bytes, std::ptr::NonNull::dangling().as_ptr());
+        let len = std::mem::replace(&mut self.len, 0);
+        match self.link.take() {
+            Some(link) => {
+                if counted {
+                    // Still this claim's slot: the counts are its to write.
+                    bump(&link.puts);
+                }
+                self.token = NO_TOKEN;
+                if self.slots.push(link) {
+                    Released::SlotWaitedOn
+                } else {
+                    Released::Slot
+                }
+            }
+            None => free_heap(bytes, len),
+        }
     }
 }
 
-impl Drop for Claim<'_> {
-    fn drop(&mut self) {
-        self.token = None;
-        self.slots.release(self.index);
+/// What [`Claim::release`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Released {
+    /// Gave the slot back.
+    Slot,
+    /// Gave the slot back to a list a waiter had marked: the caller wakes the waiters.
+    SlotWaitedOn,
+    /// Freed the heap buffer.
+    Heap,
+    /// Nothing: released before.
+    Nothing,
+}
+
+/// Frees a claim's heap buffer, given its bytes as `release` took them out (0 long once
+/// freed before).
+#[cold]
+fn free_heap(bytes: *mut u8, len: usize) -> Released {
+    if len == 0 {
+        return Released::Nothing;
     }
+    // SAFETY: the heap buffer from `Box::into_raw` in `Claim::heap`, `len` bytes long; the
+    // claim's `len` is 0 from here on, so it is freed once.
+    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(bytes, len)) });
+    Released::Heap
 }
 
 impl fmt::Debug for Slots {
