@@ -1,5 +1,5 @@
 //! The buffer pools' cases: one operation is get a buffer of a size, write its first
-//! 64 bytes (all of it below 64), put it back. Sizes 64 B, 1 KiB, 4 KiB, 64 KiB and
+//! 64 bytes (all of it below 64), put it back. Sizes 64 B, 256 B, 1 KiB, 4 KiB, 64 KiB and
 //! 1 MiB, on one thread and on two, against:
 //!
 //! - `new`: `Vec::with_capacity` from the allocator each time (and mimalloc's, from the
@@ -248,6 +248,7 @@ macro_rules! sizes {
 pub(crate) fn register(all: &mut Vec<Case>) {
     sizes!(all:
         64 => "buffer_64b", "buffer_64b_2t", false;
+        256 => "buffer_256b", "buffer_256b_2t", false;
         1024 => "buffer_1k", "buffer_1k_2t", true;
         4096 => "buffer_4k", "buffer_4k_2t", false;
         65536 => "buffer_64k", "buffer_64k_2t", true;
