@@ -20,16 +20,21 @@ fn bad_shapes_are_errors() {
     assert_eq!(
         RingPool::new(1 << 40, 1).unwrap_err(),
         RingError::TooLarge,
-        "more slots than u32 indexes"
+        "more slots than the free list indexes"
     );
     assert_eq!(
         RingPool::new(2, usize::MAX).unwrap_err(),
         RingError::TooLarge
     );
+    // Rounded up to whole cache lines, it would not fit an allocation.
+    assert_eq!(
+        RingPool::new(1, isize::MAX as usize).unwrap_err(),
+        RingError::TooLarge
+    );
     // Miri stops at an allocation this large instead of failing it.
     if !cfg!(miri) {
         assert_eq!(
-            RingPool::new(1, isize::MAX as usize).unwrap_err(),
+            RingPool::new(1, isize::MAX as usize - 64).unwrap_err(),
             RingError::AllocFailed
         );
     }

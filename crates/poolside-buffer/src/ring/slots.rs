@@ -96,10 +96,20 @@ const NO_TOKEN: TokenGuard = None;
 #[cfg(not(poolside_loom))]
 const NO_TOKEN: TokenGuard = TokenGuard;
 
+/// Bytes a [`Line`] holds: a cache line.
+const LINE: usize = 64;
+
+/// One cache line of slot memory. The slots start on a line, so a slot whose size is a
+/// multiple of the line shares no line with another, and the first slot's place in
+/// memory does not depend on where the allocator put the ring.
+#[repr(C, align(64))]
+struct Line([UnsafeCell<u8>; LINE]);
+
 /// The slots and their free list.
 pub(crate) struct Slots {
-    /// Every slot's bytes, slot `i` at `i * size`. Zeroed at construction.
-    cells: Box<[UnsafeCell<u8>]>,
+    /// Every slot's bytes, slot `i` at byte `i * size`, in whole lines. Zeroed at
+    /// construction.
+    cells: Box<[Line]>,
     size: usize,
     /// Low 31 bits (`INDEX`): 1 + the index of the top free slot, or 0 when none is
     /// free. Bit 31 (`WAITING`): a waiter found the list empty (set only while it is).
@@ -153,15 +163,18 @@ impl Slots {
         if count >= INDEX as usize {
             return Err(RingError::TooLarge);
         }
+        // Rounded up to whole lines, the total must still fit an allocation.
         let total = count
             .checked_mul(size)
-            .filter(|&t| t <= isize::MAX as usize);
+            .filter(|&t| t <= isize::MAX as usize - LINE);
         let total = total.ok_or(RingError::TooLarge)?;
         let mut cells = Vec::new();
         cells
-            .try_reserve_exact(total)
+            .try_reserve_exact(total.div_ceil(LINE))
             .map_err(|_| RingError::AllocFailed)?;
-        cells.resize_with(total, || UnsafeCell::new(0));
+        cells.resize_with(total.div_ceil(LINE), || {
+            Line([const { UnsafeCell::new(0) }; LINE])
+        });
         let mut links = Vec::new();
         links
             .try_reserve_exact(count)
@@ -236,11 +249,14 @@ impl Slots {
     #[inline]
     fn claimed<'a>(&'a self, link: &'a Link) -> Claim<'a> {
         let index = link.index as usize;
-        // A pointer to the slot's `size` bytes, with write permission: `UnsafeCell<u8>`
-        // has the layout of `u8` and allows writes through a pointer obtained from it.
+        // A pointer to the slot's `size` bytes, with write permission: a `Line` is an array
+        // of `UnsafeCell<u8>` (`repr(C)`), which has the layout of `u8` and allows writes
+        // through a pointer obtained from it, and the pointer covers every line.
+        let first = UnsafeCell::raw_get(self.cells.as_ptr().cast::<UnsafeCell<u8>>());
         // SAFETY: `index < count` (a link's index is its place in `links`), and `cells`
-        // holds `count * size` bytes, so the slot's bytes lie inside the allocation.
-        let bytes = unsafe { UnsafeCell::raw_get(self.cells.as_ptr()).add(index * self.size) };
+        // holds at least `count * size` bytes, so the slot's bytes lie inside the
+        // allocation.
+        let bytes = unsafe { first.add(index * self.size) };
         Claim {
             slots: self,
             link: Some(link),
