@@ -60,7 +60,7 @@ pub enum RingError {
     /// A slot needs at least one byte.
     ZeroSize,
     /// More slots than the free list can index (2^31 - 2), or a total size that
-    /// overflows `usize` or exceeds `isize::MAX`.
+    /// overflows `usize` or, rounded up to whole cache lines, exceeds `isize::MAX`.
     TooLarge,
     /// The allocator refused the ring's memory.
     AllocFailed,
