@@ -7,8 +7,9 @@
 //! - zeropool and byte-pool, the byte-buffer pool crates;
 //! - opool and object-pool holding `Vec<u8>`s of the size.
 //!
-//! poolside's three pools appear as `poolside_sized`, `poolside_ring` (slots of the size)
-//! and `poolside_byte` (the self-tuning pool, asked to reserve the size).
+//! poolside's three pools appear as `poolside_sized` (and `poolside_sized_quarters`, four
+//! classes per doubling), `poolside_ring` (slots of the size) and `poolside_byte` (the
+//! self-tuning pool, asked to reserve the size).
 //!
 //! `buffer_mixed` draws sizes from a fixed request-shaped mix (mostly small, a tail up to
 //! 1 MiB) and compares poolside's size classes at powers of two and at four per
@@ -49,6 +50,17 @@ fn sized_op<const S: usize>(pool: &SizedPool) {
 
 fn sized_buf<const S: usize>() -> Box<dyn Routine> {
     let pool = SizedPool::new();
+    warmed(move || sized_op::<S>(&pool))
+}
+
+/// Four classes per doubling instead of one, over the default range.
+fn quarters() -> SizedConfig {
+    SizedConfig::quarters(64, 1 << 20)
+}
+
+/// The size-class pool with [`quarters`].
+fn sized_quarters_buf<const S: usize>() -> Box<dyn Routine> {
+    let pool = SizedPool::with_config(quarters()).expect("a valid configuration");
     warmed(move || sized_op::<S>(&pool))
 }
 
@@ -198,7 +210,7 @@ fn sized_mixed() -> Box<dyn Routine> {
 }
 
 fn sized_quarters_mixed() -> Box<dyn Routine> {
-    sized_mixed_with(SizedConfig::quarters(64, 1 << 20))
+    sized_mixed_with(quarters())
 }
 
 fn byte_mixed() -> Box<dyn Routine> {
@@ -230,6 +242,7 @@ macro_rules! sizes {
             $all.extend([
                 baseline($one, $quick, new_buf::<$size>),
                 case($one, "poolside_sized", $quick, sized_buf::<$size>),
+                case($one, "poolside_sized_quarters", false, sized_quarters_buf::<$size>),
                 case($one, "poolside_ring", false, ring_buf::<$size>),
                 case($one, "poolside_byte", false, byte_buf::<$size>),
                 case($one, "zeropool", $quick, zeropool_buf::<$size>),
