@@ -217,11 +217,71 @@ struct Class {
 /// ```
 pub struct SizedPool {
     classes: Box<[Class]>,
-    /// When the classes are consecutive powers of two, log2 of the smallest: a class is
-    /// then found by counting bits instead of searching.
-    pow2_from: Option<u32>,
+    /// How a size finds its class: by counting bits where the classes allow it.
+    lookup: Lookup,
     /// Requests above the largest class, and hand-overs between classes.
     own: ThreadCounters,
+}
+
+/// How [`SizedPool`] finds a size's class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// Consecutive powers of two from `2^from`: a bit count.
+    Pow2 { from: u32 },
+    /// Consecutive quarter classes (jemalloc's spacing, see [`quarter_code`]), the
+    /// smallest `first` with code `from`: a bit count and a shift.
+    Quarters { first: usize, from: usize },
+    /// Any other list: a binary search.
+    Search,
+}
+
+impl Lookup {
+    /// The fastest lookup that finds the right class in `sizes` (sorted, deduplicated,
+    /// not empty).
+    fn for_classes(sizes: &[usize]) -> Lookup {
+        let first = sizes[0];
+        if first.is_power_of_two() && sizes.windows(2).all(|w| w[1] == w[0] * 2) {
+            return Lookup::Pow2 {
+                from: first.trailing_zeros(),
+            };
+        }
+        // Codes are defined from 5 up; each class must be a quarter class, one code
+        // after the one before.
+        let from = if first > 4 { quarter_code(first) } else { 0 };
+        let consecutive = first > 4
+            && sizes
+                .iter()
+                .enumerate()
+                .all(|(i, &c)| quarter_size(from + i) == Some(c));
+        if consecutive {
+            Lookup::Quarters { first, from }
+        } else {
+            Lookup::Search
+        }
+    }
+}
+
+/// The position, among all quarter classes, of the smallest one that holds `n` (from 5
+/// up). Between 2^e and 2^(e+1) the classes are 2^e + q * 2^(e-2) for q = 1 to 4, and
+/// class (e, q) has code 4e + q, so codes grow by one from class to class.
+#[inline]
+fn quarter_code(n: usize) -> usize {
+    debug_assert!(n > 4);
+    let m = n - 1;
+    // 2^e < n <= 2^(e+1), with e >= 2.
+    let e = (usize::BITS - 1 - m.leading_zeros()) as usize;
+    let q = ((m - (1 << e)) >> (e - 2)) + 1;
+    4 * e + q
+}
+
+/// The size of the quarter class with `code`, or `None` if it overflows.
+fn quarter_size(code: usize) -> Option<usize> {
+    let (e, q) = ((code.checked_sub(1)?) / 4, (code.checked_sub(1)?) % 4 + 1);
+    if e < 2 {
+        return None;
+    }
+    let base = 1usize.checked_shl(e as u32)?;
+    base.checked_add((base >> 2).checked_mul(q)?)
 }
 
 impl Default for SizedPool {
@@ -267,14 +327,9 @@ impl SizedPool {
                 }
             })
             .collect();
-        let pow2_from = sizes
-            .windows(2)
-            .all(|w| w[0].is_power_of_two() && w[1] == w[0] * 2)
-            .then(|| sizes[0].trailing_zeros())
-            .filter(|_| sizes[0].is_power_of_two());
         Ok(SizedPool {
             classes,
-            pow2_from,
+            lookup: Lookup::for_classes(&sizes),
             own: ThreadCounters::new(),
         })
     }
@@ -287,13 +342,20 @@ impl SizedPool {
     /// The smallest class of at least `n` bytes.
     #[inline]
     fn class_for(&self, n: usize) -> Option<&Class> {
-        let i = match self.pow2_from {
+        let i = match self.lookup {
             // The smallest power of two >= n is 2^bits(n - 1).
-            Some(from) => {
+            Lookup::Pow2 { from } => {
                 let bits = usize::BITS - n.saturating_sub(1).leading_zeros();
                 bits.saturating_sub(from) as usize
             }
-            None => self.classes.partition_point(|c| c.size < n),
+            Lookup::Quarters { first, from } => {
+                if n <= first {
+                    0
+                } else {
+                    quarter_code(n) - from
+                }
+            }
+            Lookup::Search => self.classes.partition_point(|c| c.size < n),
         };
         self.classes.get(i)
     }
@@ -302,13 +364,23 @@ impl SizedPool {
     /// policy then refuses the buffer).
     #[inline]
     fn class_home(&self, capacity: usize) -> &Class {
-        let i = match self.pow2_from {
+        let i = match self.lookup {
             // The largest power of two <= capacity is 2^(bits(capacity) - 1).
-            Some(from) => {
+            Lookup::Pow2 { from } => {
                 let bits = usize::BITS - capacity.leading_zeros();
                 (bits.saturating_sub(from + 1) as usize).min(self.classes.len() - 1)
             }
-            None => self
+            // The class below the smallest one that holds capacity + 1.
+            Lookup::Quarters { first, from } => {
+                let above = capacity.saturating_add(1);
+                let i = if above <= first {
+                    0
+                } else {
+                    quarter_code(above) - from
+                };
+                i.saturating_sub(1).min(self.classes.len() - 1)
+            }
+            Lookup::Search => self
                 .classes
                 .partition_point(|c| c.size <= capacity)
                 .saturating_sub(1),
@@ -498,3 +570,51 @@ impl SizedBuf<'_> {
 }
 
 vec_guard!(SizedBuf, vec, vec_mut);
+
+#[cfg(test)]
+mod tests {
+    use super::{quarter_code, quarter_size, Lookup, SizedConfig};
+
+    #[test]
+    fn quarter_codes_and_sizes_agree() {
+        // Every quarter class from 5 up to the last that fits a usize.
+        let mut code = quarter_code(5);
+        while let Some(size) = quarter_size(code) {
+            assert_eq!(quarter_code(size), code, "the class holds itself: {size}");
+            let below = quarter_size(code - 1).unwrap_or(4);
+            if size - below > 1 {
+                assert_eq!(
+                    quarter_code(below + 1),
+                    code,
+                    "{size} is the smallest for {below} + 1"
+                );
+            }
+            if let Some(above) = size.checked_add(1) {
+                assert_eq!(
+                    quarter_code(above),
+                    code + 1,
+                    "{size} + 1 needs the next class"
+                );
+            }
+            code += 1;
+        }
+        assert!(code > 4 * 63, "codes reach the top of usize");
+    }
+
+    #[test]
+    fn quarter_lists_are_found_by_counting_bits() {
+        for (min, max) in [(64, 1 << 20), (100, 5000), (5, 64)] {
+            let sizes = SizedConfig::quarters(min, max).classes;
+            assert!(
+                matches!(Lookup::for_classes(&sizes), Lookup::Quarters { .. }),
+                "{min}..{max}"
+            );
+        }
+        assert!(matches!(
+            Lookup::for_classes(&SizedConfig::default().classes),
+            Lookup::Pow2 { from: 6 }
+        ));
+        assert_eq!(Lookup::for_classes(&[100, 250, 4000]), Lookup::Search);
+        assert_eq!(Lookup::for_classes(&[3, 5, 6]), Lookup::Search);
+    }
+}
