@@ -700,10 +700,19 @@ fn summary(g: &Group<'_>) -> String {
         );
     }
     if g.name.starts_with("when_not") {
-        let verdict = match g.best(is_pool).and_then(|p| p.ratio) {
-            Some(r) if r >= 0.95 => " **The pool does not pay here: do not pool this.**",
-            Some(_) => " The pool is ahead of the system allocator here, but see mimalloc.",
-            None => "",
+        let mimalloc = g
+            .rows
+            .iter()
+            .find(|r| r.case.mimalloc)
+            .and_then(|m| m.ratio);
+        let verdict = match (g.best(is_pool).and_then(|p| p.ratio), mimalloc) {
+            (Some(r), _) if r >= 0.95 => " **The pool does not pay here: do not pool this.**",
+            (Some(r), Some(m)) if r < m => " The pool is ahead of both allocators here.",
+            (Some(_), Some(_)) => {
+                " The pool is ahead of the system allocator here, not of mimalloc."
+            }
+            (Some(_), None) => " The pool is ahead of the system allocator here.",
+            (None, _) => "",
         };
         line.push_str(verdict);
     }
@@ -1096,4 +1105,55 @@ fn workload_bars(runs: &[WorkloadRun]) -> Vec<Bar> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{summary, Group, Listed, Row};
+
+    fn listed(name: &str, baseline: bool, mimalloc: bool) -> Listed {
+        Listed {
+            group: "when_not_x".into(),
+            name: name.into(),
+            baseline,
+            quick: true,
+            mimalloc,
+            go: false,
+        }
+    }
+
+    fn row(case: &Listed, ratio: f64) -> Row<'_> {
+        Row {
+            case,
+            median: ratio * 10.0,
+            mad: 0.0,
+            bytes: 0.0,
+            allocs: 0.0,
+            ratio: Some(ratio),
+            ratio_mimalloc: None,
+        }
+    }
+
+    /// The verdict of a `when_not_*` group's line: the pool against the system allocator
+    /// and against mimalloc.
+    #[test]
+    fn when_not_verdicts_weigh_the_pool_against_both_allocators() {
+        let (new, pool, mimalloc) = (
+            listed("new", true, false),
+            listed("poolside", false, false),
+            listed("new_mimalloc", false, true),
+        );
+        let verdict = |pool_ratio: f64, mimalloc_ratio: Option<f64>| {
+            let mut rows = vec![row(&new, 1.0), row(&pool, pool_ratio)];
+            rows.extend(mimalloc_ratio.map(|m| row(&mimalloc, m)));
+            summary(&Group {
+                name: "when_not_x",
+                rows,
+            })
+        };
+        assert!(verdict(1.2, Some(0.5)).contains("do not pool this"));
+        assert!(verdict(0.2, Some(0.5)).contains("ahead of both allocators"));
+        assert!(verdict(0.6, Some(0.5)).contains("not of mimalloc"));
+        assert!(verdict(0.6, None).ends_with("ahead of the system allocator here."));
+    }
 }
