@@ -154,7 +154,6 @@ impl RingPool {
         let slots = Slots::new(config.slots, config.slot_size)?;
         let stats = LocalCounters::new();
         Counters::add_shared(&stats, Event::Prewarm, slots.count() as u64);
-        Counters::add_shared_idle_bytes(&stats, (slots.count() * slots.size()) as i64);
         Ok(RingPool {
             slots,
             config,
@@ -269,11 +268,10 @@ impl RingPool {
         let held = LocalCounters::new();
         held.add(Event::Hit, claims);
         held.add(Event::Put, puts);
-        // Each claim took a slot's bytes out of the idle ones, each counted return put
-        // them back (a detached slot's return is counted with the detach).
-        let slot = self.slots.size() as i64;
-        held.add_idle_bytes((puts.wrapping_sub(claims) as i64).wrapping_mul(slot));
-        Counters::stats(&self.stats, [&held])
+        let mut stats = Counters::stats(&self.stats, [&held]);
+        // Idle objects are free slots (a heap buffer is never idle), each a slot's bytes.
+        stats.idle_bytes = stats.idle_objects.saturating_mul(self.slots.size() as u64);
+        stats
     }
 }
 
@@ -396,7 +394,6 @@ impl RingBuf<'_> {
         if !self.claim.is_heap() {
             // The slot itself goes back, as a new idle slot; only the copy is detached.
             self.pool.count(Event::Prewarm);
-            Counters::add_shared_idle_bytes(&self.pool.stats, self.pool.slots.size() as i64);
         }
         self.finish(false);
         out

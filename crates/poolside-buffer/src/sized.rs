@@ -274,6 +274,17 @@ fn quarter_code(n: usize) -> usize {
     4 * e + q
 }
 
+/// The index of the smallest class that holds `n`, in consecutive quarter classes from
+/// `first`, whose code is `from` (past the end for `n` above the largest).
+#[inline]
+fn quarter_index(n: usize, first: usize, from: usize) -> usize {
+    if n <= first {
+        0
+    } else {
+        quarter_code(n) - from
+    }
+}
+
 /// The size of the quarter class with `code`, or `None` if it overflows.
 fn quarter_size(code: usize) -> Option<usize> {
     let (e, q) = ((code.checked_sub(1)?) / 4, (code.checked_sub(1)?) % 4 + 1);
@@ -348,13 +359,7 @@ impl SizedPool {
                 let bits = usize::BITS - n.saturating_sub(1).leading_zeros();
                 bits.saturating_sub(from) as usize
             }
-            Lookup::Quarters { first, from } => {
-                if n <= first {
-                    0
-                } else {
-                    quarter_code(n) - from
-                }
-            }
+            Lookup::Quarters { first, from } => quarter_index(n, first, from),
             Lookup::Search => self.classes.partition_point(|c| c.size < n),
         };
         self.classes.get(i)
@@ -372,13 +377,9 @@ impl SizedPool {
             }
             // The class below the smallest one that holds capacity + 1.
             Lookup::Quarters { first, from } => {
-                let above = capacity.saturating_add(1);
-                let i = if above <= first {
-                    0
-                } else {
-                    quarter_code(above) - from
-                };
-                i.saturating_sub(1).min(self.classes.len() - 1)
+                quarter_index(capacity.saturating_add(1), first, from)
+                    .saturating_sub(1)
+                    .min(self.classes.len() - 1)
             }
             Lookup::Search => self
                 .classes

@@ -721,15 +721,10 @@ impl<R: Recorder> ThreadCounters<R> {
     /// Counts `n` occurrences of `event`.
     #[inline]
     pub fn add(&self, event: Event, n: u64) {
-        if R::ENABLED {
-            let own = self.slots.try_with(
-                || CachePadded::new(R::new_local()),
-                |local| R::add(local, event, n),
-            );
-            if own.is_none() {
-                R::add_shared(&self.shared, event, n);
-            }
-        }
+        self.update(
+            |local| R::add(local, event, n),
+            |shared| R::add_shared(shared, event, n),
+        );
     }
 
     /// Counts one `event`.
@@ -741,14 +736,23 @@ impl<R: Recorder> ThreadCounters<R> {
     /// Adds `delta` to the retained bytes of idle objects (negative when they leave).
     #[inline]
     pub fn add_idle_bytes(&self, delta: i64) {
-        if R::ENABLED {
-            let own = self.slots.try_with(
-                || CachePadded::new(R::new_local()),
-                |local| R::add_idle_bytes(local, delta),
-            );
-            if own.is_none() {
-                R::add_shared_idle_bytes(&self.shared, delta);
-            }
+        self.update(
+            |local| R::add_idle_bytes(local, delta),
+            |shared| R::add_shared_idle_bytes(shared, delta),
+        );
+    }
+
+    /// Runs `own` on the calling thread's counts, or `shared` on the shared ones while
+    /// this thread tears down and cannot reach its own.
+    #[inline]
+    fn update(&self, own: impl FnOnce(&R::Local), shared: impl FnOnce(&R::Shared)) {
+        if R::ENABLED
+            && self
+                .slots
+                .try_with(|| CachePadded::new(R::new_local()), |local| own(local))
+                .is_none()
+        {
+            shared(&self.shared);
         }
     }
 
