@@ -22,26 +22,20 @@
     unsafe_op_in_unsafe_fn,
     clippy::undocumented_unsafe_blocks
 )]
-// `unsafe` is allowed in `table` and `shortcut`, for one measured shortcut, in `guard`, for
-// a guard with no `Option` to test, in `magazine`, for a cache's array of slots, and in
-// `registry`, for the registry of each thread's counts (see their docs).
+// `unsafe` is allowed in `table`, for the calls into poolside-local's per-thread engine,
+// in `guard`, for a guard with no `Option` to test, and in `magazine`, for a cache's array
+// of slots (see their docs).
 #![deny(unsafe_code)]
 
 mod budget;
 mod guard;
-mod ids;
 mod limit;
 mod local;
 mod magazine;
 mod pool;
-mod registry;
 mod shared;
-mod shortcut;
 mod sync;
 mod table;
-// The loom models of the shortcut's protocol, beside the private type they check.
-#[cfg(all(test, poolside_loom))]
-mod tests;
 
 pub use guard::{OwnedPooled, Pooled};
 pub use limit::{LimitReached, LiveLimit};

@@ -1,7 +1,8 @@
 //! One thread's cache of one pool, and what the get and put paths do on it: the hot
 //! path's pop and push, and the slower ones that act on trims and decays, refill from
 //! the shared tier and spill to it. [`crate::table`] finds the cache and lends it to
-//! these functions; none of them runs user code (rule 3 there).
+//! these functions; none of them runs user code, reaches the table or panics
+//! (poolside-local's contract for them).
 
 use std::sync::{Arc, Weak};
 
@@ -32,16 +33,6 @@ pub(crate) struct LocalCache<T: Send + 'static, S: Recorder> {
     pub(crate) shared: Weak<Shared<T, S>>,
 }
 
-/// One thread's block for one pool: its counters, which other threads read (the pool's
-/// statistics sum them), beside its cache, which no other thread touches. The two are
-/// lent apart (`table`), so the `&mut` to the cache that a closure gets never covers
-/// what another thread may be reading, and a counter's store cannot alias the cache's
-/// fields, which would make the optimizer load them again.
-pub(crate) struct Block<T: Send + 'static, S: Recorder> {
-    pub(crate) counters: S::Local,
-    pub(crate) cache: LocalCache<T, S>,
-}
-
 impl<T: Send + 'static, S: Recorder> LocalCache<T, S> {
     pub(crate) fn new(shared: &Arc<Shared<T, S>>) -> Self {
         LocalCache {
@@ -56,51 +47,7 @@ impl<T: Send + 'static, S: Recorder> LocalCache<T, S> {
     }
 }
 
-/// The thread has exited, or the pool behind this cache is gone: if the pool lives, fold
-/// the counters into its statistics (so its registry lets go of them), then hand the idle
-/// objects to the shared tier. What is left drops with the block.
-pub(crate) fn close<T: Send + 'static, S: Recorder>(
-    cache: &mut LocalCache<T, S>,
-    counters: &S::Local,
-) {
-    let Some(shared) = cache.shared.upgrade() else {
-        // The pool is gone, and its registry with it; its objects drop with the block.
-        // The registry's reads of these counters happened before the pool's last
-        // reference went (its decrement releases them, as std's `Arc` orders a drop), and
-        // the failed upgrade read that decrement, relaxed: this fence acquires it, so the
-        // block is freed after those reads (std's fence: it pairs with std's `Arc`).
-        std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
-        return;
-    };
-    // First, so the registry holds no pointer to a block about to be freed, even if a
-    // `Drop` of `T` below panics; what happens after is counted in the shared counters.
-    shared.stats.retire(counters);
-    // Each object's claim on the byte budget moves with it to the shared tier, and
-    // only then is the rest of the lease given back, so the budget covers every
-    // idle object at every moment, as other threads see it.
-    while let Some(idle) = cache.objects.pop_front() {
-        let bytes = idle.bytes;
-        let claimed = shared.budget.is_some();
-        match shared.push_claimed(idle) {
-            Ok(()) => {}
-            Err(idle) => {
-                shared.stats.add(Event::Trimmed, 1);
-                shared.stats.add_idle_bytes(-(bytes as i64));
-                drop(idle);
-                if claimed {
-                    shared.give_bytes(bytes);
-                }
-            }
-        }
-        if claimed {
-            cache.lease -= bytes;
-        }
-        // Bytes that moved tiers stay idle: the counters need no change.
-    }
-    shared.give_bytes(cache.lease);
-}
-
-/// The hot path of a get, on the cache `LAST` points to: the last object in, or `None`
+/// The hot path of a get, on the cache the shortcut points to: the last object in, or `None`
 /// for the other path (an empty cache). `LIMITED` is whether the pool has a byte budget
 /// or a live limit (see `ObjectPool`'s `hot_tag`); under a budget the bytes leave the
 /// cache's lease here (`unclaim`).
@@ -134,7 +81,7 @@ pub(crate) fn take_from_cache<T: Send + 'static, S: Recorder, const LIMITED: boo
 #[cold]
 fn cold_path() {}
 
-/// The hot path of a put, on the cache `LAST` points to: keeps the object if the cache
+/// The hot path of a put, on the cache the shortcut points to: keeps the object if the cache
 /// has room (and, under a byte budget, the budget has the bytes: `claim`), else hands it
 /// back for the other path (which spills, or counts the discard). `LIMITED` as for
 /// [`take_from_cache`].

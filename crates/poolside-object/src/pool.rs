@@ -5,18 +5,17 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use poolside_local::{clear_all, PoolId, Registry, Tag};
+
 use poolside_core::{
     recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
     Observable, Observe, PoolConfig, Recorder, Recycle, Reset, Stats,
 };
 
 use crate::budget::Budget;
-use crate::ids::{PoolId, NEVER};
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
-use crate::registry::Registry;
 use crate::shared::{Idle, Shared, Slot, DECAY_MASK, TRIM_STEP};
-use crate::shortcut::clear_all;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
 use crate::table::{with_cache, with_last};
 use crate::{OwnedPooled, Pooled};
@@ -102,11 +101,11 @@ pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: Recorder = Counte
 
 struct Inner<T: Send + 'static, P, S: Recorder> {
     /// The tag the hot path looks for in the thread's shortcut (`table::with_last`), in
-    /// the handle's first hop: the pool's own (`shared.id.tag`) when it has neither a byte
-    /// budget nor a live limit, else [`NEVER`], which the shortcut never holds. So a pool
+    /// the handle's first hop: the pool's own (`shared.id.tag()`) when it has neither a
+    /// byte budget nor a live limit, else [`Tag::never`], which the shortcut never holds. So a pool
     /// with a limit leaves the hot path at the compare every path makes anyway, and a pool
     /// without one pays for no limit: no flag or `Option` is tested on its way.
-    hot_tag: u64,
+    hot_tag: Tag<LocalCache<T, S>>,
     policy: P,
     config: PoolConfig,
     live: Option<Live>,
@@ -209,9 +208,9 @@ where
         let pool = ObjectPool {
             inner: Arc::new(Inner {
                 hot_tag: if shared.budget.is_none() && live.is_none() {
-                    shared.id.tag
+                    shared.id.tag()
                 } else {
-                    NEVER
+                    Tag::never()
                 },
                 policy,
                 config,
@@ -472,10 +471,10 @@ where
         let _place = LivePlace(self.inner.live.as_ref());
         match stage {
             Stage::Discard(reason) => self.discard(idle, Event::Put, reason),
-            Stage::Clean if self.inner.hot_tag == NEVER => {
+            Stage::Clean if self.inner.hot_tag.is_never() => {
                 // A pool with a limit: the shortcut with the byte budget's lease checked.
                 match with_last(
-                    self.inner.shared.id.tag,
+                    self.inner.shared.id.tag(),
                     (&*self.inner.shared, idle),
                     put_in_cache::<T, S, true>,
                 ) {
@@ -514,7 +513,7 @@ where
     fn take_placed(&self) -> Idle<T> {
         let place = LivePlace(self.inner.live.as_ref());
         let shared = &*self.inner.shared;
-        let idle = match with_last(shared.id.tag, shared, take_from_cache::<T, S, true>) {
+        let idle = match with_last(shared.id.tag(), shared, take_from_cache::<T, S, true>) {
             Ok(Some(idle)) => idle,
             _ => self.take(),
         };

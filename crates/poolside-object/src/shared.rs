@@ -3,10 +3,10 @@
 //! boxed slot each object lives in.
 
 use poolside_core::Recorder;
+use poolside_local::{PoolId, Registry};
 
 use crate::budget::Budget;
-use crate::ids::PoolId;
-use crate::registry::Registry;
+use crate::local::LocalCache;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
 
 /// A pooled object and the bytes it retains (measured once when it comes back, so that
@@ -30,8 +30,8 @@ pub(crate) const TRIM_STEP: u64 = 1 << 32;
 pub(crate) const DECAY_MASK: u64 = TRIM_STEP - 1;
 
 /// What every thread's cache of one pool shares: the shared tier and the statistics.
-pub(crate) struct Shared<T, S: Recorder> {
-    pub(crate) id: PoolId,
+pub(crate) struct Shared<T: Send + 'static, S: Recorder> {
+    pub(crate) id: PoolId<LocalCache<T, S>>,
     pub(crate) queue: Queue<Idle<T>>,
     pub(crate) thread_cache: usize,
     /// How many objects a thread moves between its cache and the shared tier at once.
@@ -46,7 +46,7 @@ pub(crate) struct Shared<T, S: Recorder> {
     pub(crate) stats: Registry<S>,
 }
 
-impl<T, S: Recorder> Shared<T, S> {
+impl<T: Send + 'static, S: Recorder> Shared<T, S> {
     #[inline]
     pub(crate) fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Relaxed)

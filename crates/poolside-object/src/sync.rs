@@ -1,10 +1,10 @@
 //! The pieces loom must see, switched under `cfg(poolside_loom)`.
 //!
-//! Loom runs model threads on one OS thread and cannot see inside other crates, so under
-//! loom: atomics, fences, the mutex and the condition variable (the live limit's
-//! waiters) are loom's, thread-local storage is loom's `thread_local!`, and the shared
-//! tier is a bounded queue behind a loom mutex instead of crossbeam's `ArrayQueue`
-//! (whose own algorithm crossbeam model-checks). Loom's `Condvar::wait_timeout` never
+//! Loom runs model threads on one OS thread and sees only its own types, so under loom:
+//! atomics, fences, the mutex and the condition variable (the live limit's waiters) are
+//! loom's (poolside-local switches its thread-local table the same way), and the shared
+//! tier is a bounded queue behind a loom mutex instead of crossbeam's `ArrayQueue` (whose
+//! own algorithm crossbeam model-checks). Loom's `Condvar::wait_timeout` never
 //! times out: it waits for a notification, so a lost wake-up shows as a deadlock.
 
 #[cfg(not(poolside_loom))]
@@ -14,10 +14,10 @@ pub(crate) use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 pub(crate) use loom::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(not(poolside_loom))]
-pub(crate) use std::sync::{Condvar, Mutex, MutexGuard};
+pub(crate) use std::sync::{Condvar, Mutex};
 
 #[cfg(poolside_loom)]
-pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+pub(crate) use loom::sync::{Condvar, Mutex};
 
 #[cfg(not(poolside_loom))]
 pub(crate) use crossbeam_queue::ArrayQueue as Queue;
@@ -55,24 +55,3 @@ impl<T> Queue<T> {
         self.items.lock().unwrap().len()
     }
 }
-
-/// Declares the per-thread cache table.
-#[cfg(not(poolside_loom))]
-macro_rules! cache_table {
-    ($name:ident: $t:ty = $init:expr) => {
-        std::thread_local! {
-            static $name: $t = const { $init };
-        }
-    };
-}
-
-#[cfg(poolside_loom)]
-macro_rules! cache_table {
-    ($name:ident: $t:ty = $init:expr) => {
-        loom::thread_local! {
-            static $name: $t = $init;
-        }
-    };
-}
-
-pub(crate) use cache_table;

@@ -1,12 +1,13 @@
 //! The registry of a pool's per-thread counts: a pointer to each thread's, in that
-//! thread's block (`local::Block`), and the pool's shared counts beside them.
+//! thread's block (`table`), and the pool's shared counts beside them.
 //!
 //! Recording is core's [`Recorder`]: a thread adds to its block's counts, and to the
 //! shared ones when it has no block at hand. The one `unsafe` here is reading a block's
 //! counts through the registry's pointer. It rests on the registration contract
-//! ([`Registry::register`]): a block's counts stay at their address, reached only through
-//! shared references, until the block retires them, under the registry's lock, before it
-//! is freed; and the registry reads them only under the lock.
+//! (`Registry::register`, which the table calls as it makes a block): a block's counts
+//! stay at their address, reached only through shared references, until the block
+//! retires them, under the registry's lock, before it is freed; and the registry reads
+//! them only under the lock.
 #![allow(unsafe_code)]
 
 use std::fmt;
@@ -17,7 +18,7 @@ use poolside_core::{Event, Recorder, Stats};
 use crate::sync::{Mutex, MutexGuard};
 
 /// The counts of every thread that has used a pool, and of those that have exited.
-pub(crate) struct Registry<S: Recorder> {
+pub struct Registry<S: Recorder> {
     live: Mutex<Vec<Registered<S>>>,
     /// Counts of exited threads, and of events recorded with no block at hand.
     shared: S::Shared,
@@ -32,7 +33,9 @@ struct Registered<S: Recorder>(NonNull<S::Local>);
 unsafe impl<S: Recorder> Send for Registered<S> {}
 
 impl<S: Recorder> Registry<S> {
-    pub(crate) fn new() -> Self {
+    /// A registry with no thread's counts yet.
+    #[allow(clippy::new_without_default)] // (one per pool, made with it)
+    pub fn new() -> Self {
         Registry {
             live: Mutex::new(Vec::new()),
             shared: S::Shared::default(),
@@ -57,8 +60,9 @@ impl<S: Recorder> Registry<S> {
     }
 
     /// Moves a thread's counts into the shared ones and forgets its pointer, in one step
-    /// under the lock, so that no snapshot counts them twice or misses them.
-    pub(crate) fn retire(&self, local: &S::Local) {
+    /// under the lock, so that no snapshot counts them twice or misses them. A block's
+    /// [`Local::close`](crate::Local::close) calls it first, while its pool lives.
+    pub fn retire(&self, local: &S::Local) {
         if S::ENABLED {
             let mut live = self.lock();
             S::retire(&self.shared, local);
@@ -67,17 +71,17 @@ impl<S: Recorder> Registry<S> {
     }
 
     /// Counts `n` occurrences of `event` with no block at hand.
-    pub(crate) fn add(&self, event: Event, n: u64) {
+    pub fn add(&self, event: Event, n: u64) {
         S::add_shared(&self.shared, event, n);
     }
 
     /// Adds `delta` to the idle bytes with no block at hand.
-    pub(crate) fn add_idle_bytes(&self, delta: i64) {
+    pub fn add_idle_bytes(&self, delta: i64) {
         S::add_shared_idle_bytes(&self.shared, delta);
     }
 
     /// A snapshot of every thread's counts and the shared ones.
-    pub(crate) fn stats(&self) -> Stats {
+    pub fn stats(&self) -> Stats {
         if !S::ENABLED {
             return Stats::default();
         }

@@ -124,8 +124,11 @@ mod registry {
         word.clear();
     }
 
-    /// Turns off every thread's shortcut (see the module docs).
-    pub(crate) fn clear_all() {
+    /// Turns off every thread's shortcut, so that each thread's next use of any pool
+    /// goes through its table, where the pool's block acts on whatever changed before
+    /// this call (a trim or decay that the block reads in
+    /// [`Local::may_arm`](crate::Local::may_arm) and in the functions it is lent to).
+    pub fn clear_all() {
         for word in words().iter() {
             // SAFETY: enrolled, so valid: its thread unenrols it, under this lock, before
             // its thread-locals are freed.
@@ -143,10 +146,12 @@ mod registry {
 
     pub(crate) fn unenrol(_: &Word) {}
 
-    pub(crate) fn clear_all() {}
+    /// Under loom no shortcut is armed: nothing to turn off.
+    pub fn clear_all() {}
 }
 
-pub(crate) use registry::{clear_all, enrol, unenrol};
+pub use registry::clear_all;
+pub(crate) use registry::{enrol, unenrol};
 
 /// Whether shortcuts are armed at all: not under loom (see the module docs).
 pub(crate) const ENABLED: bool = cfg!(not(poolside_loom));

@@ -1,5 +1,5 @@
-//! Pool ids: a small index into each thread's cache table, and a tag that is never
-//! reused, so a thread can tell its cache of a dropped pool from the cache of a new pool
+//! Pool ids: a small index into each thread's table of blocks, and a tag that is never
+//! reused, so a thread can tell its block of a dropped pool from the block of a new pool
 //! that got the same index.
 //!
 //! Every pool's creation and drop takes one process-wide lock, so what it does there
@@ -9,24 +9,87 @@
 //! pays O(n log n), not O(n^2), for n of them.
 //!
 //! Beside them, `DROPPED`, the pools dropped so far, which tells a thread to sweep its
-//! table of dead pools' caches; a drop also turns every thread's shortcut off (see
+//! table of dead pools' blocks; a drop also turns every thread's shortcut off (see
 //! `shortcut`), so each thread's next get or put reads it.
 
 use std::cmp::Ordering as Order;
 use std::collections::BinaryHeap;
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// A tag no pool has, and no shortcut holds: `take` hands out tags from 1 to below this
 /// one, and a shortcut holds 0, a tag, or a tag with this bit (`shortcut::ARMING`) also
-/// set. So a pool that looks for it there never finds it (see `ObjectPool`'s `hot_tag`).
-pub(crate) const NEVER: u64 = crate::shortcut::ARMING;
+/// set. So a pool that looks for it there never finds it ([`Tag::never`]).
+const NEVER: u64 = crate::shortcut::ARMING;
 
-/// A live pool's place in the per-thread tables.
-#[derive(Debug)]
-pub(crate) struct PoolId {
+/// A live pool's place in every thread's table: an index (reused once the pool is
+/// dropped) and a tag (never reused), for blocks of type `L`.
+///
+/// The type is part of the id: every block the table keeps under this id's tag is an
+/// `L`, so a pool that finds its tag in the table, or in the shortcut, may use the block
+/// as an `L`. Dropping the id tells every thread that the pool is gone: each sweeps its
+/// table of the pool's blocks at its next use of any pool.
+pub struct PoolId<L> {
     pub(crate) index: usize,
     pub(crate) tag: u64,
+    _blocks: PhantomData<fn() -> L>,
+}
+
+/// A pool's tag, for [`with_last`](crate::with_last): the pool's own
+/// ([`PoolId::tag`]), or [`Tag::never`], which no shortcut holds, for a pool that must
+/// always take another path. Typed like the id it came from.
+pub struct Tag<L> {
+    pub(crate) tag: u64,
+    _blocks: PhantomData<fn() -> L>,
+}
+
+impl<L> Tag<L> {
+    /// A tag that no shortcut ever holds: [`with_last`](crate::with_last) with it always
+    /// hands its argument back.
+    pub const fn never() -> Tag<L> {
+        Tag {
+            tag: NEVER,
+            _blocks: PhantomData,
+        }
+    }
+
+    /// Whether this is [`Tag::never`].
+    pub fn is_never(self) -> bool {
+        self.tag == NEVER
+    }
+}
+
+impl<L> Clone for Tag<L> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<L> Copy for Tag<L> {}
+
+impl<L> PartialEq for Tag<L> {
+    fn eq(&self, other: &Self) -> bool {
+        self.tag == other.tag
+    }
+}
+
+impl<L> Eq for Tag<L> {}
+
+impl<L> fmt::Debug for Tag<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Tag").field(&self.tag).finish()
+    }
+}
+
+impl<L> fmt::Debug for PoolId<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolId")
+            .field("index", &self.index)
+            .field("tag", &self.tag)
+            .finish()
+    }
 }
 
 struct Ids {
@@ -55,7 +118,7 @@ impl Ids {
     /// The smallest free index, and a fresh tag.
     fn take(&mut self) -> (usize, u64) {
         let tag = self.next_tag;
-        // Tag 0 means "no pool" to the thread caches' shortcut, and tags stay below
+        // Tag 0 means "no pool" to the shortcut, and tags stay below
         // `NEVER` (2^63), whose bit the shortcut uses; 2^63 pools never happen.
         assert!(tag < NEVER, "fewer than 2^63 pools");
         self.next_tag = tag + 1;
@@ -93,20 +156,33 @@ impl PartialOrd for Free {
     }
 }
 
-impl PoolId {
+impl<L> PoolId<L> {
     /// A fresh id. Indices of dropped pools are reused (lowest first, so tables stay
     /// short); tags never are.
-    pub(crate) fn new() -> PoolId {
+    #[allow(clippy::new_without_default)] // (an id is unique: not a default value)
+    pub fn new() -> PoolId<L> {
         let (index, tag) = ids().take();
-        PoolId { index, tag }
+        PoolId {
+            index,
+            tag,
+            _blocks: PhantomData,
+        }
+    }
+
+    /// The pool's tag.
+    pub fn tag(&self) -> Tag<L> {
+        Tag {
+            tag: self.tag,
+            _blocks: PhantomData,
+        }
     }
 }
 
-/// Pools dropped so far. A thread that sees it change sweeps its table for caches of
-/// dropped pools (see `table::with_cache_in_table`).
+/// Pools dropped so far. A thread that sees it change sweeps its table for blocks of
+/// dropped pools (see `table::with_block_in_table`).
 pub(crate) static DROPPED: AtomicU64 = AtomicU64::new(0);
 
-impl Drop for PoolId {
+impl<L> Drop for PoolId<L> {
     fn drop(&mut self) {
         DROPPED.fetch_add(1, Ordering::Release);
         crate::shortcut::clear_all();

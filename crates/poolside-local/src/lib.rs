@@ -1,0 +1,44 @@
+//! The per-thread engine under poolside's pools.
+//!
+//! Every pool keeps, on each thread that uses it, a block of its own: the thread's
+//! counts, which the pool's statistics sum, beside whatever the pool caches per thread
+//! (the object pool's magazine of idle objects; a byte pool's magazine per size class).
+//! This crate owns the blocks and the one `unsafe` path to them, written once for every
+//! pool:
+//!
+//! - [`PoolId`]: a pool's index into each thread's table and its never-reused [`Tag`];
+//!   its drop tells every thread to sweep the dropped pool's blocks.
+//! - [`Local`]: what a pool implements for its per-thread state: how a block closes,
+//!   whether its pool lives, whether the shortcut may point at it.
+//! - [`with_block`] and [`with_last`]: run a function on this thread's block of a pool,
+//!   through the table, or through the shortcut to the block used last (the hot path:
+//!   one load and one compare).
+//! - [`clear_all`]: turns every thread's shortcut off, so that its next use of any pool
+//!   goes through the table and acts on a change (a trim or decay).
+//! - [`Registry`]: a pool's registry of each thread's counts, in their blocks.
+//!
+//! It is plumbing for poolside's pools, not an interface for users: the pools' crates
+//! (`poolside-object`, `poolside-buffer`) are the ones to depend on.
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+// `unsafe` is allowed in `table` and `shortcut`, for the shortcut and the blocks it
+// points to, and in `registry`, for its pointers to each thread's counts (see their docs).
+#![deny(unsafe_code)]
+
+mod ids;
+mod registry;
+mod shortcut;
+mod sync;
+mod table;
+// The loom models of the shortcut's protocol, beside the private type they check.
+#[cfg(all(test, poolside_loom))]
+mod tests;
+
+pub use ids::{PoolId, Tag};
+pub use registry::Registry;
+pub use shortcut::clear_all;
+pub use table::{with_block, with_last, Counts, Local};
