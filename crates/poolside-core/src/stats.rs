@@ -464,10 +464,7 @@ pub trait Recorder: sealed::Sealed + Send + Sync + Sized + 'static {
 
     /// Sums the shared counts and every live thread's into a snapshot (`high_water` is
     /// left at 0 for a pool that counts live objects to fill in).
-    fn stats<'a>(
-        shared: &'a Self::Shared,
-        live: impl IntoIterator<Item = &'a Self::Local>,
-    ) -> Stats;
+    fn stats<'a>(shared: &Self::Shared, live: impl IntoIterator<Item = &'a Self::Local>) -> Stats;
 }
 
 /// Per-thread counters, summed when read: the default [`Recorder`].
@@ -517,10 +514,15 @@ impl Recorder for Counters {
     }
 
     fn stats<'a>(
-        shared: &'a LocalCounters,
+        shared: &LocalCounters,
         live: impl IntoIterator<Item = &'a LocalCounters>,
     ) -> Stats {
-        LocalCounters::stats(live.into_iter().chain([shared]))
+        let mut sums = [0u64; SLOTS];
+        for local in live {
+            local.add_into(&mut sums);
+        }
+        shared.add_into(&mut sums);
+        stats_from_sums(&sums)
     }
 }
 
@@ -553,7 +555,7 @@ impl Recorder for NoStats {
     #[inline(always)]
     fn retire(_: &(), _: &()) {}
 
-    fn stats<'a>(_: &'a (), _: impl IntoIterator<Item = &'a ()>) -> Stats {
+    fn stats<'a>(_: &(), _: impl IntoIterator<Item = &'a ()>) -> Stats {
         Stats::default()
     }
 }

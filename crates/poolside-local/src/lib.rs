@@ -15,7 +15,9 @@
 //!   one load and one compare).
 //! - [`clear_all`]: turns every thread's shortcut off, so that its next use of any pool
 //!   goes through the table and acts on a change (a trim or decay).
-//! - [`Registry`]: a pool's registry of each thread's counts, in their blocks.
+//! - [`Registry`]: a pool's registry of each thread's counts, in their blocks, and
+//!   [`Recorded`], core's `Recorder` over it.
+//! - [`Magazine`]: a fixed array of idle objects, the stack a block keeps them in.
 //!
 //! It is plumbing for poolside's pools, not an interface for users: the pools' crates
 //! (`poolside-object`, `poolside-buffer`) are the ones to depend on.
@@ -26,10 +28,12 @@
     clippy::undocumented_unsafe_blocks
 )]
 // `unsafe` is allowed in `table` and `shortcut`, for the shortcut and the blocks it
-// points to, and in `registry`, for its pointers to each thread's counts (see their docs).
+// points to, in `registry`, for its pointers to each thread's counts, and in `magazine`,
+// for its array of slots (see their docs).
 #![deny(unsafe_code)]
 
 mod ids;
+mod magazine;
 mod registry;
 mod shortcut;
 mod sync;
@@ -39,6 +43,7 @@ mod table;
 mod tests;
 
 pub use ids::{PoolId, Tag};
-pub use registry::Registry;
+pub use magazine::Magazine;
+pub use registry::{Recorded, Registry};
 pub use shortcut::clear_all;
 pub use table::{with_block, with_last, Counts, Local};

@@ -1,8 +1,9 @@
 //! The registry of a pool's per-thread counts: a pointer to each thread's, in that
-//! thread's block (`table`), and the pool's shared counts beside them.
+//! thread's block (`table`); and [`Recorded`], core's [`Recorder`] over it with the
+//! pool's shared counts beside them: a thread adds to its block's counts, and to the
+//! shared ones when it has no block at hand.
 //!
-//! Recording is core's [`Recorder`]: a thread adds to its block's counts, and to the
-//! shared ones when it has no block at hand. The one `unsafe` here is reading a block's
+//! The one `unsafe` here is reading a block's
 //! counts through the registry's pointer. It rests on the registration contract
 //! (`Registry::register`, which the table calls as it makes a block): a block's counts
 //! stay at their address, reached only through shared references, until the block
@@ -17,56 +18,99 @@ use poolside_core::{Event, Recorder, Stats};
 
 use crate::sync::{Mutex, MutexGuard};
 
-/// The counts of every thread that has used a pool, and of those that have exited.
-pub struct Registry<S: Recorder> {
-    live: Mutex<Vec<Registered<S>>>,
-    /// Counts of exited threads, and of events recorded with no block at hand.
-    shared: S::Shared,
+/// Pointers to the counts of every thread that has used a pool, each in that thread's
+/// block, for the pool's statistics to read.
+pub struct Registry<C: 'static> {
+    live: Mutex<Vec<Registered<C>>>,
 }
 
 /// A registered thread's counts, in its block.
-struct Registered<S: Recorder>(NonNull<S::Local>);
+struct Registered<C>(NonNull<C>);
 
-// SAFETY: the counts are atomics, read from any thread through a shared reference
-// (`Local: Sync`); the registration contract keeps them valid while registered, and they
-// are read only under the registry's lock, which `retire` takes to remove them.
-unsafe impl<S: Recorder> Send for Registered<S> {}
+// SAFETY: the counts are read from any thread through a shared reference (`C: Sync`); the
+// registration contract keeps them valid while registered, and they are read only under
+// the registry's lock, which `retire` takes to remove them.
+unsafe impl<C: Sync> Send for Registered<C> {}
 
-impl<S: Recorder> Registry<S> {
+impl<C: Sync + 'static> Registry<C> {
     /// A registry with no thread's counts yet.
     #[allow(clippy::new_without_default)] // (one per pool, made with it)
     pub fn new() -> Self {
         Registry {
             live: Mutex::new(Vec::new()),
-            shared: S::Shared::default(),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<Registered<S>>> {
+    fn lock(&self) -> MutexGuard<'_, Vec<Registered<C>>> {
         // A list of pointers: a panic elsewhere cannot leave it inconsistent.
         self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Makes `local` part of the pool's statistics.
+    /// Makes `counts` part of the pool's statistics.
     ///
     /// # Safety
     ///
-    /// `local` must stay valid at its address, with no `&mut` to it, until it is passed to
-    /// [`retire`](Registry::retire).
-    pub(crate) unsafe fn register(&self, local: NonNull<S::Local>) {
-        if S::ENABLED {
-            self.lock().push(Registered(local));
+    /// `counts` must stay valid at its address, with no `&mut` to it, until it is passed
+    /// to [`retire`](Registry::retire).
+    pub(crate) unsafe fn register(&self, counts: NonNull<C>) {
+        self.lock().push(Registered(counts));
+    }
+
+    /// Folds a thread's counts into the pool's own (`fold`) and forgets its pointer, in
+    /// one step under the lock, so that no read counts them twice or misses them. A
+    /// block's [`Local::close`](crate::Local::close) calls it first, while its pool lives.
+    pub fn retire(&self, counts: &C, fold: impl FnOnce(&C)) {
+        let mut live = self.lock();
+        fold(counts);
+        live.retain(|l| !std::ptr::eq(l.0.as_ptr().cast_const(), counts));
+    }
+
+    /// Runs `f` over every registered thread's counts, under the lock.
+    pub fn read<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &C>) -> R) -> R {
+        let live = self.lock();
+        f(&mut live
+            .iter()
+            // SAFETY: registered, so valid and not mutably borrowed (the contract), and
+            // read under the lock that `retire` takes to remove it.
+            .map(|l| unsafe { l.0.as_ref() }))
+    }
+}
+
+impl<C> fmt::Debug for Registry<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry").finish_non_exhaustive()
+    }
+}
+
+/// A pool's statistics as core's [`Recorder`] `S` keeps them: each thread's counts,
+/// through a [`Registry`], and the pool's shared counts beside them, for threads that
+/// have exited and for events recorded with no block at hand.
+pub struct Recorded<S: Recorder> {
+    registry: Registry<S::Local>,
+    shared: S::Shared,
+}
+
+impl<S: Recorder> Recorded<S> {
+    /// No counts yet.
+    #[allow(clippy::new_without_default)] // (one per pool, made with it)
+    pub fn new() -> Self {
+        Recorded {
+            registry: Registry::new(),
+            shared: S::Shared::default(),
         }
     }
 
-    /// Moves a thread's counts into the shared ones and forgets its pointer, in one step
-    /// under the lock, so that no snapshot counts them twice or misses them. A block's
-    /// [`Local::close`](crate::Local::close) calls it first, while its pool lives.
+    /// Where a block's counts are registered: nowhere if `S` records nothing.
+    pub fn registry(&self) -> Option<&Registry<S::Local>> {
+        S::ENABLED.then_some(&self.registry)
+    }
+
+    /// Moves a thread's counts into the shared ones and forgets its pointer
+    /// ([`Registry::retire`]).
     pub fn retire(&self, local: &S::Local) {
         if S::ENABLED {
-            let mut live = self.lock();
-            S::retire(&self.shared, local);
-            live.retain(|l| !std::ptr::eq(l.0.as_ptr().cast_const(), local));
+            self.registry
+                .retire(local, |local| S::retire(&self.shared, local));
         }
     }
 
@@ -85,19 +129,12 @@ impl<S: Recorder> Registry<S> {
         if !S::ENABLED {
             return Stats::default();
         }
-        let live = self.lock();
-        S::stats(
-            &self.shared,
-            live.iter()
-                // SAFETY: registered, so valid and not mutably borrowed (the contract), and
-                // read under the lock that `retire` takes to remove it.
-                .map(|l| unsafe { l.0.as_ref() }),
-        )
+        self.registry.read(|live| S::stats(&self.shared, live))
     }
 }
 
-impl<S: Recorder> fmt::Debug for Registry<S> {
+impl<S: Recorder> fmt::Debug for Recorded<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registry").finish_non_exhaustive()
+        f.debug_struct("Recorded").finish_non_exhaustive()
     }
 }

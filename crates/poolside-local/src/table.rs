@@ -55,8 +55,6 @@ use std::cell::{Cell, RefCell};
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 
-use poolside_core::Recorder;
-
 use crate::ids::{PoolId, Tag, DROPPED};
 use crate::registry::Registry;
 use crate::shortcut::{self, Word};
@@ -68,7 +66,7 @@ use crate::sync::cache_table;
 ///
 /// The table calls these methods while it holds blocks (rule 3 in the module docs), so an
 /// implementation must keep the contract of [`with_block`]'s function: [`alive`],
-/// [`may_arm`] and [`Local::registry`] run no user code, never reach the table (no
+/// [`may_arm`], [`Local::new_counts`] and [`Local::registry`] run no user code, never reach the table (no
 /// `with_block` or `with_last`, on any pool) and never panic. [`close`] runs as the block
 /// is freed, outside the table's borrow, and may run user code after it has retired the
 /// counts.
@@ -77,16 +75,21 @@ use crate::sync::cache_table;
 /// [`may_arm`]: Local::may_arm
 /// [`close`]: Local::close
 pub unsafe trait Local: Sized + 'static {
-    /// How the pool records: the thread's counts in the block are this recorder's.
-    type Stats: Recorder;
+    /// The thread's counts, in the block beside this state, which the pool's statistics
+    /// read from other threads through its [`Registry`].
+    type Counts: Sync + 'static;
     /// The pool's shared part, which [`with_block`] is given.
     type Pool: ?Sized;
 
     /// The pool's id.
     fn id(pool: &Self::Pool) -> &PoolId<Self>;
 
-    /// The pool's registry, where a new block's counts are registered.
-    fn registry(pool: &Self::Pool) -> &Registry<Self::Stats>;
+    /// A thread's counts, at zero.
+    fn new_counts() -> Self::Counts;
+
+    /// The pool's registry, where a new block's counts are registered; `None` if the
+    /// pool reads no counts.
+    fn registry(pool: &Self::Pool) -> Option<&Registry<Self::Counts>>;
 
     /// Whether this block's pool is still alive; a thread's sweep frees the blocks of
     /// pools that are not.
@@ -104,7 +107,7 @@ pub unsafe trait Local: Sized + 'static {
 }
 
 /// The thread's counts in a block of `L`.
-pub type Counts<L> = <<L as Local>::Stats as Recorder>::Local;
+pub type Counts<L> = <L as Local>::Counts;
 
 /// One thread's block for one pool: its counts, which other threads read (the pool's
 /// statistics sum them), beside the pool's state, which no other thread touches. The two
@@ -128,15 +131,17 @@ struct Entry {
 impl Entry {
     fn new<L: Local>(pool: &L::Pool, local: L) -> Entry {
         let block = Box::into_raw(Box::new(Block {
-            counts: L::Stats::new_local(),
+            counts: L::new_counts(),
             local,
         }));
-        // SAFETY: `block` is the box's own pointer, so its counts are live, and they stay
-        // at this address until `free_block` closes the block, which retires them
-        // (`Local`'s contract), before it frees it. No `&mut` to the block or its counts
-        // is made until then: the state is lent on its own (`lend`), so the registry's
-        // shared reads never overlap one.
-        unsafe { L::registry(pool).register(NonNull::from(&(*block).counts)) };
+        if let Some(registry) = L::registry(pool) {
+            // SAFETY: `block` is the box's own pointer, so its counts are live, and they
+            // stay at this address until `free_block` closes the block, which retires
+            // them (`Local`'s contract), before it frees it. No `&mut` to the block or its
+            // counts is made until then: the state is lent on its own (`lend`), so the
+            // registry's shared reads never overlap one.
+            unsafe { registry.register(NonNull::from(&(*block).counts)) };
+        }
         Entry {
             tag: L::id(pool).tag,
             block: NonNull::new(block).expect("a box is never null").cast(),

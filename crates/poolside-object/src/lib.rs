@@ -23,15 +23,13 @@
     clippy::undocumented_unsafe_blocks
 )]
 // `unsafe` is allowed in `table`, for the calls into poolside-local's per-thread engine,
-// in `guard`, for a guard with no `Option` to test, and in `magazine`, for a cache's array
-// of slots (see their docs).
+// and in `guard`, for a guard with no `Option` to test (see their docs).
 #![deny(unsafe_code)]
 
 mod budget;
 mod guard;
 mod limit;
 mod local;
-mod magazine;
 mod pool;
 mod shared;
 mod sync;

@@ -6,10 +6,10 @@
 
 use std::sync::{Arc, Weak};
 
-use poolside_core::{Discard, Event, Recorder};
+use poolside_core::{Discard, Event, PoolConfig, Recorder};
+use poolside_local::Magazine;
 
 use crate::budget::{claim, unclaim};
-use crate::magazine::Magazine;
 use crate::shared::{Idle, Shared, DECAY_MASK, TRIM_STEP};
 
 /// One thread's idle objects for one pool, and its statistics.
@@ -18,7 +18,7 @@ pub(crate) struct LocalCache<T: Send + 'static, S: Recorder> {
     /// whose cache lines are warmest); trims, decays and spills take from the bottom, the
     /// coldest. Objects are boxed, so sliding the stack moves pointers only. Its
     /// capacity is the pool's `thread_cache`, in an array inside this block.
-    pub(crate) objects: Magazine<Idle<T>>,
+    pub(crate) objects: Magazine<Idle<T>, { PoolConfig::MAX_THREAD_CACHE }>,
     /// The pool's trim/decay epoch this cache has acted on.
     pub(crate) epoch: u64,
     /// The fewest objects this cache held since the last decay: that many went unused.

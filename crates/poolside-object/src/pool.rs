@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use poolside_local::{clear_all, PoolId, Registry, Tag};
+use poolside_local::{clear_all, PoolId, Recorded, Tag};
 
 use poolside_core::{
     recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
@@ -203,7 +203,7 @@ where
             epoch: AtomicU64::new(0),
             low_water: AtomicUsize::new(0),
             budget: config.max_idle_bytes().map(Budget::new),
-            stats: Registry::new(),
+            stats: Recorded::new(),
         });
         let pool = ObjectPool {
             inner: Arc::new(Inner {

@@ -3,7 +3,7 @@
 //! boxed slot each object lives in.
 
 use poolside_core::Recorder;
-use poolside_local::{PoolId, Registry};
+use poolside_local::{PoolId, Recorded};
 
 use crate::budget::Budget;
 use crate::local::LocalCache;
@@ -43,7 +43,7 @@ pub(crate) struct Shared<T: Send + 'static, S: Recorder> {
     pub(crate) low_water: AtomicUsize,
     /// The byte budget both tiers share, when the pool has one.
     pub(crate) budget: Option<Budget>,
-    pub(crate) stats: Registry<S>,
+    pub(crate) stats: Recorded<S>,
 }
 
 impl<T: Send + 'static, S: Recorder> Shared<T, S> {

@@ -18,12 +18,12 @@ use crate::shared::Shared;
 
 /// The block's contract (see the module docs): `alive` and `may_arm` read a weak count
 /// and two integers; `close` retires the counts first.
-// SAFETY: `alive`, `may_arm` and `registry` run no user code, reach no table and cannot
+// SAFETY: `alive`, `may_arm`, `new_counts` and `registry` run no user code, reach no table and cannot
 // panic; `close` retires the counts from the registry before anything else, while the
-// pool lives (`Registry::retire`), and only then hands objects on, which may run user
+// pool lives (`Recorded::retire`), and only then hands objects on, which may run user
 // code (`Drop` of `T`).
 unsafe impl<T: Send + 'static, S: Recorder> Local for LocalCache<T, S> {
-    type Stats = S;
+    type Counts = S::Local;
     type Pool = Shared<T, S>;
 
     #[inline(always)]
@@ -31,8 +31,12 @@ unsafe impl<T: Send + 'static, S: Recorder> Local for LocalCache<T, S> {
         &pool.id
     }
 
-    fn registry(pool: &Shared<T, S>) -> &Registry<S> {
-        &pool.stats
+    fn new_counts() -> S::Local {
+        S::new_local()
+    }
+
+    fn registry(pool: &Shared<T, S>) -> Option<&Registry<S::Local>> {
+        pool.stats.registry()
     }
 
     fn alive(&self) -> bool {

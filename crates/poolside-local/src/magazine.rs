@@ -2,11 +2,12 @@
 //! own block, so a get or put reaches its slot from the block's address, with no buffer
 //! pointer to load first as a `Vec`'s would need.
 //!
-//! The array has room for [`MAX`] objects ([`PoolConfig::MAX_THREAD_CACHE`]); a pool's
-//! `thread_cache` (validated against that maximum by `PoolConfig`) is the capacity its
-//! caches use. The `unsafe` here rests on two invariants that every method keeps:
+//! The array has room for `N` objects; `cap` (at most `N`) is how many the magazine
+//! holds now, which a pool sets from its `thread_cache` or moves as it leases room from
+//! a budget ([`Magazine::set_cap`]). The `unsafe` here rests on two invariants that every
+//! method keeps:
 //!
-//! 1. `len <= cap <= MAX`;
+//! 1. `len <= cap <= N`;
 //! 2. `slots[..len]` are initialised and owned by the magazine, `slots[len..]` are not
 //!    (never written, or moved out).
 //!
@@ -15,50 +16,62 @@
 //! given up.
 #![allow(unsafe_code)]
 
+use std::fmt;
 use std::mem::MaybeUninit;
 use std::ptr;
 
-use poolside_core::PoolConfig;
-
-/// The most objects a magazine holds.
-pub(crate) const MAX: usize = PoolConfig::MAX_THREAD_CACHE;
-
-/// A stack of at most `cap` objects: gets and puts at the top; the bottom holds the
-/// coldest, which trims, decays and spills take first.
-pub(crate) struct Magazine<T> {
+/// A stack of at most `cap` objects (`N` at most): gets and puts at the top; the bottom
+/// holds the coldest, which trims, decays and spills take first.
+pub struct Magazine<T, const N: usize> {
     len: usize,
     cap: usize,
-    slots: [MaybeUninit<T>; MAX],
+    slots: [MaybeUninit<T>; N],
 }
 
-impl<T> Magazine<T> {
-    /// An empty magazine that holds up to `cap` objects (`MAX` at most).
-    pub(crate) fn new(cap: usize) -> Self {
+impl<T, const N: usize> Magazine<T, N> {
+    /// An empty magazine that holds up to `cap` objects (`N` at most).
+    pub fn new(cap: usize) -> Self {
         Magazine {
             len: 0,
-            cap: cap.min(MAX),
-            slots: [const { MaybeUninit::uninit() }; MAX],
+            cap: cap.min(N),
+            slots: [const { MaybeUninit::uninit() }; N],
         }
     }
 
+    /// How many objects it holds now at most.
     #[inline(always)]
-    pub(crate) fn len(&self) -> usize {
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Sets how many objects it may hold, kept between its length and `N`; returns the
+    /// capacity set.
+    pub fn set_cap(&mut self, cap: usize) -> usize {
+        self.cap = cap.clamp(self.len, N);
+        self.cap
+    }
+
+    /// How many objects it holds.
+    #[inline(always)]
+    pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether it holds none.
     #[inline(always)]
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
+    /// Whether it holds `cap`.
     #[inline(always)]
-    pub(crate) fn is_full(&self) -> bool {
+    pub fn is_full(&self) -> bool {
         self.len == self.cap
     }
 
     /// Takes the object at the top.
     #[inline(always)]
-    pub(crate) fn pop(&mut self) -> Option<T> {
+    pub fn pop(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;
         }
@@ -71,11 +84,11 @@ impl<T> Magazine<T> {
 
     /// Puts an object on top, or hands it back if the magazine is full.
     #[inline(always)]
-    pub(crate) fn push(&mut self, obj: T) -> Result<(), T> {
+    pub fn push(&mut self, obj: T) -> Result<(), T> {
         if self.len == self.cap {
             return Err(obj);
         }
-        // SAFETY: `len < cap <= MAX`, so the slot is in bounds, and not initialised
+        // SAFETY: `len < cap <= N`, so the slot is in bounds, and not initialised
         // (invariant 2), so nothing is overwritten; raising `len` then makes it owned.
         unsafe { self.slots.get_unchecked_mut(self.len).write(obj) };
         self.len += 1;
@@ -84,7 +97,7 @@ impl<T> Magazine<T> {
 
     /// Puts up to `n` objects from `take` on top, as far as there is room, until `take`
     /// has no more. Returns how many it put.
-    pub(crate) fn fill(&mut self, n: usize, mut take: impl FnMut() -> Option<T>) -> usize {
+    pub fn fill(&mut self, n: usize, mut take: impl FnMut() -> Option<T>) -> usize {
         let n = n.min(self.cap - self.len);
         let mut filled = 0;
         while filled < n {
@@ -100,13 +113,13 @@ impl<T> Magazine<T> {
     }
 
     /// Takes the object at the bottom (the coldest); the rest slide down one slot.
-    pub(crate) fn pop_front(&mut self) -> Option<T> {
+    pub fn pop_front(&mut self) -> Option<T> {
         if self.len == 0 {
             return None;
         }
         let base = self.slots.as_mut_ptr();
         // SAFETY: slot 0 is initialised (`len > 0`) and is read out once: the slide then
-        // moves slots `1..len` over it (in bounds, as `len <= MAX`) and `len` drops by
+        // moves slots `1..len` over it (in bounds, as `len <= N`) and `len` drops by
         // one, so the last slot, now a stale copy, is given up.
         unsafe {
             let obj = (*base).assume_init_read();
@@ -118,13 +131,9 @@ impl<T> Magazine<T> {
 
     /// Moves up to `n` objects from the bottom, coldest first, to `give` while it takes
     /// them; the first one it refuses goes back to the bottom, and the rest slide down.
-    /// Returns how many `give` took. `give` must not panic (the cache's closures never
-    /// do: see `table`, rule 3).
-    pub(crate) fn drain_front(
-        &mut self,
-        n: usize,
-        mut give: impl FnMut(T) -> Result<(), T>,
-    ) -> usize {
+    /// Returns how many `give` took. `give` must not panic (a function lent a block
+    /// never does: see `table`, rule 3).
+    pub fn drain_front(&mut self, n: usize, mut give: impl FnMut(T) -> Result<(), T>) -> usize {
         let n = n.min(self.len);
         let base = self.slots.as_mut_ptr();
         let mut moved = 0;
@@ -148,7 +157,7 @@ impl<T> Magazine<T> {
     }
 }
 
-impl<T> Drop for Magazine<T> {
+impl<T, const N: usize> Drop for Magazine<T, N> {
     fn drop(&mut self) {
         let len = std::mem::take(&mut self.len);
         // SAFETY: slots `..len` are initialised and owned (invariant 2); `len` is 0 first,
@@ -163,13 +172,22 @@ impl<T> Drop for Magazine<T> {
     }
 }
 
+impl<T, const N: usize> fmt::Debug for Magazine<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Magazine")
+            .field("len", &self.len)
+            .field("cap", &self.cap)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn a_magazine_is_a_stack_with_a_bottom_that_drains() {
-        let mut m = Magazine::new(4);
+        let mut m = Magazine::<_, 8>::new(4);
         assert!(m.is_empty());
         for i in 0..4 {
             assert!(m.push(Box::new(i)).is_ok());
@@ -196,15 +214,30 @@ mod tests {
     }
 
     #[test]
+    fn a_capacity_moves_between_the_length_and_the_array() {
+        let mut m = Magazine::<_, 4>::new(0);
+        assert!(m.is_full() && m.push(1).is_err());
+        assert_eq!(m.set_cap(9), 4);
+        for i in 0..3 {
+            assert!(m.push(i).is_ok());
+        }
+        assert_eq!(m.set_cap(1), 3, "never below what it holds");
+        assert!(m.is_full());
+        assert_eq!(m.pop(), Some(2));
+        assert_eq!(m.set_cap(2), 2);
+        assert!(m.is_full() && m.push(7).is_err());
+    }
+
+    #[test]
     fn a_capacity_above_the_maximum_is_held_to_it_and_what_is_left_drops_once() {
         use std::rc::Rc;
         let counted = Rc::new(());
-        let mut m = Magazine::new(usize::MAX);
+        let mut m = Magazine::<_, 8>::new(usize::MAX);
         let mut pushed = 0;
         while m.push(counted.clone()).is_ok() {
             pushed += 1;
         }
-        assert_eq!(pushed, MAX);
+        assert_eq!(pushed, 8);
         drop(m.pop_front());
         drop(m);
         assert_eq!(Rc::strong_count(&counted), 1);
