@@ -28,7 +28,9 @@
 mod byte;
 #[cfg(feature = "bytes")]
 mod bytes;
+mod engine;
 mod guard;
+mod held;
 mod ring;
 mod sized;
 mod sync;

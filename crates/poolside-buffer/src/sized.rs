@@ -1,15 +1,18 @@
-//! `SizedPool`: byte buffers in size classes, over one object pool per class.
+//! `SizedPool`: byte buffers in size classes, on the byte pools' engine.
 
 use std::collections::TryReserveError;
 use std::fmt;
 
-use poolside_core::{
-    ConfigError, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Recycle, Stats,
-    ThreadCounters, Verdict,
-};
-use poolside_object::{ObjectPool, Pooled};
+use std::sync::Arc;
 
+use poolside_core::{ConfigError, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Stats};
+use poolside_local::Tag;
+
+use crate::engine::{
+    put_hot, take_hot, with_last, Class, Engine, Idle, Mags, Shape, MAG, MAX_CLASSES,
+};
 use crate::guard::vec_guard;
+use crate::held::{GiveBack, Held};
 
 /// How a [`SizedPool`] is made: its size classes and its limits.
 ///
@@ -100,7 +103,8 @@ impl SizedConfig {
         self
     }
 
-    /// Idle buffers each thread may keep per class; 0 turns the per-thread tier off.
+    /// Idle buffers each thread may keep per class, at most 16; 0 turns the per-thread
+    /// tier off.
     pub fn thread_cache(mut self, n: usize) -> Self {
         self.thread_cache = n;
         self
@@ -117,6 +121,8 @@ pub enum SizedError {
     ZeroClass,
     /// A size class above `isize::MAX` bytes, which no allocation can have.
     ClassTooLarge(usize),
+    /// More size classes than a pool keeps (128): the count given.
+    TooManyClasses(usize),
     /// The per-class configuration was refused.
     Config(ConfigError),
 }
@@ -128,6 +134,9 @@ impl fmt::Display for SizedError {
             SizedError::ZeroClass => f.write_str("a size class must be above 0 bytes"),
             SizedError::ClassTooLarge(c) => {
                 write!(f, "a size class of {c} bytes exceeds isize::MAX")
+            }
+            SizedError::TooManyClasses(n) => {
+                write!(f, "{n} size classes, above the {MAX_CLASSES} a pool keeps")
             }
             SizedError::Config(e) => write!(f, "invalid per-class limits: {e}"),
         }
@@ -141,44 +150,6 @@ impl std::error::Error for SizedError {
             _ => None,
         }
     }
-}
-
-/// One class's policy: buffers start empty (the get reserves the class size, so a
-/// refused allocation is an error, not an abort), come back cleared, and are kept only
-/// if their capacity belongs in the class.
-#[derive(Debug)]
-struct ClassPolicy {
-    size: usize,
-    /// The largest capacity this class keeps: the top class keeps none above its size.
-    keep_max: usize,
-}
-
-impl Recycle<Vec<u8>> for ClassPolicy {
-    fn create(&self) -> Vec<u8> {
-        Vec::new()
-    }
-
-    fn recycle(&self, buf: &mut Vec<u8>) -> Verdict {
-        let capacity = buf.capacity();
-        if capacity > self.keep_max {
-            return Verdict::Oversized;
-        }
-        if capacity < self.size {
-            // Too small to serve this class (its allocation failed, or it was shrunk).
-            return Verdict::Reject;
-        }
-        buf.clear();
-        Verdict::Keep
-    }
-
-    fn retained_bytes(&self, buf: &Vec<u8>) -> usize {
-        buf.capacity()
-    }
-}
-
-struct Class {
-    size: usize,
-    pool: ObjectPool<Vec<u8>, ClassPolicy>,
 }
 
 /// Byte buffers in size classes: `get(n)` returns an empty `Vec<u8>` with capacity of at
@@ -195,8 +166,10 @@ struct Class {
 /// - Idle bytes stay within [`SizedConfig::max_idle_bytes`] overall and within its
 ///   share per class, whatever the number of threads.
 ///
-/// Each class is a `poolside_object::ObjectPool`, with its per-thread caches over a
-/// lock-free shared tier, so a hit touches no shared cache line.
+/// Each thread keeps one block per pool with a small stack of idle buffers for every
+/// class, over a bounded lock-free queue per class that all threads share, so a hit
+/// touches no shared cache line: it finds its class by counting bits (for powers of two
+/// and quarter classes), and reaches its block through a per-thread shortcut.
 ///
 /// ```
 /// use std::io::Write;
@@ -216,18 +189,92 @@ struct Class {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct SizedPool {
-    classes: Box<[Class]>,
-    /// How a size finds its class: by counting bits where the classes allow it.
+    /// The hot path's fields first: the tag it looks for in the thread's shortcut, how a
+    /// size finds its class, and the span of capacities any class keeps.
+    tag: Tag<Mags<()>>,
+    bits: Bits,
+    /// The smallest class, and how far above it the largest capacity kept lies: a
+    /// capacity `c` belongs in some class when `c - min < span` (wrapping).
+    min: usize,
+    span: usize,
     lookup: Lookup,
-    /// Requests above the largest class, and hand-overs between classes.
-    own: ThreadCounters,
+    engine: Arc<Engine<()>>,
+}
+
+/// The hot path's class arithmetic: one formula for powers of two and quarter classes
+/// (a list that needs a search always lands past the last class, so takes the slow
+/// path). With `e` the top bit of `m`, class codes are `(e << shift) + (m >> (e -
+/// shift))`: for `shift` 0 that is `e + 1` (powers of two); for `shift` 2 it is `4e`
+/// plus the top three bits of `m`, which is a quarter class's code (see
+/// [`quarter_code`]) plus 3. The biases turn codes into indices.
+#[derive(Debug, Clone, Copy)]
+struct Bits {
+    /// The smallest class's size less one: `n - 1` is raised to it, so that requests
+    /// below the smallest class land in it.
+    low: usize,
+    shift: u32,
+    /// Subtracted from the code of `n - 1` to give the class of a request `n`.
+    class_bias: usize,
+    /// Subtracted from the code of a capacity to give its home class.
+    home_bias: usize,
+}
+
+impl Bits {
+    fn for_lookup(lookup: Lookup) -> Bits {
+        match lookup {
+            Lookup::Pow2 { from, low } => Bits {
+                low,
+                shift: 0,
+                class_bias: from as usize,
+                home_bias: from as usize + 1,
+            },
+            Lookup::Quarters { first, from } => Bits {
+                low: first - 1,
+                shift: 2,
+                class_bias: from + 3,
+                home_bias: from + 4,
+            },
+            // Codes are at most 64 + 1 with `shift` 0: a negative bias puts every index
+            // past the last class.
+            Lookup::Search => Bits {
+                low: 0,
+                shift: 0,
+                class_bias: (MAX_CLASSES + 1).wrapping_neg(),
+                home_bias: (MAX_CLASSES + 1).wrapping_neg(),
+            },
+        }
+    }
+
+    #[inline(always)]
+    fn code(self, m: usize) -> usize {
+        let e = (usize::BITS - 1).wrapping_sub(m.leading_zeros());
+        (e as usize)
+            .wrapping_shl(self.shift)
+            .wrapping_add(m.wrapping_shr(e.wrapping_sub(self.shift)))
+    }
+
+    /// The index of the smallest class that holds `n`, or an index past the last, which
+    /// the slow path serves ([`Lookup::find`]): `n` above the largest class, 0, or any
+    /// `n` for a list that needs a search.
+    #[inline(always)]
+    fn class_for(self, n: usize) -> usize {
+        self.code(n.wrapping_sub(1).max(self.low))
+            .wrapping_sub(self.class_bias)
+    }
+
+    /// The index of the largest class of at most `capacity`, for a capacity that some
+    /// class keeps; past the last for a list that needs a search.
+    #[inline(always)]
+    fn home(self, capacity: usize) -> usize {
+        self.code(capacity).wrapping_sub(self.home_bias)
+    }
 }
 
 /// How [`SizedPool`] finds a size's class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lookup {
-    /// Consecutive powers of two from `2^from`: a bit count.
-    Pow2 { from: u32 },
+    /// Consecutive powers of two from `2^from` (`low` is `2^from - 1`): a bit count.
+    Pow2 { from: u32, low: usize },
     /// Consecutive quarter classes (jemalloc's spacing, see [`quarter_code`]), the
     /// smallest `first` with code `from`: a bit count and a shift.
     Quarters { first: usize, from: usize },
@@ -243,6 +290,7 @@ impl Lookup {
         if first.is_power_of_two() && sizes.windows(2).all(|w| w[1] == w[0] * 2) {
             return Lookup::Pow2 {
                 from: first.trailing_zeros(),
+                low: first - 1,
             };
         }
         // Codes are defined from 5 up; each class must be a quarter class, one code
@@ -257,6 +305,35 @@ impl Lookup {
             Lookup::Quarters { first, from }
         } else {
             Lookup::Search
+        }
+    }
+
+    /// The smallest class that holds `n` (`n = 0` too), or past the last, for any list:
+    /// the slow path's lookup.
+    fn find(self, n: usize, classes: &[Class]) -> usize {
+        match self {
+            Lookup::Pow2 { from, .. } => {
+                let bits = usize::BITS - n.saturating_sub(1).leading_zeros();
+                bits.saturating_sub(from) as usize
+            }
+            Lookup::Quarters { first, from } => quarter_index(n, first, from),
+            Lookup::Search => classes.partition_point(|c| c.size < n),
+        }
+    }
+
+    /// The largest class of at most `capacity`, for a capacity that some class keeps,
+    /// for any list: the slow path's lookup.
+    fn find_home(self, capacity: usize, classes: &[Class]) -> usize {
+        match self {
+            Lookup::Pow2 { from, .. } => {
+                (usize::BITS - 1 - capacity.leading_zeros()).saturating_sub(from) as usize
+            }
+            Lookup::Quarters { first, from } => {
+                quarter_index(capacity + 1, first, from).saturating_sub(1)
+            }
+            Lookup::Search => classes
+                .partition_point(|c| c.size <= capacity)
+                .saturating_sub(1),
         }
     }
 }
@@ -320,97 +397,73 @@ impl SizedPool {
         if let Some(&c) = sizes.iter().find(|&&c| c > isize::MAX as usize) {
             return Err(SizedError::ClassTooLarge(c));
         }
+        if sizes.len() > MAX_CLASSES {
+            return Err(SizedError::TooManyClasses(sizes.len()));
+        }
         let share = config.max_idle_bytes / sizes.len();
+        // The per-class limits, checked as an object pool's would be.
         let per_class = PoolConfig::builder()
             .max_idle(config.max_idle)
             .thread_cache(config.thread_cache)
             .max_idle_bytes(Some(share))
             .build()
             .map_err(SizedError::Config)?;
-        let classes = sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &size)| {
-                let keep_max = sizes.get(i + 1).map_or(size, |next| next - 1);
-                Class {
-                    size,
-                    pool: ObjectPool::with_policy(ClassPolicy { size, keep_max }, per_class),
-                }
-            })
-            .collect();
+        if per_class.thread_cache() > MAG {
+            return Err(SizedError::Config(ConfigError::ThreadCacheTooLarge {
+                thread_cache: per_class.thread_cache(),
+                limit: MAG,
+            }));
+        }
+        let (min, top) = (sizes[0], *sizes.last().expect("not empty"));
+        let lookup = Lookup::for_classes(&sizes);
+        let engine = Engine::new(Shape {
+            classes: sizes,
+            class_budget: share,
+            max_idle: per_class.max_idle(),
+            thread_cache: per_class.thread_cache(),
+        });
         Ok(SizedPool {
-            classes,
-            lookup: Lookup::for_classes(&sizes),
-            own: ThreadCounters::new(),
+            tag: engine.tag(),
+            bits: Bits::for_lookup(lookup),
+            lookup,
+            min,
+            span: top - min + 1,
+            engine,
         })
     }
 
     /// The class sizes, smallest first.
     pub fn classes(&self) -> Vec<usize> {
-        self.classes.iter().map(|c| c.size).collect()
-    }
-
-    /// The smallest class of at least `n` bytes.
-    #[inline]
-    fn class_for(&self, n: usize) -> Option<&Class> {
-        let i = match self.lookup {
-            // The smallest power of two >= n is 2^bits(n - 1).
-            Lookup::Pow2 { from } => {
-                let bits = usize::BITS - n.saturating_sub(1).leading_zeros();
-                bits.saturating_sub(from) as usize
-            }
-            Lookup::Quarters { first, from } => quarter_index(n, first, from),
-            Lookup::Search => self.classes.partition_point(|c| c.size < n),
-        };
-        self.classes.get(i)
-    }
-
-    /// The largest class of at most `capacity` bytes, or the smallest if none is (its
-    /// policy then refuses the buffer).
-    #[inline]
-    fn class_home(&self, capacity: usize) -> &Class {
-        let i = match self.lookup {
-            // The largest power of two <= capacity is 2^(bits(capacity) - 1).
-            Lookup::Pow2 { from } => {
-                let bits = usize::BITS - capacity.leading_zeros();
-                (bits.saturating_sub(from + 1) as usize).min(self.classes.len() - 1)
-            }
-            // The class below the smallest one that holds capacity + 1.
-            Lookup::Quarters { first, from } => {
-                quarter_index(capacity.saturating_add(1), first, from)
-                    .saturating_sub(1)
-                    .min(self.classes.len() - 1)
-            }
-            Lookup::Search => self
-                .classes
-                .partition_point(|c| c.size <= capacity)
-                .saturating_sub(1),
-        };
-        &self.classes[i]
+        self.engine.classes.iter().map(|c| c.size).collect()
     }
 
     /// An empty buffer with capacity of at least `n`. Fails only if the allocator refuses
     /// the memory (`usize::MAX` bytes, say).
     #[inline]
     pub fn get(&self, n: usize) -> Result<SizedBuf<'_>, TryReserveError> {
-        let Some(class) = self.class_for(n) else {
+        let class = self.bits.class_for(n);
+        if let Ok(Some(buf)) = with_last(self.tag, class, take_hot) {
+            return Ok(SizedBuf(Held::new(self, buf)));
+        }
+        self.get_slow(n)
+    }
+
+    /// Every get that is not a hit in the thread's magazine: a first use, a trim or decay
+    /// to act on, an empty magazine, a request of 0 or above the largest class.
+    #[cold]
+    #[inline(never)]
+    fn get_slow(&self, n: usize) -> Result<SizedBuf<'_>, TryReserveError> {
+        let class = self.lookup.find(n, &self.engine.classes);
+        let buf = if class < self.engine.classes.len() {
+            self.engine.take(class)?
+        } else {
+            // Above the largest class: a plain allocation, never pooled.
             let mut buf = Vec::new();
             buf.try_reserve_exact(n)?;
-            self.own.record(Event::Miss);
-            return Ok(SizedBuf {
-                pool: self,
-                buf: Buf::Plain(buf),
-            });
+            self.engine.count_miss();
+            Box::new(buf)
         };
-        let mut buf = class.pool.get();
-        if buf.capacity() < class.size {
-            // A new buffer: on failure the guard goes back and the class refuses it.
-            buf.try_reserve_exact(class.size)?;
-        }
-        Ok(SizedBuf {
-            pool: self,
-            buf: Buf::Pooled(buf),
-        })
+        Ok(SizedBuf(Held::new(self, buf)))
     }
 
     /// [`get`](Self::get), or `None` if the allocator refuses.
@@ -418,31 +471,58 @@ impl SizedPool {
         self.get(n).ok()
     }
 
-    /// The statistics of all classes as one pool. A buffer handed from one class to
-    /// another counts as a put, not as detached and adopted.
+    /// The statistics of all classes as one pool.
     pub fn stats(&self) -> Stats {
-        let mut total = self.own.stats();
-        for class in self.classes.iter() {
-            total += class.pool.stats();
-        }
-        // Hand-overs between classes: each class counts them as detached and adopted.
-        let handed = total.adopted;
-        total.puts += handed;
-        total.detached -= handed.min(total.detached);
-        total.adopted = 0;
-        total
+        self.engine.stats().0
     }
 
     /// Releases every idle buffer (each thread's cached ones at its next use); returns
     /// how many were released now.
     pub fn trim(&self) -> u64 {
-        self.classes.iter().map(|c| c.pool.trim()).sum()
+        self.engine.trim()
     }
 
     /// Releases the idle buffers not used since the previous call; returns how many were
     /// released now.
     pub fn decay(&self) -> u64 {
-        self.classes.iter().map(|c| c.pool.decay()).sum()
+        self.engine.decay()
+    }
+
+    /// Every put that is not a hit in the thread's magazine: a first use, a trim or decay
+    /// to act on, a full magazine or lease, a capacity no class keeps.
+    #[cold]
+    #[inline(never)]
+    fn put_slow(&self, buf: Idle) {
+        let cap = buf.capacity();
+        if cap.wrapping_sub(self.min) >= self.span {
+            self.engine.record(Event::Put);
+            let reason = if cap < self.min {
+                // Too small to serve any class (its allocation failed, or it was shrunk).
+                Discard::Rejected
+            } else {
+                Discard::Oversized
+            };
+            self.engine.record(Event::Discard(reason));
+            return;
+        }
+        let class = self.lookup.find_home(cap, &self.engine.classes);
+        self.engine.put(class, buf);
+    }
+}
+
+impl GiveBack for SizedPool {
+    #[inline(always)]
+    fn give_back(&self, mut buf: Idle) {
+        let cap = buf.capacity();
+        if cap.wrapping_sub(self.min) < self.span {
+            buf.clear();
+            let class = self.bits.home(cap);
+            match with_last(self.tag, (class, buf), put_hot) {
+                Ok(Ok(_)) => return,
+                Ok(Err(back)) | Err((_, back)) => buf = back,
+            }
+        }
+        self.put_slow(buf);
     }
 }
 
@@ -453,13 +533,14 @@ impl Observe for SizedPool {
 
     /// Each class's idle bytes, as `class_<size>_idle_bytes`.
     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-        for class in self.classes.iter() {
+        let (_, idle) = self.engine.stats();
+        for (class, bytes) in self.engine.classes.iter().zip(idle) {
             let name = format!("class_{}_idle_bytes", class.size);
             visit(Metric {
                 name: &name,
                 help: "Retained bytes of the idle buffers in one size class.",
                 kind: MetricKind::Gauge,
-                value: class.pool.stats().idle_bytes as f64,
+                value: bytes as f64,
             });
         }
     }
@@ -481,13 +562,6 @@ impl fmt::Debug for SizedPool {
     }
 }
 
-enum Buf<'a> {
-    Pooled(Pooled<'a, Vec<u8>, ClassPolicy>),
-    Plain(Vec<u8>),
-    /// Only while being dropped or detached.
-    Gone,
-}
-
 /// A buffer from a [`SizedPool`], returned when dropped to the class its capacity
 /// fills. It derefs to its `Vec<u8>`, so it can grow; [`std::io::Write`] appends.
 ///
@@ -501,72 +575,31 @@ enum Buf<'a> {
 ///     pool.get(10).unwrap() // error: returns a value referencing the local `pool`
 /// }
 /// ```
-pub struct SizedBuf<'a> {
-    pool: &'a SizedPool,
-    buf: Buf<'a>,
-}
+pub struct SizedBuf<'a>(Held<'a, SizedPool>);
 
 impl SizedBuf<'_> {
     /// Takes the buffer out of the pool for good (counted as detached).
-    pub fn detach(mut self) -> Vec<u8> {
-        match std::mem::replace(&mut self.buf, Buf::Gone) {
-            Buf::Pooled(buf) => buf.detach(),
-            Buf::Plain(buf) => {
-                self.pool.own.record(Event::Detach);
-                buf
-            }
-            Buf::Gone => Vec::new(),
-        }
+    pub fn detach(self) -> Vec<u8> {
+        let pool = self.0.pool();
+        pool.engine.record(Event::Detach);
+        *self.0.into_inner()
     }
 
-    /// Whether it is a plain allocation for a request above the largest class, never
-    /// pooled.
+    /// Whether it will not go back to the pool: its capacity is above the largest class
+    /// (a plain allocation for a request above it, or a buffer that grew past it).
     pub fn is_plain(&self) -> bool {
-        matches!(self.buf, Buf::Plain(_))
+        let pool = self.0.pool();
+        self.0.capacity() > pool.min + (pool.span - 1)
     }
-}
 
-impl Drop for SizedBuf<'_> {
-    #[inline]
-    fn drop(&mut self) {
-        match &self.buf {
-            Buf::Pooled(buf) => {
-                let home = self.pool.class_home(buf.capacity());
-                // Most buffers go back to the class they came from: the field's own drop
-                // does that. Only one that grew (or shrank) across classes is moved.
-                if !std::ptr::eq(buf.pool(), &home.pool) {
-                    if let Buf::Pooled(buf) = std::mem::replace(&mut self.buf, Buf::Gone) {
-                        buf.return_to(&home.pool);
-                    }
-                }
-            }
-            Buf::Plain(_) => {
-                // Never pooled: the vector drops with the field.
-                self.pool.own.record(Event::Put);
-                self.pool.own.record(Event::Discard(Discard::Oversized));
-            }
-            Buf::Gone => {}
-        }
-    }
-}
-
-impl SizedBuf<'_> {
     #[inline]
     fn vec(&self) -> &Vec<u8> {
-        match &self.buf {
-            Buf::Pooled(buf) => buf,
-            Buf::Plain(buf) => buf,
-            Buf::Gone => unreachable!("a live guard holds its buffer"),
-        }
+        &self.0
     }
 
     #[inline]
     fn vec_mut(&mut self) -> &mut Vec<u8> {
-        match &mut self.buf {
-            Buf::Pooled(buf) => buf,
-            Buf::Plain(buf) => buf,
-            Buf::Gone => unreachable!("a live guard holds its buffer"),
-        }
+        &mut self.0
     }
 }
 
@@ -574,7 +607,53 @@ vec_guard!(SizedBuf, vec, vec_mut);
 
 #[cfg(test)]
 mod tests {
-    use super::{quarter_code, quarter_size, Lookup, SizedConfig};
+    use super::{quarter_code, quarter_size, Bits, Lookup, SizedConfig};
+
+    /// The hot path's formula agrees with the slow path's lookup for every request from 1
+    /// to the largest class and every capacity a class keeps, at each class boundary; a
+    /// list that needs a search always takes the slow path.
+    #[test]
+    fn the_hot_formula_finds_what_the_slow_lookup_finds() {
+        let configs = [
+            SizedConfig::default(),
+            SizedConfig::powers_of_two(1, 64),
+            SizedConfig::quarters(64, 1 << 20),
+            SizedConfig::quarters(100, 5000),
+            SizedConfig::quarters(5, 64),
+            SizedConfig::classes(vec![100, 250, 4000]),
+        ];
+        for config in configs {
+            let sizes = config.classes;
+            let lookup = Lookup::for_classes(&sizes);
+            let bits = Bits::for_lookup(lookup);
+            let classes: Vec<super::Class> = Vec::new();
+            let (min, top) = (sizes[0], *sizes.last().unwrap());
+            let probes = sizes.iter().flat_map(|&c| [c - 1, c, c + 1]).chain([1, 2]);
+            for n in probes.filter(|&n| n >= 1) {
+                let hot = bits.class_for(n);
+                if matches!(lookup, Lookup::Search) {
+                    assert!(hot >= sizes.len(), "{sizes:?}: get({n}) searches");
+                    continue;
+                }
+                let want = sizes.iter().position(|&c| c >= n).unwrap_or(sizes.len());
+                if n == 1 && min == 1 {
+                    // 1 - 1 = 0 has no top bit: the slow path serves it.
+                    assert!(hot >= sizes.len());
+                } else if want < sizes.len() {
+                    assert_eq!(hot, want, "{sizes:?}: get({n})");
+                } else {
+                    assert!(hot >= sizes.len(), "{sizes:?}: get({n}) is above");
+                }
+                assert_eq!(lookup.find(n, &classes), want, "{sizes:?}: find({n})");
+                if (min..=top).contains(&n) {
+                    let home = sizes.iter().rposition(|&c| c <= n).unwrap();
+                    assert_eq!(bits.home(n), home, "{sizes:?}: home of {n}");
+                    assert_eq!(lookup.find_home(n, &classes), home);
+                }
+            }
+            assert!(bits.class_for(0) >= sizes.len(), "0 takes the slow path");
+        }
+    }
 
     #[test]
     fn quarter_codes_and_sizes_agree() {
@@ -613,7 +692,7 @@ mod tests {
         }
         assert!(matches!(
             Lookup::for_classes(&SizedConfig::default().classes),
-            Lookup::Pow2 { from: 6 }
+            Lookup::Pow2 { from: 6, low: 63 }
         ));
         assert_eq!(Lookup::for_classes(&[100, 250, 4000]), Lookup::Search);
         assert_eq!(Lookup::for_classes(&[3, 5, 6]), Lookup::Search);

@@ -18,6 +18,7 @@
 //! - [`Registry`]: a pool's registry of each thread's counts, in their blocks, and
 //!   [`Recorded`], core's `Recorder` over it.
 //! - [`Magazine`]: a fixed array of idle objects, the stack a block keeps them in.
+//! - [`Budget`]: a byte budget that every tier and thread of a pool shares.
 //!
 //! It is plumbing for poolside's pools, not an interface for users: the pools' crates
 //! (`poolside-object`, `poolside-buffer`) are the ones to depend on.
@@ -32,6 +33,7 @@
 // for its array of slots (see their docs).
 #![deny(unsafe_code)]
 
+mod budget;
 mod ids;
 mod magazine;
 mod registry;
@@ -42,6 +44,7 @@ mod table;
 #[cfg(all(test, poolside_loom))]
 mod tests;
 
+pub use budget::Budget;
 pub use ids::{PoolId, Tag};
 pub use magazine::Magazine;
 pub use registry::{Recorded, Registry};

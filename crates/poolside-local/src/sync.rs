@@ -3,10 +3,10 @@
 //! `thread_local!` under loom (loom runs model threads on one OS thread).
 
 #[cfg(not(poolside_loom))]
-pub(crate) use std::sync::atomic::{AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(poolside_loom)]
-pub(crate) use loom::sync::atomic::{AtomicU64, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 #[cfg(not(poolside_loom))]
 pub(crate) use std::sync::{Mutex, MutexGuard};

@@ -5,14 +5,13 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use poolside_local::{clear_all, PoolId, Recorded, Tag};
+use poolside_local::{clear_all, Budget, PoolId, Recorded, Tag};
 
 use poolside_core::{
     recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
     Observable, Observe, PoolConfig, Recorder, Recycle, Reset, Stats,
 };
 
-use crate::budget::Budget;
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
 use crate::shared::{Idle, Shared, Slot, DECAY_MASK, TRIM_STEP};

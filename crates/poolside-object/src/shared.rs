@@ -3,9 +3,8 @@
 //! boxed slot each object lives in.
 
 use poolside_core::Recorder;
-use poolside_local::{PoolId, Recorded};
+use poolside_local::{Budget, PoolId, Recorded};
 
-use crate::budget::Budget;
 use crate::local::LocalCache;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
 

@@ -1,0 +1,637 @@
+//! The byte pools' engine: one block per thread per pool, holding a magazine for every
+//! size class, over a bounded queue per class, all on poolside-local's per-thread table.
+//!
+//! [`SizedPool`](crate::SizedPool) and [`BytePool`](crate::BytePool) run on it. A pool
+//! finds a request's class (a bit count, for the usual class lists) and a returned
+//! buffer's home class, and the engine does the rest:
+//!
+//! - **The hit path** ([`take_hot`], [`put_hot`]): through the shortcut to the thread's
+//!   block, a pop or push on the class's magazine, and the thread's counts. Nothing else
+//!   is checked: a trim or decay turns every thread's shortcut off, so the next use goes
+//!   through the table and acts on it ([`take_slow`], [`put_slow`]).
+//! - **The byte budget**: each class has its share of `max_idle_bytes` (a
+//!   [`Budget`]); the class's queue claims the bytes of what it holds, and each thread's
+//!   magazine leases bytes from it in chunks. A put within the lease checks one compare;
+//!   leasing, spilling to the queue and giving slack back are slow paths.
+//! - **Counts**: each thread's [`Counts`] are core's counters beside its idle bytes per
+//!   class, so the pool's statistics are exact per class at any quiescent point.
+//!
+//! No function lent a block runs user code: buffers are `Vec<u8>`, whose drop runs only
+//! the global allocator, and what a pool adds to a return ([`Extra`]) only counts.
+
+use std::collections::TryReserveError;
+use std::sync::{Arc, Weak};
+
+use crossbeam_queue::ArrayQueue;
+use poolside_core::{Counters, Discard, Event, LocalCounters, Recorder, Stats};
+use poolside_local::{Budget, Local, Magazine, PoolId, Registry, Tag};
+
+use crate::sync::{fence, AtomicU64, AtomicUsize, Ordering};
+
+/// A pooled buffer: boxed, so the guard, the magazines and the queues move one pointer.
+pub(crate) type Idle = Box<Vec<u8>>;
+
+/// The most buffers a thread keeps per class.
+pub(crate) const MAG: usize = 16;
+
+/// The most classes a pool has (each thread's counts keep idle bytes per class).
+pub(crate) const MAX_CLASSES: usize = 128;
+
+/// The trim count lives in the high half of the epoch, the decay count in the low half.
+const TRIM_STEP: u64 = 1 << 32;
+const DECAY_MASK: u64 = TRIM_STEP - 1;
+
+/// What a pool counts in each thread's block beyond the engine's counts, on every return
+/// (the byte pool's histogram of capacities).
+pub(crate) trait Extra: Send + Sync + Default + 'static {
+    /// Counts a returned buffer of `capacity`; true when the pool's periodic work (a
+    /// calibration) is due, which the caller runs once the block is let go.
+    fn returned(&self, capacity: usize) -> bool;
+}
+
+impl Extra for () {
+    #[inline(always)]
+    fn returned(&self, _: usize) -> bool {
+        false
+    }
+}
+
+/// One thread's counts: core's counters, the idle bytes of its magazine of each class,
+/// and what the pool adds. Only the thread writes them (relaxed loads and stores); the
+/// pool's statistics read them from any thread.
+pub(crate) struct Counts<X> {
+    base: LocalCounters,
+    idle: [AtomicU64; MAX_CLASSES],
+    pub(crate) extra: X,
+}
+
+impl<X: Extra> Counts<X> {
+    #[inline(always)]
+    fn idle(&self, class: usize) -> &AtomicU64 {
+        // `class` is below the class count, itself at most `MAX_CLASSES` (a power of
+        // two): the mask is a no-op that spares the bounds check.
+        &self.idle[class % MAX_CLASSES]
+    }
+
+    #[inline(always)]
+    fn add(&self, event: Event) {
+        Counters::add(&self.base, event, 1);
+    }
+}
+
+/// One size class: its sizes, the queue of idle buffers every thread shares, and its
+/// share of the byte budget.
+pub(crate) struct Class {
+    /// The capacity new buffers of this class get.
+    pub(crate) size: usize,
+    queue: ArrayQueue<Idle>,
+    budget: Budget,
+    /// Idle bytes in the queue, and those of exited threads' counts folded in.
+    idle: AtomicU64,
+    /// The fewest buffers the queue held since the last decay.
+    low_water: AtomicUsize,
+}
+
+/// How an engine is made.
+pub(crate) struct Shape {
+    /// Each class's new-buffer capacity, smallest first.
+    pub(crate) classes: Vec<usize>,
+    /// Each class's share of the idle byte budget.
+    pub(crate) class_budget: usize,
+    /// Each class's queue capacity.
+    pub(crate) max_idle: usize,
+    /// Buffers each thread keeps per class (at most [`MAG`]).
+    pub(crate) thread_cache: usize,
+}
+
+/// What every thread's block of one pool shares.
+pub(crate) struct Engine<X: Extra> {
+    id: PoolId<Mags<X>>,
+    pub(crate) classes: Box<[Class]>,
+    thread_cache: usize,
+    /// How many buffers move between a magazine and its queue at once.
+    batch: usize,
+    /// Trims and decays so far (see `TRIM_STEP`).
+    epoch: AtomicU64,
+    registry: Registry<Counts<X>>,
+    /// Counts of exited threads, and of events recorded with no block at hand.
+    shared: LocalCounters,
+}
+
+/// One thread's magazine of one class, with its low-water mark and its lease.
+struct ClassMag {
+    stack: Magazine<Idle, MAG>,
+    /// The fewest buffers held since the last decay: that many went unused.
+    low: usize,
+    /// Bytes leased from the class's budget; the magazine's idle bytes (in the thread's
+    /// counts) never exceed it.
+    lease: usize,
+}
+
+/// One thread's state in one pool: a magazine per class.
+pub(crate) struct Mags<X: Extra> {
+    mags: Box<[ClassMag]>,
+    /// The pool's epoch this block has acted on.
+    epoch: u64,
+    engine: Weak<Engine<X>>,
+}
+
+impl<X: Extra> Engine<X> {
+    /// An engine of `shape`'s classes (at least one, at most [`MAX_CLASSES`], each with a
+    /// queue of at least one), and its tag for the hot path.
+    pub(crate) fn new(shape: Shape) -> Arc<Self> {
+        debug_assert!(!shape.classes.is_empty() && shape.classes.len() <= MAX_CLASSES);
+        let classes = shape
+            .classes
+            .iter()
+            .map(|&size| Class {
+                size,
+                queue: ArrayQueue::new(shape.max_idle.max(1)),
+                budget: Budget::new(shape.class_budget),
+                idle: AtomicU64::new(0),
+                low_water: AtomicUsize::new(0),
+            })
+            .collect();
+        let thread_cache = shape.thread_cache.min(MAG);
+        Arc::new(Engine {
+            id: PoolId::new(),
+            classes,
+            thread_cache,
+            batch: (thread_cache / 2).max(1),
+            epoch: AtomicU64::new(0),
+            registry: Registry::new(),
+            shared: LocalCounters::new(),
+        })
+    }
+
+    /// The tag the hot path looks for.
+    pub(crate) fn tag(&self) -> Tag<Mags<X>> {
+        self.id.tag()
+    }
+
+    fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+
+    /// Counts `event` with no block at hand.
+    pub(crate) fn count(&self, event: Event) {
+        Counters::add_shared(&self.shared, event, 1);
+    }
+
+    fn make(self: &Arc<Self>) -> Mags<X> {
+        Mags {
+            mags: self
+                .classes
+                .iter()
+                .map(|_| ClassMag {
+                    stack: Magazine::new(self.thread_cache),
+                    low: 0,
+                    lease: 0,
+                })
+                .collect(),
+            epoch: self.epoch(),
+            engine: Arc::downgrade(self),
+        }
+    }
+
+    /// A buffer of `class` from the slow path: the thread's block (acting on any trim or
+    /// decay first, refilling from the queue), else the queue, else a new one.
+    pub(crate) fn take(self: &Arc<Self>, class: usize) -> Result<Idle, TryReserveError> {
+        let found = with_block(self, (&**self, class), take_slow);
+        match found {
+            Some(Some(buf)) => return Ok(buf),
+            Some(None) => {}
+            // No table (the thread is exiting): the queue, counted in the shared counts.
+            None => {
+                let c = &self.classes[class];
+                if let Some(buf) = c.queue.pop() {
+                    c.budget.give(buf.capacity());
+                    sub(&c.idle, buf.capacity());
+                    self.count(Event::Hit);
+                    return Ok(buf);
+                }
+            }
+        }
+        let buf = new_buf(self.classes[class].size)?;
+        self.count_miss();
+        Ok(buf)
+    }
+
+    /// Counts a miss, in the thread's block if it can.
+    pub(crate) fn count_miss(self: &Arc<Self>) {
+        if with_block(self, Event::Miss, record).is_none() {
+            self.count(Event::Miss);
+        }
+    }
+
+    /// Counts `event`, in the thread's block if it can.
+    pub(crate) fn record(self: &Arc<Self>, event: Event) {
+        if with_block(self, event, record).is_none() {
+            self.count(event);
+        }
+    }
+
+    /// A buffer coming back to `class` (its capacity within the class) from the slow
+    /// path. Returns whether the pool's periodic work is due.
+    pub(crate) fn put(self: &Arc<Self>, class: usize, buf: Idle) -> bool {
+        let mut buf = Some(buf);
+        match with_block(self, (&**self, class, &mut buf), put_slow) {
+            Some(due) => due,
+            // No table: the queue, if the class's budget has the bytes.
+            None => {
+                let Some(buf) = buf else { return false };
+                self.count(Event::Put);
+                let c = &self.classes[class];
+                let cap = buf.capacity();
+                if c.budget.take(cap) {
+                    match c.queue.push(buf) {
+                        Ok(()) => {
+                            add(&c.idle, cap);
+                            return false;
+                        }
+                        Err(_) => c.budget.give(cap),
+                    }
+                }
+                self.count(Event::Discard(Discard::PoolFull));
+                false
+            }
+        }
+    }
+
+    /// Releases every idle buffer: the queues' now, each thread's at its next use.
+    pub(crate) fn trim(&self) -> u64 {
+        self.epoch.fetch_add(TRIM_STEP, Ordering::Relaxed);
+        let mut released = 0;
+        for c in self.classes.iter() {
+            while let Some(buf) = c.queue.pop() {
+                released += self.release_shared(c, buf);
+            }
+            c.low_water.store(0, Ordering::Relaxed);
+        }
+        self.after_release(released)
+    }
+
+    /// Releases the idle buffers not used since the previous call: in each queue, as many
+    /// as it never went below since; in each thread, the same at its next use.
+    pub(crate) fn decay(&self) -> u64 {
+        self.epoch.fetch_add(1, Ordering::Relaxed);
+        let mut released = 0;
+        for c in self.classes.iter() {
+            let unused = c.low_water.load(Ordering::Relaxed);
+            for _ in 0..unused {
+                let Some(buf) = c.queue.pop() else { break };
+                released += self.release_shared(c, buf);
+            }
+            c.low_water.store(c.queue.len(), Ordering::Relaxed);
+        }
+        self.after_release(released)
+    }
+
+    fn release_shared(&self, c: &Class, buf: Idle) -> u64 {
+        let bytes = buf.capacity();
+        drop(buf);
+        c.budget.give(bytes);
+        sub(&c.idle, bytes);
+        self.count(Event::Trimmed);
+        1
+    }
+
+    fn after_release(&self, released: u64) -> u64 {
+        if released > 0 {
+            self.count(Event::Trim);
+        }
+        // Every thread's next use goes through the table, and acts on the new epoch.
+        poolside_local::clear_all();
+        released
+    }
+
+    /// A snapshot of the statistics, and each class's idle bytes.
+    pub(crate) fn stats(&self) -> (Stats, Vec<u64>) {
+        let n = self.classes.len();
+        let mut idle = vec![0i64; n];
+        let mut stats = self.registry.read(|live| {
+            Counters::stats(
+                &self.shared,
+                live.inspect(|counts| {
+                    for (sum, bytes) in idle.iter_mut().zip(&counts.idle) {
+                        *sum += bytes.load(Ordering::Relaxed) as i64;
+                    }
+                })
+                .map(|counts| &counts.base),
+            )
+        });
+        let idle: Vec<u64> = idle
+            .iter()
+            .zip(self.classes.iter())
+            .map(|(&threads, c)| (threads + c.idle.load(Ordering::Relaxed) as i64).max(0) as u64)
+            .collect();
+        stats.idle_bytes = idle.iter().sum();
+        (stats, idle)
+    }
+}
+
+fn new_buf(capacity: usize) -> Result<Idle, TryReserveError> {
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(capacity)?;
+    Ok(Box::new(buf))
+}
+
+fn add(cell: &AtomicU64, bytes: usize) {
+    cell.fetch_add(bytes as u64, Ordering::Relaxed);
+}
+
+fn sub(cell: &AtomicU64, bytes: usize) {
+    cell.fetch_sub(bytes as u64, Ordering::Relaxed);
+}
+
+/// A change to a thread's own count: a relaxed load and store, as only it writes.
+#[inline(always)]
+fn bump(cell: &AtomicU64, delta: i64) {
+    cell.store(
+        cell.load(Ordering::Relaxed).wrapping_add(delta as u64),
+        Ordering::Relaxed,
+    );
+}
+
+fn record<X: Extra>(_: &mut Mags<X>, counts: &Counts<X>, event: Event) {
+    counts.add(event);
+}
+
+/// The hit path of a get: the top of the class's magazine, or `None` for the slow path
+/// (an empty magazine, or a class past the last: a request of 0 or above the largest).
+#[inline(always)]
+pub(crate) fn take_hot<X: Extra>(
+    mags: &mut Mags<X>,
+    counts: &Counts<X>,
+    class: usize,
+) -> Option<Idle> {
+    let mag = mags.mags.get_mut(class)?;
+    let buf = mag.stack.pop()?;
+    let len = mag.stack.len();
+    if len < mag.low {
+        cold_path();
+        mag.low = len;
+    }
+    bump(counts.idle(class), -(buf.capacity() as i64));
+    counts.add(Event::Hit);
+    Some(buf)
+}
+
+/// The hit path of a put: onto the class's magazine if it has room and the lease has the
+/// bytes, else hands the buffer back for the slow path. `Ok` says whether the pool's
+/// periodic work is due.
+#[inline(always)]
+pub(crate) fn put_hot<X: Extra>(
+    mags: &mut Mags<X>,
+    counts: &Counts<X>,
+    (class, buf): (usize, Idle),
+) -> Result<bool, Idle> {
+    let Some(mag) = mags.mags.get_mut(class) else {
+        return Err(buf);
+    };
+    let cap = buf.capacity();
+    let idle = counts.idle(class);
+    let held = idle.load(Ordering::Relaxed) as usize + cap;
+    if held > mag.lease {
+        return Err(buf);
+    }
+    mag.stack.push(buf)?;
+    idle.store(held as u64, Ordering::Relaxed);
+    counts.add(Event::Put);
+    Ok(counts.extra.returned(cap))
+}
+
+/// Marks the branch that calls it as the unlikely one (std's `hint::cold_path`, which is
+/// newer than this crate's minimum Rust).
+#[cold]
+fn cold_path() {}
+
+/// Acts on a trim or decay this block has not seen yet: a trim releases everything, a
+/// decay what each magazine never went below since the one before (two decays or more,
+/// everything); then what the leases hold beyond what the magazines keep goes back.
+fn act_on_epoch<X: Extra>(engine: &Engine<X>, mags: &mut Mags<X>, counts: &Counts<X>) {
+    let epoch = engine.epoch();
+    if epoch == mags.epoch {
+        return;
+    }
+    let trimmed = epoch / TRIM_STEP != mags.epoch / TRIM_STEP;
+    let decays = (epoch & DECAY_MASK).wrapping_sub(mags.epoch & DECAY_MASK) & DECAY_MASK;
+    mags.epoch = epoch;
+    for (i, (mag, class)) in mags.mags.iter_mut().zip(engine.classes.iter()).enumerate() {
+        let held = mag.stack.len();
+        let release = if trimmed || decays >= 2 {
+            held
+        } else {
+            mag.low.min(held)
+        };
+        for _ in 0..release {
+            let Some(buf) = mag.stack.pop_front() else {
+                break;
+            };
+            bump(counts.idle(i), -(buf.capacity() as i64));
+            counts.add(Event::Trimmed);
+        }
+        mag.low = mag.stack.len();
+        give_slack(class, mag, counts.idle(i), 0);
+    }
+}
+
+/// Gives back what `mag`'s lease holds beyond its idle bytes and `keep`.
+fn give_slack(class: &Class, mag: &mut ClassMag, idle: &AtomicU64, keep: usize) {
+    let held = idle.load(Ordering::Relaxed) as usize;
+    let keep = held + keep;
+    if mag.lease > keep {
+        class.budget.give(mag.lease - keep);
+        mag.lease = keep;
+    }
+}
+
+/// The slow path of a get, in the block: after any trim or decay, the magazine's top,
+/// refilled from the queue if it was empty; `None` for a new buffer.
+fn take_slow<X: Extra>(
+    mags: &mut Mags<X>,
+    counts: &Counts<X>,
+    (engine, class): (&Engine<X>, usize),
+) -> Option<Idle> {
+    act_on_epoch(engine, mags, counts);
+    let c = &engine.classes[class];
+    let mag = &mut mags.mags[class];
+    let idle = counts.idle(class);
+    if mag.stack.is_empty() {
+        // Half a magazine from the queue; each buffer's claim moves to the lease.
+        let filled = mag.stack.fill(engine.batch, || {
+            let buf = c.queue.pop()?;
+            mag.lease += buf.capacity();
+            sub(&c.idle, buf.capacity());
+            bump(idle, buf.capacity() as i64);
+            Some(buf)
+        });
+        if filled > 0 {
+            c.low_water.fetch_min(c.queue.len(), Ordering::Relaxed);
+        }
+        // Slack left by buffers taken and given back on other threads goes back too.
+        give_slack(c, mag, idle, 2 * c.budget.chunk());
+    }
+    match mag.stack.pop() {
+        Some(buf) => {
+            mag.low = mag.low.min(mag.stack.len());
+            bump(idle, -(buf.capacity() as i64));
+            counts.add(Event::Hit);
+            Some(buf)
+        }
+        None => {
+            mag.low = 0;
+            None
+        }
+    }
+}
+
+/// The slow path of a put, in the block: after any trim or decay, onto the magazine
+/// (spilling half of a full one to the queue, leasing bytes if needed), else the queue,
+/// else dropped and counted. Returns whether the pool's periodic work is due.
+fn put_slow<X: Extra>(
+    mags: &mut Mags<X>,
+    counts: &Counts<X>,
+    (engine, class, buf): (&Engine<X>, usize, &mut Option<Idle>),
+) -> bool {
+    act_on_epoch(engine, mags, counts);
+    let Some(buf) = buf.take() else {
+        return false;
+    };
+    let cap = buf.capacity();
+    counts.add(Event::Put);
+    let due = counts.extra.returned(cap);
+    let c = &engine.classes[class];
+    let mag = &mut mags.mags[class];
+    let idle = counts.idle(class);
+    if mag.stack.is_full() {
+        // The coldest half to the queue, each with its claim.
+        mag.stack.drain_front(engine.batch, |cold| {
+            let bytes = cold.capacity();
+            c.queue.push(cold)?;
+            mag.lease -= bytes;
+            bump(idle, -(bytes as i64));
+            add(&c.idle, bytes);
+            Ok(())
+        });
+        mag.low = mag.low.min(mag.stack.len());
+    }
+    if !mag.stack.is_full() {
+        let held = idle.load(Ordering::Relaxed) as usize + cap;
+        if held > mag.lease {
+            mag.lease += c.budget.lease(held - mag.lease);
+        }
+        if held <= mag.lease {
+            // Not full, so the push cannot fail.
+            let pushed = mag.stack.push(buf);
+            debug_assert!(pushed.is_ok());
+            bump(idle, cap as i64);
+            return due;
+        }
+    } else if c.budget.take(cap) {
+        // No per-thread tier (`thread_cache` 0): straight to the queue.
+        match c.queue.push(buf) {
+            Ok(()) => {
+                add(&c.idle, cap);
+                return due;
+            }
+            Err(_) => c.budget.give(cap),
+        }
+    }
+    counts.add(Event::Discard(Discard::PoolFull));
+    due
+}
+
+/// Runs `f` on this thread's block of `engine`, made on first use; `None` without a table.
+fn with_block<X: Extra, A, R>(
+    engine: &Arc<Engine<X>>,
+    arg: A,
+    f: fn(&mut Mags<X>, &Counts<X>, A) -> R,
+) -> Option<R> {
+    // SAFETY: `f` is one of this module's functions, which run no user code (buffers are
+    // `Vec<u8>`, whose drop runs only the allocator, and `Extra` only counts), never reach
+    // the table and never panic; `make` builds magazines and nothing else.
+    #[allow(unsafe_code)]
+    unsafe {
+        poolside_local::with_block(&**engine, || engine.make(), arg, f)
+    }
+}
+
+/// Runs `f` on this thread's block of the pool tagged `tag` if the shortcut points at it.
+#[inline(always)]
+pub(crate) fn with_last<X: Extra, A, R>(
+    tag: Tag<Mags<X>>,
+    arg: A,
+    f: fn(&mut Mags<X>, &Counts<X>, A) -> R,
+) -> Result<R, A> {
+    // SAFETY: as in `with_block`: `f` is `take_hot` or `put_hot`.
+    #[allow(unsafe_code)]
+    unsafe {
+        poolside_local::with_last(tag, arg, f)
+    }
+}
+
+// SAFETY: `alive`, `may_arm`, `new_counts` and `registry` read a weak count and integers,
+// or build zeroed counts: no user code, no table, no panic. `close` retires the counts
+// first, while the pool lives, and then only moves and drops `Vec<u8>`s.
+#[allow(unsafe_code)]
+unsafe impl<X: Extra> Local for Mags<X> {
+    type Counts = Counts<X>;
+    type Pool = Engine<X>;
+
+    #[inline(always)]
+    fn id(engine: &Engine<X>) -> &PoolId<Self> {
+        &engine.id
+    }
+
+    fn new_counts() -> Counts<X> {
+        Counts {
+            base: LocalCounters::new(),
+            idle: std::array::from_fn(|_| AtomicU64::new(0)),
+            extra: X::default(),
+        }
+    }
+
+    fn registry(engine: &Engine<X>) -> Option<&Registry<Counts<X>>> {
+        Some(&engine.registry)
+    }
+
+    fn alive(&self) -> bool {
+        self.engine.strong_count() > 0
+    }
+
+    fn may_arm(&self, engine: &Engine<X>) -> bool {
+        self.epoch == engine.epoch()
+    }
+
+    /// The thread has exited, or the pool is gone: if the pool lives, fold the counts into
+    /// its own, then hand the idle buffers to the queues, and give the leases back.
+    fn close(&mut self, counts: &Counts<X>) {
+        let Some(engine) = self.engine.upgrade() else {
+            // The registry's reads of these counts happened before the pool's last
+            // reference went; this fence acquires that drop, as in the object pool.
+            fence(Ordering::Acquire);
+            return;
+        };
+        engine.registry.retire(counts, |counts| {
+            Counters::retire(&engine.shared, &counts.base);
+            for (c, idle) in engine.classes.iter().zip(&counts.idle) {
+                add(&c.idle, idle.load(Ordering::Relaxed) as usize);
+            }
+        });
+        for (mag, c) in self.mags.iter_mut().zip(engine.classes.iter()) {
+            while let Some(buf) = mag.stack.pop_front() {
+                let bytes = buf.capacity();
+                mag.lease -= bytes;
+                if let Err(buf) = c.queue.push(buf) {
+                    c.budget.give(bytes);
+                    sub(&c.idle, bytes);
+                    engine.count(Event::Trimmed);
+                    drop(buf);
+                }
+            }
+            c.budget.give(mag.lease);
+            mag.lease = 0;
+        }
+    }
+}
