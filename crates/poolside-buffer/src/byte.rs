@@ -2,20 +2,23 @@
 //! make new buffers with and which to keep.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use poolside_core::{
-    ConfigError, Metric, MetricKind, Observe, PerThread, PoolConfig, Recycle, Stats, Verdict,
-};
-use poolside_object::{ObjectPool, Pooled};
+use poolside_core::{ConfigError, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Stats};
+use poolside_local::Tag;
 
+use crate::engine::{put_hot, take_hot, with_last, Engine, Extra, Idle, Mags, Shape, MAG};
 use crate::guard::vec_guard;
-use crate::sync::{AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::held::{GiveBack, Held};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// Capacity buckets: bucket `i` holds capacities in `(2^(i+5), 2^(i+6)]`, bucket 0
 /// everything up to 64 bytes, the last everything above 1 GiB.
 const BUCKETS: usize = 25;
 
+/// The bucket of `capacity`, as [`Hist`] and [`bucket_of_bit`] find it (the tests check
+/// that they agree).
+#[cfg(test)]
 fn bucket(capacity: usize) -> usize {
     let bits = usize::BITS - capacity.saturating_sub(1).leading_zeros();
     (bits.saturating_sub(6) as usize).min(BUCKETS - 1)
@@ -103,7 +106,7 @@ impl BytePoolConfig {
         self
     }
 
-    /// Idle buffers each thread may keep; 0 turns the per-thread tier off.
+    /// Idle buffers each thread may keep, at most 16; 0 turns the per-thread tier off.
     pub fn thread_cache(mut self, n: usize) -> Self {
         self.thread_cache = n;
         self
@@ -147,125 +150,49 @@ impl std::error::Error for BytePoolError {
     }
 }
 
-/// One thread's returns by capacity bucket: written by that thread, read (and `seen`
-/// written) by whichever thread calibrates.
-struct Local {
-    counts: [AtomicU64; BUCKETS],
+/// One thread's returns by capacity, in its block's counts, at bit granularity (index `b`
+/// for capacities in `(2^b, 2^(b+1)]`, from 64 bytes: [`bucket_of_bit`] maps them to
+/// buckets): written by that thread, read (and `seen` written) by whichever thread
+/// calibrates.
+pub(crate) struct Hist {
+    counts: [AtomicU64; 64],
     /// `counts` at the last calibration.
-    seen: [AtomicU64; BUCKETS],
-    /// Returns since this thread last triggered a calibration.
-    since: AtomicU64,
+    seen: [AtomicU64; 64],
+    /// Returns left before this thread triggers a calibration.
+    left: AtomicU64,
 }
 
-impl Default for Local {
-    fn default() -> Self {
-        Local {
+/// The bucket of a histogram index ([`Hist`]).
+fn bucket_of_bit(bit: usize) -> usize {
+    bit.saturating_sub(5).min(BUCKETS - 1)
+}
+
+impl Extra for Hist {
+    /// Returns per thread between calibrations.
+    type Param = u64;
+
+    fn new(every: u64) -> Hist {
+        Hist {
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
             seen: std::array::from_fn(|_| AtomicU64::new(0)),
-            since: AtomicU64::new(0),
-        }
-    }
-}
-
-/// What the pool has learned, shared by its policy and its handle.
-struct Tuning {
-    config: BytePoolConfig,
-    default_capacity: AtomicUsize,
-    max_capacity: AtomicUsize,
-    calibrations: AtomicU64,
-    /// Each thread's returns. A thread returning buffers during its own teardown cannot
-    /// reach its entry; those returns are not learned from.
-    locals: PerThread<Local>,
-    /// The decaying histogram: each calibration halves it and adds the returns since.
-    decayed: Mutex<[f64; BUCKETS]>,
-}
-
-impl Tuning {
-    /// Counts a returned buffer, calibrating every `calibrate_every` returns per thread.
-    fn record(&self, capacity: usize) {
-        let due = self.locals.try_with(Local::default, |local| {
-            let cell = &local.counts[bucket(capacity)];
-            // This thread is the only writer of its counts: a load and a store suffice.
-            cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-            let since = local.since.load(Ordering::Relaxed) + 1;
-            let due = since >= self.config.calibrate_every;
-            local
-                .since
-                .store(if due { 0 } else { since }, Ordering::Relaxed);
-            due
-        });
-        if due == Some(true) {
-            self.calibrate();
+            left: AtomicU64::new(every),
         }
     }
 
-    /// Folds every thread's returns since the last calibration into the decaying
-    /// histogram and learns from it: the default capacity is the most common bucket, the
-    /// maximum the bucket where the cumulative share reaches the percentile. Skipped if
-    /// another thread is calibrating.
-    fn calibrate(&self) {
-        let Ok(mut decayed) = self.decayed.try_lock() else {
-            return;
-        };
-        for h in decayed.iter_mut() {
-            *h /= 2.0;
+    #[inline(always)]
+    fn returned(&self, capacity: usize, every: u64) -> bool {
+        // This thread is the only writer of its counts: a load and a store suffice. The
+        // index is the top bit of `capacity - 1`, from bit 5 (capacities up to 64).
+        let bit = (usize::BITS - 1 - (capacity.saturating_sub(1) | 63).leading_zeros()) as usize;
+        let cell = &self.counts[bit % 64];
+        cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+        let left = self.left.load(Ordering::Relaxed).wrapping_sub(1);
+        self.left.store(left, Ordering::Relaxed);
+        if left == 0 {
+            self.left.store(every, Ordering::Relaxed);
+            return true;
         }
-        self.locals.for_each(|local| {
-            for i in 0..BUCKETS {
-                let now = local.counts[i].load(Ordering::Relaxed);
-                let then = local.seen[i].swap(now, Ordering::Relaxed);
-                decayed[i] += now.wrapping_sub(then) as f64;
-            }
-        });
-        let total: f64 = decayed.iter().sum();
-        if total <= 0.0 {
-            return;
-        }
-        let config = &self.config;
-        let most = (0..BUCKETS).fold(
-            0,
-            |best, i| if decayed[i] > decayed[best] { i } else { best },
-        );
-        let mut cumulative = 0.0;
-        let reach = (0..BUCKETS)
-            .find(|&i| {
-                cumulative += decayed[i];
-                cumulative >= config.percentile * total
-            })
-            .unwrap_or(BUCKETS - 1);
-        let max = bucket_size(reach).min(config.hard_max);
-        let default = bucket_size(most).min(max);
-        self.max_capacity.store(max, Ordering::Relaxed);
-        self.default_capacity.store(default, Ordering::Relaxed);
-        self.calibrations.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-/// The pool's policy: new buffers at the learned default capacity; returned ones counted
-/// for calibration, kept if within the learned maximum, cleared.
-struct Tuner(Arc<Tuning>);
-
-impl Recycle<Vec<u8>> for Tuner {
-    fn create(&self) -> Vec<u8> {
-        let mut buf = Vec::new();
-        // A capacity the allocator refuses leaves the buffer empty, to grow as it is
-        // written, rather than aborting the process.
-        let _ = buf.try_reserve_exact(self.0.default_capacity.load(Ordering::Relaxed));
-        buf
-    }
-
-    fn recycle(&self, buf: &mut Vec<u8>) -> Verdict {
-        let capacity = buf.capacity();
-        self.0.record(capacity);
-        if capacity > self.0.max_capacity.load(Ordering::Relaxed) {
-            return Verdict::Oversized;
-        }
-        buf.clear();
-        Verdict::Keep
-    }
-
-    fn retained_bytes(&self, buf: &Vec<u8>) -> usize {
-        buf.capacity()
+        false
     }
 }
 
@@ -280,6 +207,11 @@ impl Recycle<Vec<u8>> for Tuner {
 /// the largest capacity to keep (the percentile, 95% by default). Both are visible in
 /// [`default_capacity`](Self::default_capacity), [`max_capacity`](Self::max_capacity)
 /// and its metrics.
+///
+/// It runs on the same engine as [`SizedPool`](crate::SizedPool), with one class: each
+/// thread keeps a small stack of idle buffers and its histogram in one block, over a
+/// bounded lock-free queue that all threads share. A thread returning buffers during its
+/// own teardown cannot reach its block; those returns are not learned from.
 ///
 /// ```
 /// use poolside_buffer::{BytePool, BytePoolConfig};
@@ -296,8 +228,17 @@ impl Recycle<Vec<u8>> for Tuner {
 /// # Ok::<(), poolside_buffer::BytePoolError>(())
 /// ```
 pub struct BytePool {
-    pool: ObjectPool<Vec<u8>, Tuner>,
-    tuning: Arc<Tuning>,
+    /// The hot path's fields first: the tag it looks for in the thread's shortcut, the
+    /// largest capacity kept, and the calibration period.
+    tag: Tag<Mags<Hist>>,
+    max_capacity: AtomicUsize,
+    calibrate_every: u64,
+    default_capacity: AtomicUsize,
+    calibrations: AtomicU64,
+    /// The decaying histogram: each calibration halves it and adds the returns since.
+    decayed: Mutex<[f64; BUCKETS]>,
+    config: BytePoolConfig,
+    engine: Arc<Engine<Hist>>,
 }
 
 impl Default for BytePool {
@@ -332,17 +273,31 @@ impl BytePool {
             .max_idle_bytes(Some(config.max_idle_bytes))
             .build()
             .map_err(BytePoolError::Config)?;
-        let tuning = Arc::new(Tuning {
-            config,
-            default_capacity: AtomicUsize::new(config.initial_default),
-            max_capacity: AtomicUsize::new(config.initial_max),
-            calibrations: AtomicU64::new(0),
-            locals: PerThread::new(),
-            decayed: Mutex::new([0.0; BUCKETS]),
-        });
+        if limits.thread_cache() > MAG {
+            return Err(BytePoolError::Config(ConfigError::ThreadCacheTooLarge {
+                thread_cache: limits.thread_cache(),
+                limit: MAG,
+            }));
+        }
+        let engine = Engine::new(
+            Shape {
+                // One class: a new buffer's capacity is the learned default, not the class's.
+                classes: vec![config.initial_default],
+                class_budget: config.max_idle_bytes,
+                max_idle: limits.max_idle(),
+                thread_cache: limits.thread_cache(),
+            },
+            config.calibrate_every,
+        );
         Ok(BytePool {
-            pool: ObjectPool::with_policy(Tuner(tuning.clone()), limits),
-            tuning,
+            tag: engine.tag(),
+            max_capacity: AtomicUsize::new(config.initial_max),
+            calibrate_every: config.calibrate_every,
+            default_capacity: AtomicUsize::new(config.initial_default),
+            calibrations: AtomicU64::new(0),
+            decayed: Mutex::new([0.0; BUCKETS]),
+            config,
+            engine,
         })
     }
 
@@ -350,38 +305,141 @@ impl BytePool {
     /// none, growing as it is written, if the allocator refuses that capacity).
     #[inline]
     pub fn get(&self) -> ByteBuf<'_> {
-        ByteBuf(self.pool.get())
+        if let Ok(Some(buf)) = with_last(self.tag, 0, take_hot) {
+            return ByteBuf(Held::new(self, buf));
+        }
+        self.get_slow()
+    }
+
+    /// Every get that is not a hit in the thread's magazine.
+    #[cold]
+    #[inline(never)]
+    fn get_slow(&self) -> ByteBuf<'_> {
+        let buf = self.engine.take_idle(0).unwrap_or_else(|| {
+            let mut buf = Vec::new();
+            // A capacity the allocator refuses leaves the buffer empty, to grow as it is
+            // written, rather than aborting the process.
+            let _ = buf.try_reserve_exact(self.default_capacity());
+            self.engine.count_miss();
+            Box::new(buf)
+        });
+        ByteBuf(Held::new(self, buf))
     }
 
     /// The capacity new buffers are made with now.
     pub fn default_capacity(&self) -> usize {
-        self.tuning.default_capacity.load(Ordering::Relaxed)
+        self.default_capacity.load(Ordering::Relaxed)
     }
 
     /// The largest capacity the pool keeps now; larger buffers are dropped when they
     /// come back, and counted as `oversized`.
     pub fn max_capacity(&self) -> usize {
-        self.tuning.max_capacity.load(Ordering::Relaxed)
+        self.max_capacity.load(Ordering::Relaxed)
     }
 
     /// Calibrations so far.
     pub fn calibrations(&self) -> u64 {
-        self.tuning.calibrations.load(Ordering::Relaxed)
+        self.calibrations.load(Ordering::Relaxed)
     }
 
     /// A snapshot of the pool's statistics.
     pub fn stats(&self) -> Stats {
-        self.pool.stats()
+        self.engine.stats().0
     }
 
     /// Releases every idle buffer (each thread's cached ones at its next use).
     pub fn trim(&self) -> u64 {
-        self.pool.trim()
+        self.engine.trim()
     }
 
     /// Releases the idle buffers not used since the previous call.
     pub fn decay(&self) -> u64 {
-        self.pool.decay()
+        self.engine.decay()
+    }
+
+    /// Every put that is not a hit in the thread's magazine: a first use, a trim or decay
+    /// to act on, a full magazine or lease, a buffer above the maximum kept.
+    #[cold]
+    #[inline(never)]
+    fn put_slow(&self, buf: Idle) {
+        let due = if buf.capacity() > self.max_capacity() {
+            self.engine
+                .discard(buf, Discard::Oversized, self.calibrate_every)
+        } else {
+            self.engine.put(0, buf, self.calibrate_every)
+        };
+        if due {
+            self.calibrate();
+        }
+    }
+
+    /// Folds every thread's returns since the last calibration into the decaying
+    /// histogram and learns from it: the default capacity is the most common bucket, the
+    /// maximum the bucket where the cumulative share reaches the percentile. Skipped if
+    /// another thread is calibrating.
+    fn calibrate(&self) {
+        let Ok(mut decayed) = self.decayed.try_lock() else {
+            return;
+        };
+        for h in decayed.iter_mut() {
+            *h /= 2.0;
+        }
+        self.engine.read_extra(|live| {
+            for hist in live {
+                for bit in 0..64 {
+                    // Only a calibration writes `seen`, under the lock held here.
+                    let now = hist.counts[bit].load(Ordering::Relaxed);
+                    let then = hist.seen[bit].load(Ordering::Relaxed);
+                    hist.seen[bit].store(now, Ordering::Relaxed);
+                    decayed[bucket_of_bit(bit)] += now.wrapping_sub(then) as f64;
+                }
+            }
+        });
+        let total: f64 = decayed.iter().sum();
+        if total <= 0.0 {
+            return;
+        }
+        let config = &self.config;
+        let most = (0..BUCKETS).fold(
+            0,
+            |best, i| if decayed[i] > decayed[best] { i } else { best },
+        );
+        let mut cumulative = 0.0;
+        let reach = (0..BUCKETS)
+            .find(|&i| {
+                cumulative += decayed[i];
+                cumulative >= config.percentile * total
+            })
+            .unwrap_or(BUCKETS - 1);
+        let max = bucket_size(reach).min(config.hard_max);
+        let default = bucket_size(most).min(max);
+        self.max_capacity.store(max, Ordering::Relaxed);
+        self.default_capacity.store(default, Ordering::Relaxed);
+        self.calibrations.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl GiveBack for BytePool {
+    #[inline(always)]
+    fn give_back(&self, mut buf: Idle) {
+        if buf.capacity() <= self.max_capacity.load(Ordering::Relaxed) {
+            buf.clear();
+            match with_last(self.tag, (0, buf, self.calibrate_every), put_hot) {
+                Ok(Ok(false)) => return,
+                Ok(Ok(true)) => return self.calibrate_cold(),
+                Ok(Err(back)) | Err((_, back, _)) => buf = back,
+            }
+        }
+        self.put_slow(buf);
+    }
+}
+
+impl BytePool {
+    /// A hit that made a calibration due: once every `calibrate_every` returns.
+    #[cold]
+    #[inline(never)]
+    fn calibrate_cold(&self) {
+        self.calibrate();
     }
 }
 
@@ -433,12 +491,13 @@ impl fmt::Debug for BytePool {
 }
 
 /// A buffer from a [`BytePool`], returned (and counted for calibration) when dropped.
-pub struct ByteBuf<'a>(Pooled<'a, Vec<u8>, Tuner>);
+pub struct ByteBuf<'a>(Held<'a, BytePool>);
 
 impl ByteBuf<'_> {
     /// Takes the buffer out of the pool for good (counted as detached).
     pub fn detach(self) -> Vec<u8> {
-        self.0.detach()
+        self.0.pool().engine.record(Event::Detach);
+        *self.0.into_inner()
     }
 
     #[inline]
@@ -471,5 +530,29 @@ mod tests {
             assert_eq!(bucket(bucket_size(i)), i);
             assert_eq!(bucket(bucket_size(i) + 1), i + 1);
         }
+    }
+
+    /// A thread's histogram counts by bit, and the calibration maps bits to the same
+    /// buckets as `bucket` does; every tenth return is due.
+    #[test]
+    fn the_histogram_by_bit_agrees_with_the_buckets() {
+        let hist = Hist::new(10);
+        let caps = [0, 1, 63, 64, 65, 128, 129, 4096, 4097, 1 << 40, usize::MAX];
+        let mut due = 0;
+        for _ in 0..10 {
+            for &cap in &caps {
+                due += u32::from(hist.returned(cap, 10));
+            }
+        }
+        assert_eq!(due, 11, "110 returns, one due in ten");
+        let mut by_bucket = [0u64; BUCKETS];
+        for (bit, count) in hist.counts.iter().enumerate() {
+            by_bucket[bucket_of_bit(bit)] += count.load(Ordering::Relaxed);
+        }
+        let mut want = [0u64; BUCKETS];
+        for &cap in &caps {
+            want[bucket(cap)] += 10;
+        }
+        assert_eq!(by_bucket, want);
     }
 }

@@ -43,15 +43,26 @@ const DECAY_MASK: u64 = TRIM_STEP - 1;
 
 /// What a pool counts in each thread's block beyond the engine's counts, on every return
 /// (the byte pool's histogram of capacities).
-pub(crate) trait Extra: Send + Sync + Default + 'static {
+pub(crate) trait Extra: Send + Sync + 'static {
+    /// What the pool passes with each return (the byte pool's calibration period).
+    type Param: Copy + Send + Sync + 'static;
+
+    /// A thread's counts, at zero.
+    fn new(param: Self::Param) -> Self;
+
     /// Counts a returned buffer of `capacity`; true when the pool's periodic work (a
-    /// calibration) is due, which the caller runs once the block is let go.
-    fn returned(&self, capacity: usize) -> bool;
+    /// calibration) is due, which the caller runs once the block is let go. Only the
+    /// block's thread calls it.
+    fn returned(&self, capacity: usize, param: Self::Param) -> bool;
 }
 
 impl Extra for () {
+    type Param = ();
+
+    fn new((): ()) {}
+
     #[inline(always)]
-    fn returned(&self, _: usize) -> bool {
+    fn returned(&self, _: usize, (): ()) -> bool {
         false
     }
 }
@@ -116,6 +127,8 @@ pub(crate) struct Engine<X: Extra> {
     registry: Registry<Counts<X>>,
     /// Counts of exited threads, and of events recorded with no block at hand.
     shared: LocalCounters,
+    /// What each thread's `Extra` counts start from.
+    param: X::Param,
 }
 
 /// One thread's magazine of one class, with its low-water mark and its lease.
@@ -139,7 +152,7 @@ pub(crate) struct Mags<X: Extra> {
 impl<X: Extra> Engine<X> {
     /// An engine of `shape`'s classes (at least one, at most [`MAX_CLASSES`], each with a
     /// queue of at least one), and its tag for the hot path.
-    pub(crate) fn new(shape: Shape) -> Arc<Self> {
+    pub(crate) fn new(shape: Shape, param: X::Param) -> Arc<Self> {
         debug_assert!(!shape.classes.is_empty() && shape.classes.len() <= MAX_CLASSES);
         let classes = shape
             .classes
@@ -161,6 +174,7 @@ impl<X: Extra> Engine<X> {
             epoch: AtomicU64::new(0),
             registry: Registry::new(),
             shared: LocalCounters::new(),
+            param,
         })
     }
 
@@ -194,27 +208,34 @@ impl<X: Extra> Engine<X> {
         }
     }
 
-    /// A buffer of `class` from the slow path: the thread's block (acting on any trim or
-    /// decay first, refilling from the queue), else the queue, else a new one.
-    pub(crate) fn take(self: &Arc<Self>, class: usize) -> Result<Idle, TryReserveError> {
-        let found = with_block(self, (&**self, class), take_slow);
-        match found {
-            Some(Some(buf)) => return Ok(buf),
-            Some(None) => {}
+    /// An idle buffer of `class` from the slow path: the thread's block (acting on any
+    /// trim or decay first, refilling from the queue), else, with no table to use, the
+    /// queue; `None` when the pool has none, for the caller to make one.
+    pub(crate) fn take_idle(self: &Arc<Self>, class: usize) -> Option<Idle> {
+        match with_block(self, (&**self, class), take_slow) {
+            Some(found) => found,
             // No table (the thread is exiting): the queue, counted in the shared counts.
             None => {
                 let c = &self.classes[class];
-                if let Some(buf) = c.queue.pop() {
-                    c.budget.give(buf.capacity());
-                    sub(&c.idle, buf.capacity());
-                    self.count(Event::Hit);
-                    return Ok(buf);
-                }
+                let buf = c.queue.pop()?;
+                c.budget.give(buf.capacity());
+                sub(&c.idle, buf.capacity());
+                self.count(Event::Hit);
+                Some(buf)
             }
         }
-        let buf = new_buf(self.classes[class].size)?;
+    }
+
+    /// A buffer of `class` from the slow path: an idle one, else a new one of the class's
+    /// size, or the allocator's error.
+    pub(crate) fn take(self: &Arc<Self>, class: usize) -> Result<Idle, TryReserveError> {
+        if let Some(buf) = self.take_idle(class) {
+            return Ok(buf);
+        }
+        let mut buf = Vec::new();
+        buf.try_reserve_exact(self.classes[class].size)?;
         self.count_miss();
-        Ok(buf)
+        Ok(Box::new(buf))
     }
 
     /// Counts a miss, in the thread's block if it can.
@@ -231,11 +252,26 @@ impl<X: Extra> Engine<X> {
         }
     }
 
+    /// A returned buffer that no class keeps: counted as put and discarded for `reason`,
+    /// and as returned (`Extra`). Returns whether the pool's periodic work is due.
+    pub(crate) fn discard(self: &Arc<Self>, buf: Idle, reason: Discard, param: X::Param) -> bool {
+        let cap = buf.capacity();
+        drop(buf);
+        match with_block(self, (cap, reason, param), discarded) {
+            Some(due) => due,
+            None => {
+                self.count(Event::Put);
+                self.count(Event::Discard(reason));
+                false
+            }
+        }
+    }
+
     /// A buffer coming back to `class` (its capacity within the class) from the slow
     /// path. Returns whether the pool's periodic work is due.
-    pub(crate) fn put(self: &Arc<Self>, class: usize, buf: Idle) -> bool {
+    pub(crate) fn put(self: &Arc<Self>, class: usize, buf: Idle, param: X::Param) -> bool {
         let mut buf = Some(buf);
-        match with_block(self, (&**self, class, &mut buf), put_slow) {
+        match with_block(self, (&**self, class, &mut buf, param), put_slow) {
             Some(due) => due,
             // No table: the queue, if the class's budget has the bytes.
             None => {
@@ -328,12 +364,12 @@ impl<X: Extra> Engine<X> {
         stats.idle_bytes = idle.iter().sum();
         (stats, idle)
     }
-}
 
-fn new_buf(capacity: usize) -> Result<Idle, TryReserveError> {
-    let mut buf = Vec::new();
-    buf.try_reserve_exact(capacity)?;
-    Ok(Box::new(buf))
+    /// Runs `f` over what every live thread's counts add (`Extra`), under the
+    /// registry's lock.
+    pub(crate) fn read_extra<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &X>) -> R) -> R {
+        self.registry.read(|live| f(&mut live.map(|c| &c.extra)))
+    }
 }
 
 fn add(cell: &AtomicU64, bytes: usize) {
@@ -355,6 +391,16 @@ fn bump(cell: &AtomicU64, delta: i64) {
 
 fn record<X: Extra>(_: &mut Mags<X>, counts: &Counts<X>, event: Event) {
     counts.add(event);
+}
+
+fn discarded<X: Extra>(
+    _: &mut Mags<X>,
+    counts: &Counts<X>,
+    (cap, reason, param): (usize, Discard, X::Param),
+) -> bool {
+    counts.add(Event::Put);
+    counts.add(Event::Discard(reason));
+    counts.extra.returned(cap, param)
 }
 
 /// The hit path of a get: the top of the class's magazine, or `None` for the slow path
@@ -384,7 +430,7 @@ pub(crate) fn take_hot<X: Extra>(
 pub(crate) fn put_hot<X: Extra>(
     mags: &mut Mags<X>,
     counts: &Counts<X>,
-    (class, buf): (usize, Idle),
+    (class, buf, param): (usize, Idle, X::Param),
 ) -> Result<bool, Idle> {
     let Some(mag) = mags.mags.get_mut(class) else {
         return Err(buf);
@@ -398,7 +444,7 @@ pub(crate) fn put_hot<X: Extra>(
     mag.stack.push(buf)?;
     idle.store(held as u64, Ordering::Relaxed);
     counts.add(Event::Put);
-    Ok(counts.extra.returned(cap))
+    Ok(counts.extra.returned(cap, param))
 }
 
 /// Marks the branch that calls it as the unlikely one (std's `hint::cold_path`, which is
@@ -492,7 +538,7 @@ fn take_slow<X: Extra>(
 fn put_slow<X: Extra>(
     mags: &mut Mags<X>,
     counts: &Counts<X>,
-    (engine, class, buf): (&Engine<X>, usize, &mut Option<Idle>),
+    (engine, class, buf, param): (&Engine<X>, usize, &mut Option<Idle>, X::Param),
 ) -> bool {
     act_on_epoch(engine, mags, counts);
     let Some(buf) = buf.take() else {
@@ -500,7 +546,7 @@ fn put_slow<X: Extra>(
     };
     let cap = buf.capacity();
     counts.add(Event::Put);
-    let due = counts.extra.returned(cap);
+    let due = counts.extra.returned(cap, param);
     let c = &engine.classes[class];
     let mag = &mut mags.mags[class];
     let idle = counts.idle(class);
@@ -584,11 +630,11 @@ unsafe impl<X: Extra> Local for Mags<X> {
         &engine.id
     }
 
-    fn new_counts() -> Counts<X> {
+    fn new_counts(engine: &Engine<X>) -> Counts<X> {
         Counts {
             base: LocalCounters::new(),
             idle: std::array::from_fn(|_| AtomicU64::new(0)),
-            extra: X::default(),
+            extra: X::new(engine.param),
         }
     }
 

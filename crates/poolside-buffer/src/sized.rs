@@ -416,12 +416,15 @@ impl SizedPool {
         }
         let (min, top) = (sizes[0], *sizes.last().expect("not empty"));
         let lookup = Lookup::for_classes(&sizes);
-        let engine = Engine::new(Shape {
-            classes: sizes,
-            class_budget: share,
-            max_idle: per_class.max_idle(),
-            thread_cache: per_class.thread_cache(),
-        });
+        let engine = Engine::new(
+            Shape {
+                classes: sizes,
+                class_budget: share,
+                max_idle: per_class.max_idle(),
+                thread_cache: per_class.thread_cache(),
+            },
+            (),
+        );
         Ok(SizedPool {
             tag: engine.tag(),
             bits: Bits::for_lookup(lookup),
@@ -495,18 +498,17 @@ impl SizedPool {
     fn put_slow(&self, buf: Idle) {
         let cap = buf.capacity();
         if cap.wrapping_sub(self.min) >= self.span {
-            self.engine.record(Event::Put);
             let reason = if cap < self.min {
                 // Too small to serve any class (its allocation failed, or it was shrunk).
                 Discard::Rejected
             } else {
                 Discard::Oversized
             };
-            self.engine.record(Event::Discard(reason));
+            self.engine.discard(buf, reason, ());
             return;
         }
         let class = self.lookup.find_home(cap, &self.engine.classes);
-        self.engine.put(class, buf);
+        self.engine.put(class, buf, ());
     }
 }
 
@@ -517,9 +519,9 @@ impl GiveBack for SizedPool {
         if cap.wrapping_sub(self.min) < self.span {
             buf.clear();
             let class = self.bits.home(cap);
-            match with_last(self.tag, (class, buf), put_hot) {
+            match with_last(self.tag, (class, buf, ()), put_hot) {
                 Ok(Ok(_)) => return,
-                Ok(Err(back)) | Err((_, back)) => buf = back,
+                Ok(Err(back)) | Err((_, back, ())) => buf = back,
             }
         }
         self.put_slow(buf);

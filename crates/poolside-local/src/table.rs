@@ -84,8 +84,8 @@ pub unsafe trait Local: Sized + 'static {
     /// The pool's id.
     fn id(pool: &Self::Pool) -> &PoolId<Self>;
 
-    /// A thread's counts, at zero.
-    fn new_counts() -> Self::Counts;
+    /// A thread's counts, at zero, for a block of `pool`.
+    fn new_counts(pool: &Self::Pool) -> Self::Counts;
 
     /// The pool's registry, where a new block's counts are registered; `None` if the
     /// pool reads no counts.
@@ -131,7 +131,7 @@ struct Entry {
 impl Entry {
     fn new<L: Local>(pool: &L::Pool, local: L) -> Entry {
         let block = Box::into_raw(Box::new(Block {
-            counts: L::new_counts(),
+            counts: L::new_counts(pool),
             local,
         }));
         if let Some(registry) = L::registry(pool) {

@@ -31,7 +31,7 @@ unsafe impl<T: Send + 'static, S: Recorder> Local for LocalCache<T, S> {
         &pool.id
     }
 
-    fn new_counts() -> S::Local {
+    fn new_counts(_: &Shared<T, S>) -> S::Local {
         S::new_local()
     }
 
