@@ -357,11 +357,15 @@ impl BytePool {
         self.engine.decay()
     }
 
-    /// Every put that is not a hit in the thread's magazine: a first use, a trim or decay
-    /// to act on, a full magazine or lease, a buffer above the maximum kept.
+    /// Every put that is not a hit in the thread's magazine (a first use, a trim or decay
+    /// to act on, a full magazine or lease, a buffer above the maximum kept), and a hit
+    /// that made a calibration due (`None`).
     #[cold]
     #[inline(never)]
-    fn put_slow(&self, buf: Idle) {
+    fn put_slow(&self, buf: Option<Idle>) {
+        let Some(buf) = buf else {
+            return self.calibrate();
+        };
         let due = if buf.capacity() > self.max_capacity() {
             self.engine
                 .discard(buf, Discard::Oversized, self.calibrate_every)
@@ -422,24 +426,21 @@ impl BytePool {
 impl GiveBack for BytePool {
     #[inline(always)]
     fn give_back(&self, mut buf: Idle) {
-        if buf.capacity() <= self.max_capacity.load(Ordering::Relaxed) {
-            buf.clear();
-            match with_last(self.tag, (0, buf, self.calibrate_every), put_hot) {
-                Ok(Ok(false)) => return,
-                Ok(Ok(true)) => return self.calibrate_cold(),
-                Ok(Err(back)) | Err((_, back, _)) => buf = back,
+        // Every way off the hot path ends in the one call below: with a call per way,
+        // the optimizer stops inlining the guard's drop.
+        let slow = 'hot: {
+            if buf.capacity() <= self.max_capacity.load(Ordering::Relaxed) {
+                buf.clear();
+                match with_last(self.tag, (0, buf, self.calibrate_every), put_hot) {
+                    Ok(Ok(false)) => return,
+                    // Kept, and a calibration is due.
+                    Ok(Ok(true)) => break 'hot None,
+                    Ok(Err(back)) | Err((_, back, _)) => buf = back,
+                }
             }
-        }
-        self.put_slow(buf);
-    }
-}
-
-impl BytePool {
-    /// A hit that made a calibration due: once every `calibrate_every` returns.
-    #[cold]
-    #[inline(never)]
-    fn calibrate_cold(&self) {
-        self.calibrate();
+            Some(buf)
+        };
+        self.put_slow(slow);
     }
 }
 

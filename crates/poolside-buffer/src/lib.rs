@@ -3,11 +3,15 @@
 //!
 //! - [`RingPool`]: a fixed number of fixed-size buffers in one allocation, handed out
 //!   lock-free; after construction it allocates nothing, and no slot is ever held twice.
-//! - [`SizedPool`]: size classes over poolside-object's pool; `get(n)` gives capacity of
-//!   at least `n`, a buffer that grew goes home to the class it fills, and idle bytes
-//!   stay within a budget however many threads use it.
+//! - [`SizedPool`]: size classes; `get(n)` gives capacity of at least `n`, a buffer that
+//!   grew goes home to the class it fills, and idle bytes stay within a budget however
+//!   many threads use it.
 //! - [`BytePool`]: one pool that learns from the capacities coming back which capacity
 //!   to make new buffers with and which to keep.
+//!
+//! The sized and byte pools share one engine (`src/engine.rs`): one block per thread per
+//! pool, on poolside-local's per-thread table, with a stack of idle buffers for every
+//! class, over a bounded lock-free queue and a byte budget per class.
 //!
 //! Every guard derefs to its bytes (`Vec<u8>` for the sized and byte pools), implements
 //! `AsRef<[u8]>`, `AsMut<[u8]>`, `io::Write` and `Debug`, and can `detach()`. With the
@@ -15,10 +19,12 @@
 //! `freeze`s into a `Bytes` that gives the buffer back when its last clone drops: what
 //! hyper and tokio users need.
 //!
-//! The crate is `#![deny(unsafe_code)]` except two modules: the ring's slot memory
-//! (`src/ring/slots.rs`) and, behind the `bytes` feature, the `unsafe impl BufMut`s
-//! (`src/bytes.rs`), an `unsafe` trait that the guards implement by delegating to
-//! `Vec<u8>`'s implementation or over the ring's always-initialised slot.
+//! The crate is `#![deny(unsafe_code)]` except in small places: the ring's slot memory
+//! (`src/ring/slots.rs`); the engine's guard (`src/held.rs`), whose buffer is taken out
+//! once with no `Option` to test; the engine's calls into poolside-local and its `Local`
+//! impl (`src/engine.rs`, each with its contract); and, behind the `bytes` feature, the
+//! `unsafe impl BufMut`s (`src/bytes.rs`), an `unsafe` trait that the guards implement by
+//! delegating to `Vec<u8>`'s implementation or over the ring's always-initialised slot.
 //!
 //! The soundness argument for the slots is written in that module, with loom models in
 //! `tests/loom.rs`; CI runs the crate's tests under Miri and valgrind.

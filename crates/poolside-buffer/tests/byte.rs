@@ -1,9 +1,9 @@
 //! BytePool: it starts safe, learns the default and the maximum from capacities, forgets
 //! old patterns as its histogram decays, reports its calibration, and keeps its budget.
 //!
-//! The learning tests need thousands of returns, far too slow under Miri; they run no
-//! `unsafe` code of this crate (the pool is safe code over poolside-object, whose own
-//! tests run under Miri), so Miri skips them.
+//! The learning tests need thousands of returns, far too slow under Miri; the `unsafe`
+//! they would reach (the guard and poolside-local's engine) is the sized pool's too, whose
+//! tests run under Miri, so Miri skips them.
 
 use std::io::Write;
 
