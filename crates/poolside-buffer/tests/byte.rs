@@ -208,3 +208,19 @@ fn a_default_capacity_too_large_to_allocate_falls_back_to_an_empty_buffer() {
         },
     );
 }
+
+/// The self-tuning pool trims like the sized pool (the same engine): its idle buffers go,
+/// counted, and its learning stays.
+#[test]
+fn a_trim_releases_idle_buffers_and_keeps_what_was_learned() {
+    let pool = pool(20);
+    churn(&pool, 100, 3000);
+    let learned = (pool.default_capacity(), pool.max_capacity());
+    assert!(pool.stats().idle_objects > 0);
+    pool.trim();
+    drop(pool.get()); // this thread acts on the trim
+    let s = pool.stats();
+    assert!(s.trimmed > 0);
+    assert_eq!((s.idle_objects, s.in_use), (1, 0));
+    assert_eq!((pool.default_capacity(), pool.max_capacity()), learned);
+}

@@ -330,3 +330,63 @@ fn no_buffer_is_ever_held_twice() {
         (s.puts, (THREADS * ROUNDS * 3) as u64, 0)
     );
 }
+
+/// A trim releases the shared queues' buffers at once, and each thread's at that thread's
+/// next use; every release is counted, and no byte stays counted idle.
+#[test]
+fn a_trim_releases_the_queues_now_and_each_thread_at_its_next_use() {
+    let pool = SizedPool::with_config(SizedConfig::default().thread_cache(4)).unwrap();
+    let held: Vec<_> = (0..3).map(|_| pool.get(1000).unwrap()).collect();
+    drop(held); // three in this thread's 1 KiB magazine
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let held: Vec<_> = (0..2).map(|_| pool.get(100).unwrap()).collect();
+            drop(held);
+            // The thread exits: its two go to the 128 B class's queue.
+        });
+    });
+    let s = pool.stats();
+    assert_eq!((s.idle_objects, s.idle_bytes), (5, 3 * 1024 + 2 * 128));
+    assert_eq!(pool.trim(), 2, "the queue's two, now");
+    let s = pool.stats();
+    assert_eq!((s.trimmed, s.trims, s.idle_objects), (2, 1, 3));
+    // This thread's next use acts on the trim: its three go, and the get makes a new one.
+    let again = pool.get(1000).unwrap();
+    let s = pool.stats();
+    assert_eq!(
+        (s.trimmed, s.misses, s.idle_objects, s.idle_bytes),
+        (5, 6, 0, 0)
+    );
+    drop(again);
+    assert_eq!(pool.stats().idle_bytes, 1024);
+}
+
+/// A decay releases what went unused since the one before: here, of four idle buffers,
+/// the three that never left this thread's magazine.
+#[test]
+fn a_decay_releases_what_went_unused_since_the_one_before() {
+    let pool = SizedPool::with_config(SizedConfig::default().thread_cache(4)).unwrap();
+    let held: Vec<_> = (0..4).map(|_| pool.get(1000).unwrap()).collect();
+    drop(held);
+    assert_eq!(pool.decay(), 0, "nothing in the queues");
+    // The next use acts on the first decay (it has no history to go on: nothing goes),
+    // and one buffer is used.
+    drop(pool.get(1000).unwrap());
+    assert_eq!(pool.stats().trimmed, 0);
+    assert_eq!(pool.decay(), 0);
+    let buf = pool.get(1000).unwrap();
+    let s = pool.stats();
+    assert_eq!(s.trimmed, 3, "the three that sat unused");
+    assert_eq!(
+        (s.hits, s.idle_objects),
+        (2, 0),
+        "the fourth, used, was kept"
+    );
+    drop(buf);
+    // Two decays with no use in between: everything goes.
+    pool.decay();
+    pool.decay();
+    drop(pool.get(64).unwrap());
+    let s = pool.stats();
+    assert_eq!((s.trimmed, s.idle_objects), (4, 1));
+}
