@@ -233,12 +233,17 @@ pub struct BytePool {
     tag: Tag<Mags<Hist>>,
     max_capacity: AtomicUsize,
     calibrate_every: u64,
+    engine: Arc<Engine<Hist>>,
+    tuning: Box<Tuning>,
+}
+
+/// What the pool has learned, and how it learns: off the hot path, so boxed.
+struct Tuning {
     default_capacity: AtomicUsize,
     calibrations: AtomicU64,
     /// The decaying histogram: each calibration halves it and adds the returns since.
     decayed: Mutex<[f64; BUCKETS]>,
     config: BytePoolConfig,
-    engine: Arc<Engine<Hist>>,
 }
 
 impl Default for BytePool {
@@ -293,11 +298,13 @@ impl BytePool {
             tag: engine.tag(),
             max_capacity: AtomicUsize::new(config.initial_max),
             calibrate_every: config.calibrate_every,
-            default_capacity: AtomicUsize::new(config.initial_default),
-            calibrations: AtomicU64::new(0),
-            decayed: Mutex::new([0.0; BUCKETS]),
-            config,
             engine,
+            tuning: Box::new(Tuning {
+                default_capacity: AtomicUsize::new(config.initial_default),
+                calibrations: AtomicU64::new(0),
+                decayed: Mutex::new([0.0; BUCKETS]),
+                config,
+            }),
         })
     }
 
@@ -328,7 +335,7 @@ impl BytePool {
 
     /// The capacity new buffers are made with now.
     pub fn default_capacity(&self) -> usize {
-        self.default_capacity.load(Ordering::Relaxed)
+        self.tuning.default_capacity.load(Ordering::Relaxed)
     }
 
     /// The largest capacity the pool keeps now; larger buffers are dropped when they
@@ -339,7 +346,7 @@ impl BytePool {
 
     /// Calibrations so far.
     pub fn calibrations(&self) -> u64 {
-        self.calibrations.load(Ordering::Relaxed)
+        self.tuning.calibrations.load(Ordering::Relaxed)
     }
 
     /// A snapshot of the pool's statistics.
@@ -382,7 +389,7 @@ impl BytePool {
     /// maximum the bucket where the cumulative share reaches the percentile. Skipped if
     /// another thread is calibrating.
     fn calibrate(&self) {
-        let Ok(mut decayed) = self.decayed.try_lock() else {
+        let Ok(mut decayed) = self.tuning.decayed.try_lock() else {
             return;
         };
         for h in decayed.iter_mut() {
@@ -403,7 +410,7 @@ impl BytePool {
         if total <= 0.0 {
             return;
         }
-        let config = &self.config;
+        let config = &self.tuning.config;
         let most = (0..BUCKETS).fold(
             0,
             |best, i| if decayed[i] > decayed[best] { i } else { best },
@@ -418,8 +425,8 @@ impl BytePool {
         let max = bucket_size(reach).min(config.hard_max);
         let default = bucket_size(most).min(max);
         self.max_capacity.store(max, Ordering::Relaxed);
-        self.default_capacity.store(default, Ordering::Relaxed);
-        self.calibrations.fetch_add(1, Ordering::Relaxed);
+        self.tuning.default_capacity.store(default, Ordering::Relaxed);
+        self.tuning.calibrations.fetch_add(1, Ordering::Relaxed);
     }
 }
 
