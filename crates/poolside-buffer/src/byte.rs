@@ -425,7 +425,9 @@ impl BytePool {
         let max = bucket_size(reach).min(config.hard_max);
         let default = bucket_size(most).min(max);
         self.max_capacity.store(max, Ordering::Relaxed);
-        self.tuning.default_capacity.store(default, Ordering::Relaxed);
+        self.tuning
+            .default_capacity
+            .store(default, Ordering::Relaxed);
         self.tuning.calibrations.fetch_add(1, Ordering::Relaxed);
     }
 }
