@@ -339,11 +339,15 @@ fn a_trim_releases_the_queues_now_and_each_thread_at_its_next_use() {
     let held: Vec<_> = (0..3).map(|_| pool.get(1000).unwrap()).collect();
     drop(held); // three in this thread's 1 KiB magazine
     std::thread::scope(|s| {
+        // Joined by hand: the scope's own join may return before the thread's
+        // thread-locals are destroyed, which is when its block closes.
         s.spawn(|| {
             let held: Vec<_> = (0..2).map(|_| pool.get(100).unwrap()).collect();
             drop(held);
             // The thread exits: its two go to the 128 B class's queue.
-        });
+        })
+        .join()
+        .unwrap();
     });
     let s = pool.stats();
     assert_eq!((s.idle_objects, s.idle_bytes), (5, 3 * 1024 + 2 * 128));
