@@ -158,7 +158,9 @@ pub(crate) struct Hist {
     counts: [AtomicU64; 64],
     /// `counts` at the last calibration.
     seen: [AtomicU64; 64],
-    /// Returns left before this thread triggers a calibration.
+    /// Returns left before this thread triggers a calibration; in the pool's own
+    /// histogram (the one exited threads fold into), returns since the last calibration
+    /// that they carried away, for the next thread to start from.
     left: AtomicU64,
 }
 
@@ -171,12 +173,35 @@ impl Extra for Hist {
     /// Returns per thread between calibrations.
     type Param = u64;
 
-    fn new(every: u64) -> Hist {
+    fn empty() -> Hist {
         Hist {
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
             seen: std::array::from_fn(|_| AtomicU64::new(0)),
-            left: AtomicU64::new(every),
+            left: AtomicU64::new(0),
         }
+    }
+
+    /// A thread's histogram, whose countdown goes on from what exited threads carried
+    /// away: threads that each return fewer buffers than a calibration period still
+    /// calibrate the pool together.
+    fn new(every: u64, retired: &Hist) -> Hist {
+        let carried = retired.left.swap(0, Ordering::Relaxed).min(every - 1);
+        let hist = Hist::empty();
+        hist.left.store(every - carried, Ordering::Relaxed);
+        hist
+    }
+
+    /// Folds what the last calibration has not seen, and the countdown's progress, into
+    /// the pool's own histogram.
+    fn retire(&self, retired: &Hist, every: u64) {
+        for bit in 0..64 {
+            let unseen = self.counts[bit]
+                .load(Ordering::Relaxed)
+                .wrapping_sub(self.seen[bit].load(Ordering::Relaxed));
+            retired.counts[bit].fetch_add(unseen, Ordering::Relaxed);
+        }
+        let done = every.saturating_sub(self.left.load(Ordering::Relaxed));
+        retired.left.fetch_add(done, Ordering::Relaxed);
     }
 
     #[inline(always)]
@@ -546,7 +571,7 @@ mod tests {
     /// buckets as `bucket` does; every tenth return is due.
     #[test]
     fn the_histogram_by_bit_agrees_with_the_buckets() {
-        let hist = Hist::new(10);
+        let hist = Hist::new(10, &Hist::empty());
         let caps = [0, 1, 63, 64, 65, 128, 129, 4096, 4097, 1 << 40, usize::MAX];
         let mut due = 0;
         for _ in 0..10 {

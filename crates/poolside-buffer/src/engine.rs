@@ -24,9 +24,9 @@ use std::sync::{Arc, Weak};
 
 use crossbeam_queue::ArrayQueue;
 use poolside_core::{Counters, Discard, Event, LocalCounters, Recorder, Stats};
-use poolside_local::{Budget, Local, Magazine, PoolId, Registry, Tag};
+use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Registry, Since, Tag};
 
-use crate::sync::{fence, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
 /// A pooled buffer: boxed, so the guard, the magazines and the queues move one pointer.
 pub(crate) type Idle = Box<Vec<u8>>;
@@ -37,18 +37,21 @@ pub(crate) const MAG: usize = 16;
 /// The most classes a pool has (each thread's counts keep idle bytes per class).
 pub(crate) const MAX_CLASSES: usize = 128;
 
-/// The trim count lives in the high half of the epoch, the decay count in the low half.
-const TRIM_STEP: u64 = 1 << 32;
-const DECAY_MASK: u64 = TRIM_STEP - 1;
-
 /// What a pool counts in each thread's block beyond the engine's counts, on every return
 /// (the byte pool's histogram of capacities).
 pub(crate) trait Extra: Send + Sync + 'static {
     /// What the pool passes with each return (the byte pool's calibration period).
     type Param: Copy + Send + Sync + 'static;
 
-    /// A thread's counts, at zero.
-    fn new(param: Self::Param) -> Self;
+    /// The pool's own counts, which exited threads fold theirs into.
+    fn empty() -> Self;
+
+    /// A thread's counts, from what exited threads left (`retired`).
+    fn new(param: Self::Param, retired: &Self) -> Self;
+
+    /// Folds an exiting thread's counts into `retired`, under the registry's lock, which
+    /// every reader of them holds too.
+    fn retire(&self, retired: &Self, param: Self::Param);
 
     /// Counts a returned buffer of `capacity`; true when the pool's periodic work (a
     /// calibration) is due, which the caller runs once the block is let go. Only the
@@ -59,7 +62,11 @@ pub(crate) trait Extra: Send + Sync + 'static {
 impl Extra for () {
     type Param = ();
 
-    fn new((): ()) {}
+    fn empty() {}
+
+    fn new((): (), (): &()) {}
+
+    fn retire(&self, (): &(), (): ()) {}
 
     #[inline(always)]
     fn returned(&self, _: usize, (): ()) -> bool {
@@ -122,13 +129,15 @@ pub(crate) struct Engine<X: Extra> {
     thread_cache: usize,
     /// How many buffers move between a magazine and its queue at once.
     batch: usize,
-    /// Trims and decays so far (see `TRIM_STEP`).
-    epoch: AtomicU64,
+    /// Trims and decays so far.
+    epoch: Epoch,
     registry: Registry<Counts<X>>,
     /// Counts of exited threads, and of events recorded with no block at hand.
     shared: LocalCounters,
     /// What each thread's `Extra` counts start from.
     param: X::Param,
+    /// What exited threads' `Extra` counts left.
+    retired: X,
 }
 
 /// One thread's magazine of one class, with its low-water mark and its lease.
@@ -154,27 +163,37 @@ impl<X: Extra> Engine<X> {
     /// queue of at least one), and its tag for the hot path.
     pub(crate) fn new(shape: Shape, param: X::Param) -> Arc<Self> {
         debug_assert!(!shape.classes.is_empty() && shape.classes.len() <= MAX_CLASSES);
+        let thread_cache = shape.thread_cache.min(MAG);
         let classes = shape
             .classes
             .iter()
-            .map(|&size| Class {
+            .enumerate()
+            .map(|(i, &size)| Class {
                 size,
                 queue: ArrayQueue::new(shape.max_idle.max(1)),
-                budget: Budget::new(shape.class_budget),
+                // A magazine holds at most `thread_cache` buffers below the next class:
+                // a chunk larger than that would only be slack.
+                budget: Budget::with_chunk(
+                    shape.class_budget,
+                    (shape.class_budget / 32).min(
+                        thread_cache.max(1)
+                            * shape.classes.get(i + 1).map_or(size, |next| next - 1),
+                    ),
+                ),
                 idle: AtomicU64::new(0),
                 low_water: AtomicUsize::new(0),
             })
             .collect();
-        let thread_cache = shape.thread_cache.min(MAG);
         Arc::new(Engine {
             id: PoolId::new(),
             classes,
             thread_cache,
             batch: (thread_cache / 2).max(1),
-            epoch: AtomicU64::new(0),
+            epoch: Epoch::new(),
             registry: Registry::new(),
             shared: LocalCounters::new(),
             param,
+            retired: X::empty(),
         })
     }
 
@@ -184,7 +203,7 @@ impl<X: Extra> Engine<X> {
     }
 
     fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Relaxed)
+        self.epoch.load()
     }
 
     /// Counts `event` with no block at hand.
@@ -296,10 +315,12 @@ impl<X: Extra> Engine<X> {
 
     /// Releases every idle buffer: the queues' now, each thread's at its next use.
     pub(crate) fn trim(&self) -> u64 {
-        self.epoch.fetch_add(TRIM_STEP, Ordering::Relaxed);
+        self.epoch.trim();
         let mut released = 0;
         for c in self.classes.iter() {
-            while let Some(buf) = c.queue.pop() {
+            // What the queue holds now, so that this ends while other threads spill.
+            for _ in 0..c.queue.len() {
+                let Some(buf) = c.queue.pop() else { break };
                 released += self.release_shared(c, buf);
             }
             c.low_water.store(0, Ordering::Relaxed);
@@ -310,7 +331,7 @@ impl<X: Extra> Engine<X> {
     /// Releases the idle buffers not used since the previous call: in each queue, as many
     /// as it never went below since; in each thread, the same at its next use.
     pub(crate) fn decay(&self) -> u64 {
-        self.epoch.fetch_add(1, Ordering::Relaxed);
+        self.epoch.decay();
         let mut released = 0;
         for c in self.classes.iter() {
             let unused = c.low_water.load(Ordering::Relaxed);
@@ -368,7 +389,8 @@ impl<X: Extra> Engine<X> {
     /// Runs `f` over what every live thread's counts add (`Extra`), under the
     /// registry's lock.
     pub(crate) fn read_extra<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &X>) -> R) -> R {
-        self.registry.read(|live| f(&mut live.map(|c| &c.extra)))
+        self.registry
+            .read(|live| f(&mut live.map(|c| &c.extra).chain(std::iter::once(&self.retired))))
     }
 }
 
@@ -460,8 +482,7 @@ fn act_on_epoch<X: Extra>(engine: &Engine<X>, mags: &mut Mags<X>, counts: &Count
     if epoch == mags.epoch {
         return;
     }
-    let trimmed = epoch / TRIM_STEP != mags.epoch / TRIM_STEP;
-    let decays = (epoch & DECAY_MASK).wrapping_sub(mags.epoch & DECAY_MASK) & DECAY_MASK;
+    let Since { trimmed, decays } = since(mags.epoch, epoch);
     mags.epoch = epoch;
     for (i, (mag, class)) in mags.mags.iter_mut().zip(engine.classes.iter()).enumerate() {
         let held = mag.stack.len();
@@ -478,17 +499,17 @@ fn act_on_epoch<X: Extra>(engine: &Engine<X>, mags: &mut Mags<X>, counts: &Count
             counts.add(Event::Trimmed);
         }
         mag.low = mag.stack.len();
-        give_slack(class, mag, counts.idle(i), 0);
+        give_slack(class, mag, counts.idle(i), 0, 0);
     }
 }
 
-/// Gives back what `mag`'s lease holds beyond its idle bytes and `keep`.
-fn give_slack(class: &Class, mag: &mut ClassMag, idle: &AtomicU64, keep: usize) {
+/// Gives back what `mag`'s lease holds beyond its idle bytes and `keep`, once that slack
+/// exceeds `above`.
+fn give_slack(class: &Class, mag: &mut ClassMag, idle: &AtomicU64, above: usize, keep: usize) {
     let held = idle.load(Ordering::Relaxed) as usize;
-    let keep = held + keep;
-    if mag.lease > keep {
-        class.budget.give(mag.lease - keep);
-        mag.lease = keep;
+    if mag.lease - held > above {
+        class.budget.give(mag.lease - held - keep);
+        mag.lease = held + keep;
     }
 }
 
@@ -515,8 +536,18 @@ fn take_slow<X: Extra>(
         if filled > 0 {
             c.low_water.fetch_min(c.queue.len(), Ordering::Relaxed);
         }
-        // Slack left by buffers taken and given back on other threads goes back too.
-        give_slack(c, mag, idle, 2 * c.budget.chunk());
+        // Slack left by buffers taken and given back on other threads goes back too,
+        // but a chunk, once it exceeds two.
+        let chunk = c.budget.chunk();
+        give_slack(c, mag, idle, 2 * chunk, chunk);
+        if filled == 0 && mag.stack.cap() == 0 {
+            // No per-thread tier (`thread_cache` 0): straight from the queue.
+            let buf = c.queue.pop()?;
+            c.budget.give(buf.capacity());
+            sub(&c.idle, buf.capacity());
+            counts.add(Event::Hit);
+            return Some(buf);
+        }
     }
     match mag.stack.pop() {
         Some(buf) => {
@@ -634,7 +665,7 @@ unsafe impl<X: Extra> Local for Mags<X> {
         Counts {
             base: LocalCounters::new(),
             idle: std::array::from_fn(|_| AtomicU64::new(0)),
-            extra: X::new(engine.param),
+            extra: X::new(engine.param, &engine.retired),
         }
     }
 
@@ -655,12 +686,14 @@ unsafe impl<X: Extra> Local for Mags<X> {
     fn close(&mut self, counts: &Counts<X>) {
         let Some(engine) = self.engine.upgrade() else {
             // The registry's reads of these counts happened before the pool's last
-            // reference went; this fence acquires that drop, as in the object pool.
-            fence(Ordering::Acquire);
+            // reference went; this fence acquires that drop, as in the object pool
+            // (std's fence: it pairs with std's `Arc`).
+            std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
             return;
         };
         engine.registry.retire(counts, |counts| {
             Counters::retire(&engine.shared, &counts.base);
+            counts.extra.retire(&engine.retired, engine.param);
             for (c, idle) in engine.classes.iter().zip(&counts.idle) {
                 add(&c.idle, idle.load(Ordering::Relaxed) as usize);
             }

@@ -209,6 +209,22 @@ fn a_default_capacity_too_large_to_allocate_falls_back_to_an_empty_buffer() {
     );
 }
 
+/// Threads that each return fewer buffers than a calibration period still calibrate the
+/// pool together: an exiting thread's returns, and its countdown, carry over.
+#[test]
+fn short_lived_threads_still_calibrate_the_pool() {
+    let pool = pool(100);
+    for _ in 0..10 {
+        std::thread::scope(|s| s.spawn(|| churn(&pool, 30, 3000)).join().unwrap());
+    }
+    assert!(
+        pool.calibrations() >= 2,
+        "{} calibrations",
+        pool.calibrations()
+    );
+    assert_eq!(pool.default_capacity(), 4096);
+}
+
 /// The self-tuning pool trims like the sized pool (the same engine): its idle buffers go,
 /// counted, and its learning stays.
 #[test]

@@ -331,6 +331,21 @@ fn no_buffer_is_ever_held_twice() {
     );
 }
 
+/// With no per-thread tier (`thread_cache` 0), buffers go back to the class's queue and
+/// gets are served from it.
+#[test]
+fn without_a_per_thread_tier_the_queue_serves_every_get() {
+    let pool = SizedPool::with_config(SizedConfig::default().thread_cache(0)).unwrap();
+    for _ in 0..3 {
+        drop(pool.get(1000).unwrap());
+    }
+    let s = pool.stats();
+    assert_eq!(
+        (s.misses, s.hits, s.idle_objects, s.idle_bytes),
+        (1, 2, 1, 1024)
+    );
+}
+
 /// A trim releases the shared queues' buffers at once, and each thread's at that thread's
 /// next use; every release is counted, and no byte stays counted idle.
 #[test]

@@ -21,9 +21,16 @@ pub struct Budget {
 impl Budget {
     /// A budget of `max` bytes, all unclaimed, leased in chunks of 1/32 of it.
     pub fn new(max: usize) -> Self {
+        Self::with_chunk(max, max / 32)
+    }
+
+    /// A budget of `max` bytes, leased in chunks of `chunk` (at least 1): for a cache
+    /// that never holds more than that, a smaller chunk than 1/32 of the budget keeps
+    /// many threads' leases from taking the budget with slack.
+    pub fn with_chunk(max: usize, chunk: usize) -> Self {
         Budget {
             left: AtomicUsize::new(max),
-            chunk: (max / 32).max(1),
+            chunk: chunk.max(1),
         }
     }
 

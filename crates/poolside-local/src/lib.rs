@@ -19,6 +19,8 @@
 //!   [`Recorded`], core's `Recorder` over it.
 //! - [`Magazine`]: a fixed array of idle objects, the stack a block keeps them in.
 //! - [`Budget`]: a byte budget that every tier and thread of a pool shares.
+//! - [`Epoch`]: a pool's trims and decays, and [`since`], what changed between two
+//!   readings.
 //!
 //! It is plumbing for poolside's pools, not an interface for users: the pools' crates
 //! (`poolside-object`, `poolside-buffer`) are the ones to depend on.
@@ -34,6 +36,7 @@
 #![deny(unsafe_code)]
 
 mod budget;
+mod epoch;
 mod ids;
 mod magazine;
 mod registry;
@@ -45,6 +48,7 @@ mod table;
 mod tests;
 
 pub use budget::Budget;
+pub use epoch::{since, Epoch, Since};
 pub use ids::{PoolId, Tag};
 pub use magazine::Magazine;
 pub use registry::{Recorded, Registry};

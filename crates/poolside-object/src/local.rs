@@ -7,10 +7,10 @@
 use std::sync::{Arc, Weak};
 
 use poolside_core::{Discard, Event, PoolConfig, Recorder};
-use poolside_local::Magazine;
+use poolside_local::{since, Magazine, Since};
 
 use crate::budget::{claim, unclaim};
-use crate::shared::{Idle, Shared, DECAY_MASK, TRIM_STEP};
+use crate::shared::{Idle, Shared};
 
 /// One thread's idle objects for one pool, and its statistics.
 pub(crate) struct LocalCache<T: Send + 'static, S: Recorder> {
@@ -151,8 +151,7 @@ fn epoch_changed<T: Send + 'static, S: Recorder>(
     cache: &mut LocalCache<T, S>,
     taking: usize,
 ) -> bool {
-    let trimmed = epoch / TRIM_STEP != cache.epoch / TRIM_STEP;
-    let decays = (epoch & DECAY_MASK).wrapping_sub(cache.epoch & DECAY_MASK) & DECAY_MASK;
+    let Since { trimmed, decays } = since(cache.epoch, epoch);
     cache.epoch = epoch;
     let held = cache.objects.len();
     cache.to_release = if trimmed {

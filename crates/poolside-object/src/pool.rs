@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use poolside_local::{clear_all, Budget, PoolId, Recorded, Tag};
+use poolside_local::{clear_all, Budget, Epoch, PoolId, Recorded, Tag};
 
 use poolside_core::{
     recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
@@ -14,8 +14,8 @@ use poolside_core::{
 
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
-use crate::shared::{Idle, Shared, Slot, DECAY_MASK, TRIM_STEP};
-use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
+use crate::shared::{Idle, Shared, Slot};
+use crate::sync::{AtomicUsize, Ordering, Queue};
 use crate::table::{with_cache, with_last};
 use crate::{OwnedPooled, Pooled};
 
@@ -199,7 +199,7 @@ where
             queue: Queue::new(config.max_idle()),
             thread_cache: config.thread_cache(),
             batch,
-            epoch: AtomicU64::new(0),
+            epoch: Epoch::new(),
             low_water: AtomicUsize::new(0),
             budget: config.max_idle_bytes().map(Budget::new),
             stats: Recorded::new(),
@@ -776,7 +776,7 @@ where
     /// thread's next use of the pool. Returns how many were released now.
     fn trim(&self) -> u64 {
         let shared = &self.shared;
-        shared.epoch.fetch_add(TRIM_STEP, Ordering::Relaxed);
+        shared.epoch.trim();
         clear_all();
         let released = self.release_shared(usize::MAX);
         shared.low_water.store(0, Ordering::Relaxed);
@@ -791,12 +791,7 @@ where
     /// shrink, as Go's `sync.Pool` does at each garbage collection.
     fn decay(&self) -> u64 {
         let shared = &self.shared;
-        // Count the decay in the low half only, wrapping there, so it never reads as a trim.
-        let _ = shared
-            .epoch
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| {
-                Some((e & !DECAY_MASK) | (e.wrapping_add(1) & DECAY_MASK))
-            });
+        shared.epoch.decay();
         clear_all();
         let unused = shared.low_water.load(Ordering::Relaxed);
         let released = self.release_shared(unused);

@@ -3,10 +3,10 @@
 //! boxed slot each object lives in.
 
 use poolside_core::Recorder;
-use poolside_local::{Budget, PoolId, Recorded};
+use poolside_local::{Budget, Epoch, PoolId, Recorded};
 
 use crate::local::LocalCache;
-use crate::sync::{AtomicU64, AtomicUsize, Ordering, Queue};
+use crate::sync::{AtomicUsize, Ordering, Queue};
 
 /// A pooled object and the bytes it retains (measured once when it comes back, so that
 /// no user code runs when it moves between tiers).
@@ -24,10 +24,6 @@ pub(crate) struct Slot<T> {
 /// An idle (or held) object: its [`Slot`], boxed.
 pub(crate) type Idle<T> = Box<Slot<T>>;
 
-/// The trim count lives in the high half of the epoch, the decay count in the low half.
-pub(crate) const TRIM_STEP: u64 = 1 << 32;
-pub(crate) const DECAY_MASK: u64 = TRIM_STEP - 1;
-
 /// What every thread's cache of one pool shares: the shared tier and the statistics.
 pub(crate) struct Shared<T: Send + 'static, S: Recorder> {
     pub(crate) id: PoolId<LocalCache<T, S>>,
@@ -37,7 +33,7 @@ pub(crate) struct Shared<T: Send + 'static, S: Recorder> {
     pub(crate) batch: usize,
     /// Trims and decays so far (see `TRIM_STEP`); a thread's cache reads it on its way
     /// through the table (the generation sends it there) and acts when it changed.
-    pub(crate) epoch: AtomicU64,
+    pub(crate) epoch: Epoch,
     /// The fewest objects the shared tier held since the last decay.
     pub(crate) low_water: AtomicUsize,
     /// The byte budget both tiers share, when the pool has one.
@@ -48,7 +44,7 @@ pub(crate) struct Shared<T: Send + 'static, S: Recorder> {
 impl<T: Send + 'static, S: Recorder> Shared<T, S> {
     #[inline]
     pub(crate) fn epoch(&self) -> u64 {
-        self.epoch.load(Ordering::Relaxed)
+        self.epoch.load()
     }
 
     /// Puts an idle object in the shared tier, claiming its bytes from the budget, or

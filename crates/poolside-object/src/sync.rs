@@ -8,10 +8,10 @@
 //! times out: it waits for a notification, so a lost wake-up shows as a deadlock.
 
 #[cfg(not(poolside_loom))]
-pub(crate) use std::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{fence, AtomicUsize, Ordering};
 
 #[cfg(poolside_loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{fence, AtomicUsize, Ordering};
 
 #[cfg(not(poolside_loom))]
 pub(crate) use std::sync::{Condvar, Mutex};
