@@ -587,8 +587,9 @@ impl SizedBuf<'_> {
         *self.0.into_inner()
     }
 
-    /// Whether it will not go back to the pool: its capacity is above the largest class
-    /// (a plain allocation for a request above it, or a buffer that grew past it).
+    /// Whether its capacity is above the largest class, so that it will not go back to
+    /// the pool: a plain allocation for a request above the largest class, or a buffer
+    /// that grew past it.
     pub fn is_plain(&self) -> bool {
         let pool = self.0.pool();
         self.0.capacity() > pool.min + (pool.span - 1)

@@ -295,7 +295,7 @@ statistics! {
             event: Detach,
         }
         /// Objects that joined from another pool of the same family (the object pool's
-        /// `return_to`, which the buffer pools' size classes use).
+        /// `return_to`).
         adopted: u64 {
             kind: Counter,
             help: "Objects that joined from another pool of the same family.",
