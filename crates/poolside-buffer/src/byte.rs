@@ -316,6 +316,8 @@ impl BytePool {
                 class_budget: config.max_idle_bytes,
                 max_idle: limits.max_idle(),
                 thread_cache: limits.thread_cache(),
+                // It keeps what it learned to keep, up to the hard maximum.
+                top_keep: config.hard_max,
             },
             config.calibrate_every,
         );

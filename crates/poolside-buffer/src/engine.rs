@@ -120,6 +120,9 @@ pub(crate) struct Shape {
     pub(crate) max_idle: usize,
     /// Buffers each thread keeps per class (at most [`MAG`]).
     pub(crate) thread_cache: usize,
+    /// The largest capacity the last class keeps (each other class keeps up to the next
+    /// one's size less one).
+    pub(crate) top_keep: usize,
 }
 
 /// What every thread's block of one pool shares.
@@ -171,13 +174,17 @@ impl<X: Extra> Engine<X> {
             .map(|(i, &size)| Class {
                 size,
                 queue: ArrayQueue::new(shape.max_idle.max(1)),
-                // A magazine holds at most `thread_cache` buffers below the next class:
-                // a chunk larger than that would only be slack.
+                // A magazine holds at most `thread_cache` buffers of the class's largest
+                // capacity kept: a chunk larger than that would only be slack.
                 budget: Budget::with_chunk(
                     shape.class_budget,
                     (shape.class_budget / 32).min(
-                        thread_cache.max(1)
-                            * shape.classes.get(i + 1).map_or(size, |next| next - 1),
+                        thread_cache.max(1).saturating_mul(
+                            shape
+                                .classes
+                                .get(i + 1)
+                                .map_or(shape.top_keep, |next| next - 1),
+                        ),
                     ),
                 ),
                 idle: AtomicU64::new(0),
@@ -237,6 +244,7 @@ impl<X: Extra> Engine<X> {
             None => {
                 let c = &self.classes[class];
                 let buf = c.queue.pop()?;
+                c.low_water.fetch_min(c.queue.len(), Ordering::Relaxed);
                 c.budget.give(buf.capacity());
                 sub(&c.idle, buf.capacity());
                 self.count(Event::Hit);
@@ -507,7 +515,9 @@ fn act_on_epoch<X: Extra>(engine: &Engine<X>, mags: &mut Mags<X>, counts: &Count
 /// exceeds `above`.
 fn give_slack(class: &Class, mag: &mut ClassMag, idle: &AtomicU64, above: usize, keep: usize) {
     let held = idle.load(Ordering::Relaxed) as usize;
-    if mag.lease - held > above {
+    // The lease covers what the magazine holds, always; saturating, so that a broken
+    // invariant could only keep bytes leased, never give back more than was leased.
+    if mag.lease.saturating_sub(held) > above {
         class.budget.give(mag.lease - held - keep);
         mag.lease = held + keep;
     }
@@ -543,6 +553,7 @@ fn take_slow<X: Extra>(
         if filled == 0 && mag.stack.cap() == 0 {
             // No per-thread tier (`thread_cache` 0): straight from the queue.
             let buf = c.queue.pop()?;
+            c.low_water.fetch_min(c.queue.len(), Ordering::Relaxed);
             c.budget.give(buf.capacity());
             sub(&c.idle, buf.capacity());
             counts.add(Event::Hit);

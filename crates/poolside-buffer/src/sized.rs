@@ -422,6 +422,7 @@ impl SizedPool {
                 class_budget: share,
                 max_idle: per_class.max_idle(),
                 thread_cache: per_class.thread_cache(),
+                top_keep: top,
             },
             (),
         );

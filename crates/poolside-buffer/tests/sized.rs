@@ -47,6 +47,13 @@ fn what_the_allocator_refuses_is_an_error_not_an_abort() {
     }
     assert!(pool.try_get(usize::MAX).is_none());
     assert_eq!(pool.stats().in_use, 0);
+    // A class as large as an allocation can be: the pool is made, its buffers refused.
+    let huge = SizedPool::with_config(SizedConfig::classes(vec![64, isize::MAX as usize]));
+    let huge = huge.unwrap();
+    if !cfg!(miri) {
+        assert!(huge.get(1 << 40).is_err());
+    }
+    assert_eq!(huge.get(10).unwrap().capacity(), 64);
 }
 
 #[test]

@@ -3,9 +3,9 @@
 //!
 //! The budget is a count of bytes not yet claimed. A pool's shared tier claims an
 //! object's bytes when the object enters it and gives them back when it leaves. A thread's
-//! cache leases bytes in chunks (1/32 of the budget, or what a put needs if more), so most
-//! of its puts and gets touch no shared counter, and gives back what it leases beyond
-//! what it holds on its slow paths. So `left + leases + shared tier = max` at all times,
+//! cache leases bytes in chunks (1/32 of the budget by default, or what a put needs if
+//! more), so most of its puts and gets touch no shared counter, and gives back what it
+//! leases beyond what it holds on its slow paths. So `left + leases + shared tier = max` at all times,
 //! and each cache holds no more than its lease.
 
 use std::fmt;
@@ -64,7 +64,8 @@ impl Budget {
         }
     }
 
-    /// The slack a cache may keep leased beyond what it holds.
+    /// The chunk caches lease in, and the unit of the slack a cache keeps leased beyond
+    /// what it holds (each pool says how many).
     pub fn chunk(&self) -> usize {
         self.chunk
     }

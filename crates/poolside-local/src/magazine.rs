@@ -10,9 +10,9 @@
 //! 2. `slots[..len]` are initialised and owned by the magazine, `slots[len..]` are not
 //!    (never written, or moved out).
 //!
-//! No method runs user code while the invariants are broken: the only user code reachable
-//! from here is `Drop` of `T`, in [`Magazine`]'s own `Drop`, which runs after the stack is
-//! given up.
+//! The user code reachable from here (`fill`'s `take`, `drain_front`'s `give`, and `Drop`
+//! of `T` in [`Magazine`]'s own `Drop`) runs only while the invariants hold: a `give` that
+//! panics leaves the magazine empty, with what it had not taken leaked.
 #![allow(unsafe_code)]
 
 use std::fmt;
@@ -209,6 +209,31 @@ mod tests {
         assert_eq!(m.pop_front(), None);
     }
 
+    /// Draining fewer than it holds, or meeting a refusal, leaves the rest in order.
+    #[test]
+    fn a_short_or_refused_drain_leaves_the_rest_in_order() {
+        let mut m = Magazine::<_, 8>::new(8);
+        for i in 0..6 {
+            assert!(m.push(i).is_ok());
+        }
+        let mut given = Vec::new();
+        let mut take = |i| {
+            given.push(i);
+            Ok(())
+        };
+        assert_eq!(m.drain_front(2, &mut take), 2);
+        assert_eq!(
+            m.drain_front(9, |i| if i < 3 { take(i) } else { Err(i) }),
+            1
+        );
+        assert_eq!(given, [0, 1, 2]);
+        assert_eq!(m.len(), 3);
+        assert_eq!(
+            [m.pop_front(), m.pop_front(), m.pop()],
+            [Some(3), Some(4), Some(5)]
+        );
+    }
+
     /// A `give` that panics leaks what it has not taken, and never lets an object be
     /// dropped twice.
     #[test]
@@ -230,7 +255,7 @@ mod tests {
             m.drain_front(3, |obj| {
                 calls += 1;
                 drop(obj);
-                assert!(calls < 2, "give refuses");
+                assert!(calls < 2, "give panics on its second object");
                 Ok(())
             })
         }));

@@ -31,7 +31,7 @@ pub(crate) struct Shared<T: Send + 'static, S: Recorder> {
     pub(crate) thread_cache: usize,
     /// How many objects a thread moves between its cache and the shared tier at once.
     pub(crate) batch: usize,
-    /// Trims and decays so far (see `TRIM_STEP`); a thread's cache reads it on its way
+    /// Trims and decays so far; a thread's cache reads it on its way
     /// through the table (the generation sends it there) and acts when it changed.
     pub(crate) epoch: Epoch,
     /// The fewest objects the shared tier held since the last decay.
