@@ -22,9 +22,8 @@
 use std::collections::TryReserveError;
 use std::sync::{Arc, Weak};
 
-use crossbeam_queue::ArrayQueue;
 use poolside_core::{Counters, Discard, Event, LocalCounters, Recorder, Stats};
-use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Registry, Since, Tag};
+use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Queue, Registry, Since, Tag};
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
@@ -102,7 +101,7 @@ impl<X: Extra> Counts<X> {
 pub(crate) struct Class {
     /// The capacity new buffers of this class get.
     pub(crate) size: usize,
-    queue: ArrayQueue<Idle>,
+    queue: Queue<Idle>,
     budget: Budget,
     /// Idle bytes in the queue, and those of exited threads' counts folded in.
     idle: AtomicU64,
@@ -173,7 +172,7 @@ impl<X: Extra> Engine<X> {
             .enumerate()
             .map(|(i, &size)| Class {
                 size,
-                queue: ArrayQueue::new(shape.max_idle.max(1)),
+                queue: Queue::new(shape.max_idle.max(1)),
                 // A magazine holds at most `thread_cache` buffers of the class's largest
                 // capacity kept: a chunk larger than that would only be slack.
                 budget: Budget::with_chunk(
@@ -370,12 +369,14 @@ impl<X: Extra> Engine<X> {
         released
     }
 
-    /// A snapshot of the statistics, and each class's idle bytes.
+    /// A snapshot of the statistics, and each class's idle bytes. The classes' own idle
+    /// bytes are read under the registry's lock too, so that a thread whose counts are
+    /// folded into them meanwhile is counted once.
     pub(crate) fn stats(&self) -> (Stats, Vec<u64>) {
         let n = self.classes.len();
         let mut idle = vec![0i64; n];
         let mut stats = self.registry.read(|live| {
-            Counters::stats(
+            let stats = Counters::stats(
                 &self.shared,
                 live.inspect(|counts| {
                     for (sum, bytes) in idle.iter_mut().zip(&counts.idle) {
@@ -383,13 +384,13 @@ impl<X: Extra> Engine<X> {
                     }
                 })
                 .map(|counts| &counts.base),
-            )
+            );
+            for (sum, c) in idle.iter_mut().zip(self.classes.iter()) {
+                *sum += c.idle.load(Ordering::Relaxed) as i64;
+            }
+            stats
         });
-        let idle: Vec<u64> = idle
-            .iter()
-            .zip(self.classes.iter())
-            .map(|(&threads, c)| (threads + c.idle.load(Ordering::Relaxed) as i64).max(0) as u64)
-            .collect();
+        let idle: Vec<u64> = idle.iter().map(|&bytes| bytes.max(0) as u64).collect();
         stats.idle_bytes = idle.iter().sum();
         (stats, idle)
     }

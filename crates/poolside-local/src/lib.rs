@@ -19,6 +19,8 @@
 //!   [`Recorded`], core's `Recorder` over it.
 //! - [`Magazine`]: a fixed array of idle objects, the stack a block keeps them in.
 //! - [`Budget`]: a byte budget that every tier and thread of a pool shares.
+//! - [`Queue`]: the bounded queue of a pool's shared tier (crossbeam's `ArrayQueue`; a
+//!   loom-visible stand-in under loom).
 //! - [`Epoch`]: a pool's trims and decays, and [`since`], what changed between two
 //!   readings.
 //!
@@ -39,6 +41,7 @@ mod budget;
 mod epoch;
 mod ids;
 mod magazine;
+mod queue;
 mod registry;
 mod shortcut;
 mod sync;
@@ -51,6 +54,7 @@ pub use budget::Budget;
 pub use epoch::{since, Epoch, Since};
 pub use ids::{PoolId, Tag};
 pub use magazine::Magazine;
+pub use queue::Queue;
 pub use registry::{Recorded, Registry};
 pub use shortcut::clear_all;
 pub use table::{with_block, with_last, Counts, Local};

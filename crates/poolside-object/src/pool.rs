@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use poolside_local::{clear_all, Budget, Epoch, PoolId, Recorded, Tag};
+use poolside_local::{clear_all, Budget, Epoch, PoolId, Queue, Recorded, Tag};
 
 use poolside_core::{
     recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
@@ -15,7 +15,7 @@ use poolside_core::{
 use crate::limit::{LimitReached, Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
 use crate::shared::{Idle, Shared, Slot};
-use crate::sync::{AtomicUsize, Ordering, Queue};
+use crate::sync::{AtomicUsize, Ordering};
 use crate::table::{with_cache, with_last};
 use crate::{OwnedPooled, Pooled};
 

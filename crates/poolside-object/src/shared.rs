@@ -3,10 +3,10 @@
 //! boxed slot each object lives in.
 
 use poolside_core::Recorder;
-use poolside_local::{Budget, Epoch, PoolId, Recorded};
+use poolside_local::{Budget, Epoch, PoolId, Queue, Recorded};
 
 use crate::local::LocalCache;
-use crate::sync::{AtomicUsize, Ordering, Queue};
+use crate::sync::{AtomicUsize, Ordering};
 
 /// A pooled object and the bytes it retains (measured once when it comes back, so that
 /// no user code runs when it moves between tiers).
