@@ -109,6 +109,27 @@ pub(crate) struct Class {
     low_water: AtomicUsize,
 }
 
+impl Class {
+    /// Puts `buf` in the queue, claiming its bytes from the class's budget, or hands it
+    /// back if the budget or the queue has no room.
+    fn push_claiming(&self, buf: Idle) -> Result<(), Idle> {
+        let cap = buf.capacity();
+        if !self.budget.take(cap) {
+            return Err(buf);
+        }
+        match self.queue.push(buf) {
+            Ok(()) => {
+                add(&self.idle, cap);
+                Ok(())
+            }
+            Err(buf) => {
+                self.budget.give(cap);
+                Err(buf)
+            }
+        }
+    }
+}
+
 /// How an engine is made.
 pub(crate) struct Shape {
     /// Each class's new-buffer capacity, smallest first.
@@ -303,18 +324,9 @@ impl<X: Extra> Engine<X> {
             None => {
                 let Some(buf) = buf else { return false };
                 self.count(Event::Put);
-                let c = &self.classes[class];
-                let cap = buf.capacity();
-                if c.budget.take(cap) {
-                    match c.queue.push(buf) {
-                        Ok(()) => {
-                            add(&c.idle, cap);
-                            return false;
-                        }
-                        Err(_) => c.budget.give(cap),
-                    }
+                if self.classes[class].push_claiming(buf).is_err() {
+                    self.count(Event::Discard(Discard::PoolFull));
                 }
-                self.count(Event::Discard(Discard::PoolFull));
                 false
             }
         }
@@ -617,15 +629,9 @@ fn put_slow<X: Extra>(
             bump(idle, cap as i64);
             return due;
         }
-    } else if c.budget.take(cap) {
+    } else if c.push_claiming(buf).is_ok() {
         // No per-thread tier (`thread_cache` 0): straight to the queue.
-        match c.queue.push(buf) {
-            Ok(()) => {
-                add(&c.idle, cap);
-                return due;
-            }
-            Err(_) => c.budget.give(cap),
-        }
+        return due;
     }
     counts.add(Event::Discard(Discard::PoolFull));
     due
