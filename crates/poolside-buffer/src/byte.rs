@@ -460,6 +460,10 @@ impl BytePool {
 }
 
 impl GiveBack for BytePool {
+    fn detached(&self) {
+        self.engine.record(Event::Detach);
+    }
+
     #[inline(always)]
     fn give_back(&self, mut buf: Idle) {
         // Every way off the hot path ends in the one call below: with a call per way,
@@ -530,25 +534,7 @@ impl fmt::Debug for BytePool {
 /// A buffer from a [`BytePool`], returned (and counted for calibration) when dropped.
 pub struct ByteBuf<'a>(Held<'a, BytePool>);
 
-impl ByteBuf<'_> {
-    /// Takes the buffer out of the pool for good (counted as detached).
-    pub fn detach(self) -> Vec<u8> {
-        self.0.pool().engine.record(Event::Detach);
-        *self.0.into_inner()
-    }
-
-    #[inline]
-    fn vec(&self) -> &Vec<u8> {
-        &self.0
-    }
-
-    #[inline]
-    fn vec_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.0
-    }
-}
-
-vec_guard!(ByteBuf, vec, vec_mut);
+vec_guard!(ByteBuf);
 
 #[cfg(test)]
 mod tests {

@@ -1,46 +1,63 @@
 //! The traits every `Vec<u8>` guard of this crate implements, written once.
 
-/// Implements `Deref<Target = Vec<u8>>`, `DerefMut`, `AsRef<[u8]>`, `AsMut<[u8]>`,
-/// `io::Write` (appending) and `Debug` for a guard, given how to reach its `Vec<u8>`
-/// (`$get`, `$get_mut`: methods returning `&Vec<u8>` and `&mut Vec<u8>`).
+/// Implements `detach`, `Deref<Target = Vec<u8>>`, `DerefMut`, `AsRef<[u8]>`,
+/// `AsMut<[u8]>`, `io::Write` (appending) and `Debug` for a guard that wraps the
+/// engine's [`Held`](crate::held::Held) (`$guard(Held<'_, Pool>)`).
 macro_rules! vec_guard {
-    ($guard:ident, $get:ident, $get_mut:ident) => {
+    ($guard:ident) => {
+        impl $guard<'_> {
+            /// Takes the buffer out of the pool for good (counted as detached).
+            pub fn detach(self) -> Vec<u8> {
+                self.0.detach()
+            }
+
+            #[inline]
+            fn vec(&self) -> &Vec<u8> {
+                &self.0
+            }
+
+            #[inline]
+            fn vec_mut(&mut self) -> &mut Vec<u8> {
+                &mut self.0
+            }
+        }
+
         impl std::ops::Deref for $guard<'_> {
             type Target = Vec<u8>;
 
             #[inline]
             fn deref(&self) -> &Vec<u8> {
-                self.$get()
+                self.vec()
             }
         }
 
         impl std::ops::DerefMut for $guard<'_> {
             #[inline]
             fn deref_mut(&mut self) -> &mut Vec<u8> {
-                self.$get_mut()
+                self.vec_mut()
             }
         }
 
         impl AsRef<[u8]> for $guard<'_> {
             fn as_ref(&self) -> &[u8] {
-                self.$get()
+                self.vec()
             }
         }
 
         impl AsMut<[u8]> for $guard<'_> {
             fn as_mut(&mut self) -> &mut [u8] {
-                self.$get_mut()
+                self.vec_mut()
             }
         }
 
         impl std::io::Write for $guard<'_> {
             fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-                self.$get_mut().extend_from_slice(data);
+                self.vec_mut().extend_from_slice(data);
                 Ok(data.len())
             }
 
             fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
-                self.$get_mut().extend_from_slice(data);
+                self.vec_mut().extend_from_slice(data);
                 Ok(())
             }
 
@@ -52,8 +69,8 @@ macro_rules! vec_guard {
         impl std::fmt::Debug for $guard<'_> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($guard))
-                    .field("len", &self.$get().len())
-                    .field("capacity", &self.$get().capacity())
+                    .field("len", &self.vec().len())
+                    .field("capacity", &self.vec().capacity())
                     .finish_non_exhaustive()
             }
         }

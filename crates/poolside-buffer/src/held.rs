@@ -2,7 +2,7 @@
 //! drop or a deref to test.
 //!
 //! The buffer sits in a `ManuallyDrop`, taken out exactly once: by `Drop`, which hands it
-//! to the pool, or by [`Held::into_inner`], which forgets the guard first. That is the
+//! to the pool, or by [`Held::detach`], which forgets the guard first. That is the
 //! whole of the `unsafe` here.
 #![allow(unsafe_code)]
 
@@ -15,6 +15,9 @@ use crate::engine::Idle;
 pub(crate) trait GiveBack {
     /// Takes the buffer back (or drops it, counted).
     fn give_back(&self, buf: Idle);
+
+    /// Counts a buffer taken out for good.
+    fn detached(&self);
 }
 
 /// A pool's buffer, lent out: given back when dropped.
@@ -38,12 +41,13 @@ impl<'a, P: GiveBack> Held<'a, P> {
         self.pool
     }
 
-    /// The buffer, which no longer goes back.
-    pub(crate) fn into_inner(self) -> Idle {
+    /// The buffer, which no longer goes back (counted as detached).
+    pub(crate) fn detach(self) -> Vec<u8> {
+        self.pool.detached();
         let mut this = ManuallyDrop::new(self);
         // SAFETY: `this` is never dropped, so `Drop` never takes the buffer; this is the
         // one take.
-        unsafe { ManuallyDrop::take(&mut this.buf) }
+        *unsafe { ManuallyDrop::take(&mut this.buf) }
     }
 }
 

@@ -514,6 +514,10 @@ impl SizedPool {
 }
 
 impl GiveBack for SizedPool {
+    fn detached(&self) {
+        self.engine.record(Event::Detach);
+    }
+
     #[inline(always)]
     fn give_back(&self, mut buf: Idle) {
         let cap = buf.capacity();
@@ -581,13 +585,6 @@ impl fmt::Debug for SizedPool {
 pub struct SizedBuf<'a>(Held<'a, SizedPool>);
 
 impl SizedBuf<'_> {
-    /// Takes the buffer out of the pool for good (counted as detached).
-    pub fn detach(self) -> Vec<u8> {
-        let pool = self.0.pool();
-        pool.engine.record(Event::Detach);
-        *self.0.into_inner()
-    }
-
     /// Whether its capacity is above the largest class, so that it will not go back to
     /// the pool: a plain allocation for a request above the largest class, or a buffer
     /// that grew past it.
@@ -595,19 +592,9 @@ impl SizedBuf<'_> {
         let pool = self.0.pool();
         self.0.capacity() > pool.min + (pool.span - 1)
     }
-
-    #[inline]
-    fn vec(&self) -> &Vec<u8> {
-        &self.0
-    }
-
-    #[inline]
-    fn vec_mut(&mut self) -> &mut Vec<u8> {
-        &mut self.0
-    }
 }
 
-vec_guard!(SizedBuf, vec, vec_mut);
+vec_guard!(SizedBuf);
 
 #[cfg(test)]
 mod tests {
