@@ -19,7 +19,7 @@ use std::hint::black_box;
 use std::io::Write;
 
 use opool::PoolAllocator;
-use poolside_buffer::{BytePool, RingPool, SizedConfig, SizedPool};
+use poolside_buffer::{BytePool, ClassLayout, Quarters, RingPool, SizedConfig, SizedPool};
 use zeropool::ZeroPool;
 
 use super::{baseline, case, warmed, warmed_loop};
@@ -42,7 +42,7 @@ fn new_buf<const S: usize>() -> Box<dyn Routine> {
     single(new_op::<S>)
 }
 
-fn sized_op<const S: usize>(pool: &SizedPool) {
+fn sized_op<const S: usize, L: ClassLayout>(pool: &SizedPool<L>) {
     let mut b = pool.get(S).expect("a pooled size");
     b.extend_from_slice(data(S));
     black_box(&*b);
@@ -50,18 +50,18 @@ fn sized_op<const S: usize>(pool: &SizedPool) {
 
 fn sized_buf<const S: usize>() -> Box<dyn Routine> {
     let pool = SizedPool::new();
-    warmed(move || sized_op::<S>(&pool))
+    warmed(move || sized_op::<S, _>(&pool))
 }
 
 /// Four classes per doubling instead of one, over the default range.
-fn quarters() -> SizedConfig {
+fn quarters() -> SizedConfig<Quarters> {
     SizedConfig::quarters(64, 1 << 20)
 }
 
 /// The size-class pool with [`quarters`].
 fn sized_quarters_buf<const S: usize>() -> Box<dyn Routine> {
     let pool = SizedPool::with_config(quarters()).expect("a valid configuration");
-    warmed(move || sized_op::<S>(&pool))
+    warmed(move || sized_op::<S, _>(&pool))
 }
 
 fn byte_op(pool: &BytePool, size: usize) {
@@ -152,7 +152,7 @@ fn sized_2t<const S: usize>() -> Box<dyn Routine> {
     let pool = std::sync::Arc::new(SizedPool::new());
     two_threads(move || {
         let pool = pool.clone();
-        warmed_loop(move || sized_op::<S>(&pool))
+        warmed_loop(move || sized_op::<S, _>(&pool))
     })
 }
 
@@ -196,7 +196,7 @@ fn new_mixed() -> Box<dyn Routine> {
     })
 }
 
-fn sized_mixed_with(config: SizedConfig) -> Box<dyn Routine> {
+fn sized_mixed_with<L: ClassLayout>(config: SizedConfig<L>) -> Box<dyn Routine> {
     let pool = SizedPool::with_config(config).expect("a valid configuration");
     mixed(move |size| {
         let mut b = pool.get(size).expect("a pooled size");

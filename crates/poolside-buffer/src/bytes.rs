@@ -14,10 +14,10 @@ use bytes::{BufMut, Bytes};
 use crate::{ByteBuf, RingBuf, SizedBuf};
 
 macro_rules! vec_buf_mut {
-    ($guard:ident) => {
+    ($guard:ident $(<$g:ident: $bound:path>)?) => {
         // SAFETY: every method delegates to `Vec<u8>`'s `BufMut`, which keeps the trait's
         // promises, on the one `Vec<u8>` this guard holds for its whole life.
-        unsafe impl BufMut for $guard<'_> {
+        unsafe impl<$($g: $bound)?> BufMut for $guard<'_ $(, $g)?> {
             fn remaining_mut(&self) -> usize {
                 BufMut::remaining_mut(&**self)
             }
@@ -33,7 +33,7 @@ macro_rules! vec_buf_mut {
             }
         }
 
-        impl $guard<'static> {
+        impl<$($g: $bound)?> $guard<'static $(, $g)?> {
             /// Turns the buffer into a [`Bytes`], without a copy. The buffer goes back to
             /// its pool when the last clone of the `Bytes` drops. Only for a pool that
             /// lives for ever (a `static`, say through `LazyLock`), since the `Bytes` may
@@ -45,7 +45,7 @@ macro_rules! vec_buf_mut {
     };
 }
 
-vec_buf_mut!(SizedBuf);
+vec_buf_mut!(SizedBuf<L: crate::ClassLayout>);
 vec_buf_mut!(ByteBuf);
 
 // SAFETY: `chunk_mut` is the slot past the filled length: writable, and initialised

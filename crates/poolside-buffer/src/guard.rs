@@ -2,10 +2,11 @@
 
 /// Implements `detach`, `Deref<Target = Vec<u8>>`, `DerefMut`, `AsRef<[u8]>`,
 /// `AsMut<[u8]>`, `io::Write` (appending) and `Debug` for a guard that wraps the
-/// engine's [`Held`](crate::held::Held) (`$guard(Held<'_, Pool>)`).
+/// engine's [`Held`](crate::held::Held) (`$guard(Held<'_, Pool>)`), with at most one type
+/// parameter and its bound (`SizedBuf<L: ClassLayout>`).
 macro_rules! vec_guard {
-    ($guard:ident) => {
-        impl $guard<'_> {
+    ($guard:ident $(<$g:ident: $bound:path>)?) => {
+        impl<$($g: $bound)?> $guard<'_ $(, $g)?> {
             /// Takes the buffer out of the pool for good (counted as detached).
             pub fn detach(self) -> Vec<u8> {
                 self.0.detach()
@@ -22,7 +23,7 @@ macro_rules! vec_guard {
             }
         }
 
-        impl std::ops::Deref for $guard<'_> {
+        impl<$($g: $bound)?> std::ops::Deref for $guard<'_ $(, $g)?> {
             type Target = Vec<u8>;
 
             #[inline]
@@ -31,26 +32,26 @@ macro_rules! vec_guard {
             }
         }
 
-        impl std::ops::DerefMut for $guard<'_> {
+        impl<$($g: $bound)?> std::ops::DerefMut for $guard<'_ $(, $g)?> {
             #[inline]
             fn deref_mut(&mut self) -> &mut Vec<u8> {
                 self.vec_mut()
             }
         }
 
-        impl AsRef<[u8]> for $guard<'_> {
+        impl<$($g: $bound)?> AsRef<[u8]> for $guard<'_ $(, $g)?> {
             fn as_ref(&self) -> &[u8] {
                 self.vec()
             }
         }
 
-        impl AsMut<[u8]> for $guard<'_> {
+        impl<$($g: $bound)?> AsMut<[u8]> for $guard<'_ $(, $g)?> {
             fn as_mut(&mut self) -> &mut [u8] {
                 self.vec_mut()
             }
         }
 
-        impl std::io::Write for $guard<'_> {
+        impl<$($g: $bound)?> std::io::Write for $guard<'_ $(, $g)?> {
             fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
                 self.vec_mut().extend_from_slice(data);
                 Ok(data.len())
@@ -66,7 +67,7 @@ macro_rules! vec_guard {
             }
         }
 
-        impl std::fmt::Debug for $guard<'_> {
+        impl<$($g: $bound)?> std::fmt::Debug for $guard<'_ $(, $g)?> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($guard))
                     .field("len", &self.vec().len())

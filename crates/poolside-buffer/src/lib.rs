@@ -43,7 +43,9 @@ mod sync;
 
 pub use byte::{ByteBuf, BytePool, BytePoolConfig, BytePoolError};
 pub use ring::{GetError, RingBuf, RingConfig, RingError, RingPool, WhenFull};
-pub use sized::{SizedBuf, SizedConfig, SizedError, SizedPool};
+pub use sized::{
+    ClassLayout, Listed, PowersOfTwo, Quarters, SizedBuf, SizedConfig, SizedError, SizedPool,
+};
 
 /// The README's example, run as a doctest so it cannot rot.
 #[cfg(doctest)]

@@ -2,7 +2,7 @@
 
 use std::collections::TryReserveError;
 use std::fmt;
-
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use poolside_core::{ConfigError, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Stats};
@@ -29,11 +29,12 @@ use crate::held::{GiveBack, Held};
 /// # Ok::<(), poolside_buffer::SizedError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SizedConfig {
+pub struct SizedConfig<L: ClassLayout = PowersOfTwo> {
     classes: Vec<usize>,
     max_idle_bytes: usize,
     max_idle: usize,
     thread_cache: usize,
+    layout: PhantomData<L>,
 }
 
 impl Default for SizedConfig {
@@ -53,9 +54,11 @@ impl SizedConfig {
         let classes = std::iter::successors(Some(first), |&c| c.checked_mul(2))
             .take_while(|&c| c <= max.max(first))
             .collect();
-        Self::classes(classes)
+        SizedConfig::with_classes(classes)
     }
+}
 
+impl SizedConfig<Quarters> {
     /// Four classes per doubling from `min` to `max`, as jemalloc spaces them: between
     /// 2^k and 2^(k+1), steps of 2^k / 4.
     pub fn quarters(min: usize, max: usize) -> Self {
@@ -76,16 +79,28 @@ impl SizedConfig {
             };
             base = next;
         }
-        Self::classes(classes)
+        SizedConfig::with_classes(classes)
     }
+}
 
-    /// Exactly these classes (sorted and deduplicated when the pool is made).
+impl SizedConfig<Listed> {
+    /// Exactly these classes (sorted and deduplicated when the pool is made). A list of
+    /// consecutive powers of two or quarter classes still finds a class by counting
+    /// bits, with a few more instructions than [`powers_of_two`](SizedConfig::powers_of_two)
+    /// or [`quarters`](SizedConfig::quarters) take; any other list searches.
     pub fn classes(classes: Vec<usize>) -> Self {
+        SizedConfig::with_classes(classes)
+    }
+}
+
+impl<L: ClassLayout> SizedConfig<L> {
+    fn with_classes(classes: Vec<usize>) -> Self {
         SizedConfig {
             classes,
-            max_idle_bytes: Self::DEFAULT_MAX_IDLE_BYTES,
+            max_idle_bytes: SizedConfig::DEFAULT_MAX_IDLE_BYTES,
             max_idle: 256,
             thread_cache: 8,
+            layout: PhantomData,
         }
     }
 
@@ -188,25 +203,137 @@ impl std::error::Error for SizedError {
 /// # drop(again);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub struct SizedPool {
+pub struct SizedPool<L: ClassLayout = PowersOfTwo> {
     /// The hot path's fields first: the tag it looks for in the thread's shortcut, how a
-    /// size finds its class, and the span of capacities any class keeps.
+    /// size finds its class, and the largest capacity any class keeps (a capacity below
+    /// the smallest class has no home class: its index falls past the last).
     tag: Tag<Mags<()>>,
     bits: Bits,
-    /// The smallest class, and how far above it the largest capacity kept lies: a
-    /// capacity `c` belongs in some class when `c - min < span` (wrapping).
+    top: usize,
+    /// The smallest class.
     min: usize,
-    span: usize,
     lookup: Lookup,
     engine: Arc<Engine<()>>,
+    layout: PhantomData<L>,
+}
+
+/// How a [`SizedPool`]'s classes are spaced, chosen by type so that the hit path's class
+/// arithmetic is compiled for that spacing: [`PowersOfTwo`] (the default), [`Quarters`],
+/// or [`Listed`] for a list of one's own. Sealed: these three are all there is.
+///
+/// ```
+/// use poolside_buffer::{Quarters, SizedConfig, SizedPool};
+///
+/// let pool: SizedPool<Quarters> = SizedPool::with_config(SizedConfig::quarters(64, 4096))?;
+/// assert!(pool.get(65)?.capacity() == 80);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait ClassLayout:
+    layout::Sealed + fmt::Debug + Copy + Default + Eq + std::hash::Hash + Send + Sync + 'static
+{
+}
+
+/// Classes at consecutive powers of two ([`SizedConfig::powers_of_two`]): a request's
+/// class is its bit count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PowersOfTwo;
+
+/// Four classes per doubling ([`SizedConfig::quarters`]): a bit count and a shift.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Quarters;
+
+/// Any list of classes ([`SizedConfig::classes`]): counted bits when the list allows it,
+/// else a search on the slow path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Listed;
+
+impl ClassLayout for PowersOfTwo {}
+impl ClassLayout for Quarters {}
+impl ClassLayout for Listed {}
+
+mod layout {
+    /// The hit path's class arithmetic of each layout (see `Bits`): fixed for the two
+    /// spacings, so that the compiler folds it, and a list's own shift for a list.
+    pub trait Sealed {
+        /// Whether this arithmetic counts a list whose formula has `shift`, with `low`
+        /// its smallest class less one.
+        fn counts(shift: u32, low: usize) -> bool;
+
+        /// `n - 1` raised to `low`.
+        #[inline(always)]
+        fn raise(m: usize, low: usize) -> usize {
+            m.max(low)
+        }
+
+        /// The code of `m` (see `Bits`), for a list this arithmetic counts.
+        fn code(m: usize, shift: u32) -> usize;
+    }
+
+    /// The top bit of `m`, 0 for 0: `m | 1` lets the compiler drop the zero case.
+    #[inline(always)]
+    fn top_bit(m: usize) -> u32 {
+        (usize::BITS - 1) - (m | 1).leading_zeros()
+    }
+
+    /// `(e << shift) + (m >> (e - shift))` with `e` the top bit of `m` (0 for 0).
+    #[inline(always)]
+    fn shifted(m: usize, shift: u32) -> usize {
+        let e = top_bit(m);
+        (e as usize)
+            .wrapping_shl(shift)
+            .wrapping_add(m.wrapping_shr(e.wrapping_sub(shift)))
+    }
+
+    impl Sealed for super::PowersOfTwo {
+        /// The smallest class is at least 2 (`low` at least 1), so `m` is never 0.
+        fn counts(shift: u32, low: usize) -> bool {
+            shift == 0 && low >= 1
+        }
+
+        /// `low` is `2^k - 1`: its bits below the top one are all set, so or-ing it in
+        /// leaves `m`'s top bit where `max` would.
+        #[inline(always)]
+        fn raise(m: usize, low: usize) -> usize {
+            m | low
+        }
+
+        /// `e + 1`, as `shifted` with `shift` 0 gives for any `m` but 0.
+        #[inline(always)]
+        fn code(m: usize, _: u32) -> usize {
+            top_bit(m) as usize + 1
+        }
+    }
+
+    impl Sealed for super::Quarters {
+        fn counts(shift: u32, _: usize) -> bool {
+            shift == 2
+        }
+
+        #[inline(always)]
+        fn code(m: usize, _: u32) -> usize {
+            shifted(m, 2)
+        }
+    }
+
+    impl Sealed for super::Listed {
+        fn counts(_: u32, _: usize) -> bool {
+            true
+        }
+
+        #[inline(always)]
+        fn code(m: usize, shift: u32) -> usize {
+            shifted(m, shift)
+        }
+    }
 }
 
 /// The hot path's class arithmetic: one formula for powers of two and quarter classes
 /// (a list that needs a search always lands past the last class, so takes the slow
-/// path). With `e` the top bit of `m`, class codes are `(e << shift) + (m >> (e -
-/// shift))`: for `shift` 0 that is `e + 1` (powers of two); for `shift` 2 it is `4e`
-/// plus the top three bits of `m`, which is a quarter class's code (see
-/// [`quarter_code`]) plus 3. The biases turn codes into indices.
+/// path). With `e` the top bit of `m` (0 for 0), class codes are `(e << shift) + (m >>
+/// (e - shift))`: for `shift` 0 that is `e + 1` (powers of two); for `shift` 2 it is
+/// `4e` plus the top three bits of `m`, which is a quarter class's code (see
+/// [`quarter_code`]) plus 3. The biases turn codes into indices. Each [`ClassLayout`]
+/// compiles the formula for its own spacing.
 #[derive(Debug, Clone, Copy)]
 struct Bits {
     /// The smallest class's size less one: `n - 1` is raised to it, so that requests
@@ -234,8 +361,8 @@ impl Bits {
                 class_bias: from + 3,
                 home_bias: from + 4,
             },
-            // Codes are at most 64 + 1 with `shift` 0: a negative bias puts every index
-            // past the last class.
+            // Codes are at most 4 * 63 + 7 (with `shift` 2): a negative bias puts every
+            // index past the last class.
             Lookup::Search => Bits {
                 low: 0,
                 shift: 0,
@@ -245,28 +372,32 @@ impl Bits {
         }
     }
 
-    #[inline(always)]
-    fn code(self, m: usize) -> usize {
-        let e = (usize::BITS - 1).wrapping_sub(m.leading_zeros());
-        (e as usize)
-            .wrapping_shl(self.shift)
-            .wrapping_add(m.wrapping_shr(e.wrapping_sub(self.shift)))
+    /// The bits of a pool of layout `L`: those of `lookup` if `L`'s arithmetic counts
+    /// the list, else those of a search, so that a list the layout cannot count always
+    /// takes the slow path.
+    fn for_layout<L: ClassLayout>(lookup: Lookup) -> Bits {
+        let bits = Bits::for_lookup(lookup);
+        if L::counts(bits.shift, bits.low) {
+            bits
+        } else {
+            Bits::for_lookup(Lookup::Search)
+        }
     }
 
     /// The index of the smallest class that holds `n`, or an index past the last, which
     /// the slow path serves ([`Lookup::find`]): `n` above the largest class, 0, or any
     /// `n` for a list that needs a search.
     #[inline(always)]
-    fn class_for(self, n: usize) -> usize {
-        self.code(n.wrapping_sub(1).max(self.low))
-            .wrapping_sub(self.class_bias)
+    fn class_for<L: ClassLayout>(self, n: usize) -> usize {
+        L::code(L::raise(n.wrapping_sub(1), self.low), self.shift).wrapping_sub(self.class_bias)
     }
 
     /// The index of the largest class of at most `capacity`, for a capacity that some
-    /// class keeps; past the last for a list that needs a search.
+    /// class keeps, past the last for one below the smallest class or for a list that
+    /// needs a search.
     #[inline(always)]
-    fn home(self, capacity: usize) -> usize {
-        self.code(capacity).wrapping_sub(self.home_bias)
+    fn home<L: ClassLayout>(self, capacity: usize) -> usize {
+        L::code(capacity, self.shift).wrapping_sub(self.home_bias)
     }
 }
 
@@ -383,9 +514,11 @@ impl SizedPool {
     pub fn new() -> Self {
         Self::with_config(SizedConfig::default()).expect("the default configuration is valid")
     }
+}
 
+impl<L: ClassLayout> SizedPool<L> {
     /// A pool made as `config` says.
-    pub fn with_config(config: SizedConfig) -> Result<Self, SizedError> {
+    pub fn with_config(config: SizedConfig<L>) -> Result<Self, SizedError> {
         let mut sizes = config.classes;
         sizes.sort_unstable();
         sizes.dedup();
@@ -428,11 +561,12 @@ impl SizedPool {
         );
         Ok(SizedPool {
             tag: engine.tag(),
-            bits: Bits::for_lookup(lookup),
+            bits: Bits::for_layout::<L>(lookup),
             lookup,
             min,
-            span: top - min + 1,
+            top,
             engine,
+            layout: PhantomData,
         })
     }
 
@@ -444,8 +578,8 @@ impl SizedPool {
     /// An empty buffer with capacity of at least `n`. Fails only if the allocator refuses
     /// the memory (`usize::MAX` bytes, say).
     #[inline]
-    pub fn get(&self, n: usize) -> Result<SizedBuf<'_>, TryReserveError> {
-        let class = self.bits.class_for(n);
+    pub fn get(&self, n: usize) -> Result<SizedBuf<'_, L>, TryReserveError> {
+        let class = self.bits.class_for::<L>(n);
         if let Ok(Some(buf)) = with_last(self.tag, class, take_hot) {
             return Ok(SizedBuf(Held::new(self, buf)));
         }
@@ -456,7 +590,7 @@ impl SizedPool {
     /// to act on, an empty magazine, a request of 0 or above the largest class.
     #[cold]
     #[inline(never)]
-    fn get_slow(&self, n: usize) -> Result<SizedBuf<'_>, TryReserveError> {
+    fn get_slow(&self, n: usize) -> Result<SizedBuf<'_, L>, TryReserveError> {
         let class = self.lookup.find(n, &self.engine.classes);
         let buf = if class < self.engine.classes.len() {
             self.engine.take(class)?
@@ -471,7 +605,7 @@ impl SizedPool {
     }
 
     /// [`get`](Self::get), or `None` if the allocator refuses.
-    pub fn try_get(&self, n: usize) -> Option<SizedBuf<'_>> {
+    pub fn try_get(&self, n: usize) -> Option<SizedBuf<'_, L>> {
         self.get(n).ok()
     }
 
@@ -498,7 +632,7 @@ impl SizedPool {
     #[inline(never)]
     fn put_slow(&self, buf: Idle) {
         let cap = buf.capacity();
-        if cap.wrapping_sub(self.min) >= self.span {
+        if cap < self.min || cap > self.top {
             let reason = if cap < self.min {
                 // Too small to serve any class (its allocation failed, or it was shrunk).
                 Discard::Rejected
@@ -513,7 +647,7 @@ impl SizedPool {
     }
 }
 
-impl GiveBack for SizedPool {
+impl<L: ClassLayout> GiveBack for SizedPool<L> {
     fn detached(&self) {
         self.engine.record(Event::Detach);
     }
@@ -521,9 +655,9 @@ impl GiveBack for SizedPool {
     #[inline(always)]
     fn give_back(&self, mut buf: Idle) {
         let cap = buf.capacity();
-        if cap.wrapping_sub(self.min) < self.span {
+        if cap <= self.top {
             buf.clear();
-            let class = self.bits.home(cap);
+            let class = self.bits.home::<L>(cap);
             match with_last(self.tag, (class, buf, ()), put_hot) {
                 Ok(Ok(_)) => return,
                 Ok(Err(back)) | Err((_, back, ())) => buf = back,
@@ -533,7 +667,7 @@ impl GiveBack for SizedPool {
     }
 }
 
-impl Observe for SizedPool {
+impl<L: ClassLayout> Observe for SizedPool<L> {
     fn stats(&self) -> Stats {
         SizedPool::stats(self)
     }
@@ -561,7 +695,7 @@ impl Observe for SizedPool {
     }
 }
 
-impl fmt::Debug for SizedPool {
+impl<L: ClassLayout> fmt::Debug for SizedPool<L> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SizedPool")
             .field("classes", &self.classes())
@@ -582,67 +716,111 @@ impl fmt::Debug for SizedPool {
 ///     pool.get(10).unwrap() // error: returns a value referencing the local `pool`
 /// }
 /// ```
-pub struct SizedBuf<'a>(Held<'a, SizedPool>);
+pub struct SizedBuf<'a, L: ClassLayout = PowersOfTwo>(Held<'a, SizedPool<L>>);
 
-impl SizedBuf<'_> {
+impl<L: ClassLayout> SizedBuf<'_, L> {
     /// Whether its capacity is above the largest class, so that it will not go back to
     /// the pool: a plain allocation for a request above the largest class, or a buffer
     /// that grew past it.
     pub fn is_plain(&self) -> bool {
         let pool = self.0.pool();
-        self.0.capacity() > pool.min + (pool.span - 1)
+        self.0.capacity() > pool.top
     }
 }
 
-vec_guard!(SizedBuf);
+vec_guard!(SizedBuf<L: ClassLayout>);
 
 #[cfg(test)]
 mod tests {
-    use super::{quarter_code, quarter_size, Bits, Lookup, SizedConfig};
+    use super::{
+        quarter_code, quarter_size, Bits, ClassLayout, Listed, Lookup, PowersOfTwo, Quarters,
+        SizedConfig,
+    };
 
     /// The hot path's formula agrees with the slow path's lookup for every request from 1
-    /// to the largest class and every capacity a class keeps, at each class boundary; a
-    /// list that needs a search always takes the slow path.
+    /// to the largest class and every capacity a class keeps, at each class boundary, with
+    /// the layout's own shift and with a list's; a list that needs a search always takes
+    /// the slow path.
     #[test]
     fn the_hot_formula_finds_what_the_slow_lookup_finds() {
-        let configs = [
-            SizedConfig::default(),
-            SizedConfig::powers_of_two(1, 64),
-            SizedConfig::quarters(64, 1 << 20),
-            SizedConfig::quarters(100, 5000),
-            SizedConfig::quarters(5, 64),
-            SizedConfig::classes(vec![100, 250, 4000]),
-        ];
-        for config in configs {
-            let sizes = config.classes;
-            let lookup = Lookup::for_classes(&sizes);
-            let bits = Bits::for_lookup(lookup);
-            let classes: Vec<super::Class> = Vec::new();
-            let (min, top) = (sizes[0], *sizes.last().unwrap());
-            let probes = sizes.iter().flat_map(|&c| [c - 1, c, c + 1]).chain([1, 2]);
-            for n in probes.filter(|&n| n >= 1) {
-                let hot = bits.class_for(n);
-                if matches!(lookup, Lookup::Search) {
-                    assert!(hot >= sizes.len(), "{sizes:?}: get({n}) searches");
-                    continue;
+        agrees(SizedConfig::default());
+        agrees(SizedConfig::powers_of_two(1, 64));
+        agrees(SizedConfig::quarters(64, 1 << 20));
+        agrees(SizedConfig::quarters(100, 5000));
+        agrees(SizedConfig::quarters(5, 64));
+        agrees(SizedConfig::classes(vec![100, 250, 4000]));
+        for list in [vec![64, 128, 256], vec![80, 96, 112, 128, 160]] {
+            agrees(SizedConfig::classes(list));
+        }
+    }
+
+    fn agrees<L: ClassLayout>(config: SizedConfig<L>) {
+        let sizes = config.classes;
+        agrees_as::<L>(&sizes);
+        agrees_as::<Listed>(&sizes);
+    }
+
+    fn agrees_as<L: ClassLayout>(sizes: &[usize]) {
+        let lookup = Lookup::for_classes(sizes);
+        let bits = Bits::for_layout::<L>(lookup);
+        let listed = Bits::for_lookup(lookup);
+        // A list the layout cannot count searches (powers of two from 1 B, say).
+        let searches = matches!(lookup, Lookup::Search) || !L::counts(listed.shift, listed.low);
+        let classes: Vec<super::Class> = Vec::new();
+        let (min, top) = (sizes[0], *sizes.last().unwrap());
+        let probes = sizes.iter().flat_map(|&c| [c - 1, c, c + 1]).chain([1, 2]);
+        for n in probes.filter(|&n| n >= 1) {
+            let hot = bits.class_for::<L>(n);
+            let want = sizes.iter().position(|&c| c >= n).unwrap_or(sizes.len());
+            if searches {
+                assert!(hot >= sizes.len(), "{sizes:?}: get({n}) searches");
+                assert!(bits.home::<L>(n) >= sizes.len(), "{sizes:?}: home of {n}");
+                if lookup != Lookup::Search {
+                    assert_eq!(lookup.find(n, &classes), want, "{sizes:?}: find({n})");
                 }
-                let want = sizes.iter().position(|&c| c >= n).unwrap_or(sizes.len());
-                if n == 1 && min == 1 {
-                    // 1 - 1 = 0 has no top bit: the slow path serves it.
-                    assert!(hot >= sizes.len());
-                } else if want < sizes.len() {
-                    assert_eq!(hot, want, "{sizes:?}: get({n})");
-                } else {
-                    assert!(hot >= sizes.len(), "{sizes:?}: get({n}) is above");
-                }
-                assert_eq!(lookup.find(n, &classes), want, "{sizes:?}: find({n})");
-                if (min..=top).contains(&n) {
-                    let home = sizes.iter().rposition(|&c| c <= n).unwrap();
-                    assert_eq!(bits.home(n), home, "{sizes:?}: home of {n}");
-                    assert_eq!(lookup.find_home(n, &classes), home);
-                }
+                continue;
             }
-            assert!(bits.class_for(0) >= sizes.len(), "0 takes the slow path");
+            if want < sizes.len() {
+                assert_eq!(hot, want, "{sizes:?}: get({n})");
+            } else {
+                assert!(hot >= sizes.len(), "{sizes:?}: get({n}) is above");
+            }
+            assert_eq!(lookup.find(n, &classes), want, "{sizes:?}: find({n})");
+            if (min..=top).contains(&n) {
+                let home = sizes.iter().rposition(|&c| c <= n).unwrap();
+                assert_eq!(bits.home::<L>(n), home, "{sizes:?}: home of {n}");
+                assert_eq!(lookup.find_home(n, &classes), home);
+            }
+        }
+        assert!(
+            bits.class_for::<L>(0) >= sizes.len(),
+            "0 takes the slow path"
+        );
+        for cap in [0, 1, min / 2, min - 1] {
+            if cap < min {
+                assert!(
+                    bits.home::<L>(cap) >= sizes.len(),
+                    "{sizes:?}: {cap} has no home"
+                );
+            }
+        }
+    }
+
+    /// A layout whose spacing is not the list's counts nothing on the hit path: every
+    /// request and return goes to the slow path, which searches.
+    #[test]
+    fn a_layout_that_cannot_count_a_list_always_takes_the_slow_path() {
+        let quarters = SizedConfig::quarters(64, 4096).classes;
+        let bits = Bits::for_layout::<PowersOfTwo>(Lookup::for_classes(&quarters));
+        for n in quarters.iter().flat_map(|&c| [c - 1, c, c + 1]) {
+            assert!(bits.class_for::<PowersOfTwo>(n) >= quarters.len());
+            assert!(bits.home::<PowersOfTwo>(n) >= quarters.len());
+        }
+        let pow2 = SizedConfig::default().classes;
+        let bits = Bits::for_layout::<Quarters>(Lookup::for_classes(&pow2));
+        for n in pow2.iter().flat_map(|&c| [c - 1, c, c + 1]) {
+            assert!(bits.class_for::<Quarters>(n) >= pow2.len());
+            assert!(bits.home::<Quarters>(n) >= pow2.len());
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Barrier, Mutex};
 
-use poolside_buffer::{SizedConfig, SizedError, SizedPool};
+use poolside_buffer::{ClassLayout, SizedConfig, SizedError, SizedPool};
 
 #[test]
 fn a_get_gets_at_least_what_it_asks_for() {
@@ -126,49 +126,53 @@ fn class_lists() {
 /// returned buffer to the largest class it fills, at every class boundary.
 #[test]
 fn every_class_layout_finds_the_right_class() {
-    let configs = [
-        SizedConfig::default(),
-        SizedConfig::quarters(64, 1 << 20),
-        SizedConfig::quarters(100, 5000),
-        SizedConfig::quarters(5, 64),
-        SizedConfig::classes(vec![100, 250, 4000]),
-    ];
-    for config in configs {
-        // A budget that keeps every buffer, so that where one goes is all that is tested.
-        let config = config.max_idle_bytes(1 << 40);
-        let pool = SizedPool::with_config(config.clone()).unwrap();
-        let classes = pool.classes();
-        let last = *classes.last().unwrap();
-        let probes = classes
-            .iter()
-            .flat_map(|&c| [c - 1, c, c + 1])
-            .chain([0, 1]);
-        for n in probes {
-            let buf = pool.get(n).unwrap();
-            match classes.iter().find(|&&c| c >= n) {
-                Some(&class) => assert_eq!(buf.capacity(), class, "{config:?}: get({n})"),
-                None => assert!(n > last && buf.is_plain(), "{config:?}: get({n})"),
-            }
+    finds_the_right_class(SizedConfig::default());
+    finds_the_right_class(SizedConfig::quarters(64, 1 << 20));
+    finds_the_right_class(SizedConfig::quarters(100, 5000));
+    finds_the_right_class(SizedConfig::quarters(5, 64));
+    finds_the_right_class(SizedConfig::classes(vec![100, 250, 4000]));
+    // Lists that count bits without a layout of their own.
+    finds_the_right_class(SizedConfig::classes(vec![64, 128, 256, 512]));
+    finds_the_right_class(SizedConfig::classes(vec![80, 96, 112, 128, 160]));
+}
+
+fn finds_the_right_class<L: ClassLayout>(config: SizedConfig<L>) {
+    // A budget that keeps every buffer, so that where one goes is all that is tested.
+    let config = config.max_idle_bytes(1 << 40);
+    let pool = SizedPool::with_config(config.clone()).unwrap();
+    let classes = pool.classes();
+    let last = *classes.last().unwrap();
+    let probes = classes
+        .iter()
+        .flat_map(|&c| [c - 1, c, c + 1])
+        .chain([0, 1]);
+    for n in probes {
+        let buf = pool.get(n).unwrap();
+        match classes.iter().find(|&&c| c >= n) {
+            Some(&class) => assert_eq!(buf.capacity(), class, "{config:?}: get({n})"),
+            None => assert!(n > last && buf.is_plain(), "{config:?}: get({n})"),
         }
-        // A buffer that grew goes to the largest class it fills (past the largest class
-        // it is dropped: tested above).
-        for &c in &classes[..classes.len() - 1] {
-            let mut buf = pool.get(1).unwrap();
-            buf.reserve_exact(c + 1);
-            let capacity = buf.capacity();
-            drop(buf);
-            let Some(&home) = classes.iter().rev().find(|&&h| h <= capacity) else {
-                continue;
-            };
-            let again = pool.get(home).unwrap();
-            assert_eq!(again.capacity(), capacity, "{config:?}: home of {capacity}");
-        }
+    }
+    // A buffer that grew goes to the largest class it fills (past the largest class it
+    // is dropped: tested above).
+    for &c in &classes[..classes.len() - 1] {
+        let mut buf = pool.get(1).unwrap();
+        buf.reserve_exact(c + 1);
+        let capacity = buf.capacity();
+        drop(buf);
+        let Some(&home) = classes.iter().rev().find(|&&h| h <= capacity) else {
+            continue;
+        };
+        let again = pool.get(home).unwrap();
+        assert_eq!(again.capacity(), capacity, "{config:?}: home of {capacity}");
     }
 }
 
 #[test]
 fn bad_configurations_are_errors() {
-    let err = |c: SizedConfig| SizedPool::with_config(c).unwrap_err();
+    fn err<L: ClassLayout>(c: SizedConfig<L>) -> SizedError {
+        SizedPool::with_config(c).unwrap_err()
+    }
     assert_eq!(err(SizedConfig::classes(vec![])), SizedError::NoClasses);
     assert_eq!(
         err(SizedConfig::classes(vec![0, 64])),
