@@ -64,6 +64,9 @@ fn sized_quarters_buf<const S: usize>() -> Box<dyn Routine> {
     warmed(move || sized_op::<S, _>(&pool))
 }
 
+/// Inlined, so that a case of one size writes its bytes as `sized_op` does, with the size
+/// known when compiled.
+#[inline(always)]
 fn byte_op(pool: &BytePool, size: usize) {
     let mut b = pool.get();
     b.reserve(size);
