@@ -173,6 +173,9 @@ impl Extra for Hist {
     /// Returns per thread between calibrations.
     type Param = u64;
 
+    /// Its one class holds every capacity up to the maximum kept.
+    const EXACT_SIZE: bool = false;
+
     fn empty() -> Hist {
         Hist {
             counts: std::array::from_fn(|_| AtomicU64::new(0)),

@@ -42,6 +42,13 @@ pub(crate) trait Extra: Send + Sync + 'static {
     /// What the pool passes with each return (the byte pool's calibration period).
     type Param: Copy + Send + Sync + 'static;
 
+    /// How a put on the hit path knows that the class's budget has room. True: it takes
+    /// only a buffer of exactly the class's size, and the room is the magazine's cap,
+    /// fitted to the lease on the slow paths (the size-class pool, whose buffers are made
+    /// at their class's size). False: any capacity, against the lease's bytes (the
+    /// self-tuning pool, whose one class holds every capacity).
+    const EXACT_SIZE: bool;
+
     /// The pool's own counts, which exited threads fold theirs into.
     fn empty() -> Self;
 
@@ -60,6 +67,8 @@ pub(crate) trait Extra: Send + Sync + 'static {
 
 impl Extra for () {
     type Param = ();
+
+    const EXACT_SIZE: bool = true;
 
     fn empty() {}
 
@@ -164,12 +173,20 @@ pub(crate) struct Engine<X: Extra> {
 }
 
 /// One thread's magazine of one class, with its low-water mark and its lease.
+///
+/// For a pool whose hit path takes exact sizes ([`Extra::EXACT_SIZE`]), the stack's cap
+/// is the lease's room: with `held` the magazine's idle bytes (in the thread's counts),
+/// `held + (cap - len) * size <= lease` at all times. A hit push adds `size` bytes and
+/// one to `len`, a hit pop takes a buffer of at least `size` bytes (every buffer of a
+/// class has at least its size) and one from `len`, so neither breaks it; the slow paths
+/// refit the cap ([`fit`]) whenever they move the lease.
 struct ClassMag {
     stack: Magazine<Idle, MAG>,
+    /// The class's size: the capacity a hit push takes, for exact sizes.
+    size: usize,
     /// The fewest buffers held since the last decay: that many went unused.
     low: usize,
-    /// Bytes leased from the class's budget; the magazine's idle bytes (in the thread's
-    /// counts) never exceed it.
+    /// Bytes leased from the class's budget; the magazine's idle bytes never exceed it.
     lease: usize,
 }
 
@@ -243,8 +260,10 @@ impl<X: Extra> Engine<X> {
             mags: self
                 .classes
                 .iter()
-                .map(|_| ClassMag {
-                    stack: Magazine::new(self.thread_cache),
+                .map(|c| ClassMag {
+                    // With no lease yet, exact sizes have no room.
+                    stack: Magazine::new(if X::EXACT_SIZE { 0 } else { self.thread_cache }),
+                    size: c.size,
                     low: 0,
                     lease: 0,
                 })
@@ -480,12 +499,16 @@ pub(crate) fn put_hot<X: Extra>(
     };
     let cap = buf.capacity();
     let idle = counts.idle(class);
-    let held = idle.load(Ordering::Relaxed) as usize + cap;
-    if held > mag.lease {
+    if X::EXACT_SIZE {
+        // The stack's cap is the lease's room for buffers of this size (see `ClassMag`).
+        if cap != mag.size {
+            return Err(buf);
+        }
+    } else if idle.load(Ordering::Relaxed) as usize + cap > mag.lease {
         return Err(buf);
     }
     mag.stack.push(buf)?;
-    idle.store(held as u64, Ordering::Relaxed);
+    bump(idle, cap as i64);
     counts.add(Event::Put);
     Ok(counts.extra.returned(cap, param))
 }
@@ -520,13 +543,20 @@ fn act_on_epoch<X: Extra>(engine: &Engine<X>, mags: &mut Mags<X>, counts: &Count
             counts.add(Event::Trimmed);
         }
         mag.low = mag.stack.len();
-        give_slack(class, mag, counts.idle(i), 0, 0);
+        give_slack::<X>(engine, class, mag, counts.idle(i), 0, 0);
     }
 }
 
 /// Gives back what `mag`'s lease holds beyond its idle bytes and `keep`, once that slack
-/// exceeds `above`.
-fn give_slack(class: &Class, mag: &mut ClassMag, idle: &AtomicU64, above: usize, keep: usize) {
+/// exceeds `above`; then fits the magazine's cap to the lease.
+fn give_slack<X: Extra>(
+    engine: &Engine<X>,
+    class: &Class,
+    mag: &mut ClassMag,
+    idle: &AtomicU64,
+    above: usize,
+    keep: usize,
+) {
     let held = idle.load(Ordering::Relaxed) as usize;
     // The lease covers what the magazine holds, always; saturating, so that a broken
     // invariant could only keep bytes leased, never give back more than was leased.
@@ -534,6 +564,20 @@ fn give_slack(class: &Class, mag: &mut ClassMag, idle: &AtomicU64, above: usize,
         class.budget.give(mag.lease - held - keep);
         mag.lease = held + keep;
     }
+    fit::<X>(engine, mag, idle);
+}
+
+/// Sets the magazine's cap to its room: every slot the pool's `thread_cache` gives, and
+/// for exact sizes no more than what it holds plus as many buffers of its size as the
+/// lease's unheld bytes cover (see `ClassMag`).
+fn fit<X: Extra>(engine: &Engine<X>, mag: &mut ClassMag, idle: &AtomicU64) {
+    let mut cap = engine.thread_cache;
+    if X::EXACT_SIZE {
+        let held = idle.load(Ordering::Relaxed) as usize;
+        let room = mag.lease.saturating_sub(held) / mag.size.max(1);
+        cap = cap.min(mag.stack.len().saturating_add(room));
+    }
+    mag.stack.set_cap(cap);
 }
 
 /// The slow path of a get, in the block: after any trim or decay, the magazine's top,
@@ -548,7 +592,9 @@ fn take_slow<X: Extra>(
     let mag = &mut mags.mags[class];
     let idle = counts.idle(class);
     if mag.stack.is_empty() {
-        // Half a magazine from the queue; each buffer's claim moves to the lease.
+        // Half a magazine from the queue; each buffer's claim moves to the lease, so the
+        // lease's room for more is what it was, and the cap is refitted after.
+        mag.stack.set_cap(engine.thread_cache);
         let filled = mag.stack.fill(engine.batch, || {
             let buf = c.queue.pop()?;
             mag.lease += buf.capacity();
@@ -562,8 +608,8 @@ fn take_slow<X: Extra>(
         // Slack left by buffers taken and given back on other threads goes back too,
         // but a chunk, once it exceeds two.
         let chunk = c.budget.chunk();
-        give_slack(c, mag, idle, 2 * chunk, chunk);
-        if filled == 0 && mag.stack.cap() == 0 {
+        give_slack(engine, c, mag, idle, 2 * chunk, chunk);
+        if engine.thread_cache == 0 {
             // No per-thread tier (`thread_cache` 0): straight from the queue.
             let buf = c.queue.pop()?;
             c.low_water.fetch_min(c.queue.len(), Ordering::Relaxed);
@@ -605,7 +651,8 @@ fn put_slow<X: Extra>(
     let c = &engine.classes[class];
     let mag = &mut mags.mags[class];
     let idle = counts.idle(class);
-    if mag.stack.is_full() {
+    let slots = engine.thread_cache;
+    if slots > 0 && mag.stack.len() == slots {
         // The coldest half to the queue, each with its claim.
         mag.stack.drain_front(engine.batch, |cold| {
             let bytes = cold.capacity();
@@ -617,23 +664,28 @@ fn put_slow<X: Extra>(
         });
         mag.low = mag.low.min(mag.stack.len());
     }
-    if !mag.stack.is_full() {
+    let kept = if mag.stack.len() < slots {
         let held = idle.load(Ordering::Relaxed) as usize + cap;
         if held > mag.lease {
             mag.lease += c.budget.lease(held - mag.lease);
         }
-        if held <= mag.lease {
-            // Not full, so the push cannot fail.
+        held <= mag.lease && {
+            mag.stack.set_cap(slots);
+            // Below `thread_cache`, so the push cannot fail.
             let pushed = mag.stack.push(buf);
             debug_assert!(pushed.is_ok());
             bump(idle, cap as i64);
-            return due;
+            true
         }
-    } else if c.push_claiming(buf).is_ok() {
-        // No per-thread tier (`thread_cache` 0): straight to the queue.
-        return due;
+    } else {
+        // No per-thread tier (`thread_cache` 0), or a full one whose queue is full too:
+        // straight to the queue.
+        c.push_claiming(buf).is_ok()
+    };
+    fit(engine, mag, idle);
+    if !kept {
+        counts.add(Event::Discard(Discard::PoolFull));
     }
-    counts.add(Event::Discard(Discard::PoolFull));
     due
 }
 

@@ -272,7 +272,7 @@ mod layout {
     /// The top bit of `m`, 0 for 0: `m | 1` lets the compiler drop the zero case.
     #[inline(always)]
     fn top_bit(m: usize) -> u32 {
-        (usize::BITS - 1) - (m | 1).leading_zeros()
+        (m | 1).leading_zeros() ^ (usize::BITS - 1)
     }
 
     /// `(e << shift) + (m >> (e - shift))` with `e` the top bit of `m` (0 for 0).

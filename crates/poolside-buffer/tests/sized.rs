@@ -306,6 +306,52 @@ fn idle_bytes_never_exceed_the_budget_under_an_adversarial_mix() {
     }
 }
 
+/// A hit takes a buffer of the class's size, and a buffer that grew within its class may
+/// come back in its place: only a put of the class's own size rides the hit path, so
+/// swapping small for large can never creep past the class's share, and buffers of the
+/// class's size still use all of it.
+#[test]
+fn grown_buffers_cannot_creep_past_a_class_share_on_the_hit_path() {
+    const SHARE: usize = 8 * 1024;
+    let config = SizedConfig::powers_of_two(1024, 2048)
+        .max_idle_bytes(2 * SHARE)
+        .max_idle(8);
+    let pool = SizedPool::with_config(config).unwrap();
+    let idle_of_1k = || {
+        let mut bytes = None;
+        poolside_core::Observe::visit_metrics(&pool, &mut |m| {
+            if m.name == "class_1024_idle_bytes" {
+                bytes = Some(m.value as usize);
+            }
+        });
+        bytes.unwrap()
+    };
+    let bufs: Vec<_> = (0..8).map(|_| pool.get(1024).unwrap()).collect();
+    drop(bufs);
+    assert_eq!(
+        idle_of_1k(),
+        SHARE,
+        "eight of the class's size fill its share"
+    );
+    for round in 0..40 {
+        let mut buf = pool.get(1000).unwrap();
+        buf.reserve_exact(1500);
+        assert!(buf.capacity() < 2048, "still in the 1 KiB class");
+        drop(buf);
+        // And one of the class's size, which would fit the room the first one left.
+        drop(pool.get(1024).unwrap());
+        assert!(
+            idle_of_1k() <= SHARE,
+            "round {round}: {} idle",
+            idle_of_1k()
+        );
+    }
+    assert!(
+        pool.stats().discards.total() > 0,
+        "the share turned buffers away"
+    );
+}
+
 #[test]
 fn no_buffer_is_ever_held_twice() {
     const THREADS: usize = 4;

@@ -43,6 +43,14 @@ impl<T, const N: usize> Magazine<T, N> {
         self.cap
     }
 
+    /// Sets how many objects it holds at most: `cap`, but never below what it holds now
+    /// nor above `N`. A pool that counts a budget in slots lowers and raises it as its
+    /// lease changes.
+    #[inline]
+    pub fn set_cap(&mut self, cap: usize) {
+        self.cap = cap.clamp(self.len, N);
+    }
+
     /// How many objects it holds.
     #[inline(always)]
     pub fn len(&self) -> usize {
@@ -180,6 +188,24 @@ impl<T, const N: usize> fmt::Debug for Magazine<T, N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn its_cap_moves_between_what_it_holds_and_its_room() {
+        let mut m = Magazine::<_, 4>::new(1);
+        assert!(m.push(Box::new(0)).is_ok());
+        assert!(m.push(Box::new(1)).is_err(), "full at its cap");
+        m.set_cap(9);
+        assert_eq!(m.cap(), 4, "never above its room");
+        for i in 1..4 {
+            assert!(m.push(Box::new(i)).is_ok());
+        }
+        m.set_cap(0);
+        assert_eq!(m.cap(), 4, "never below what it holds");
+        assert_eq!(m.pop().map(|b| *b), Some(3));
+        m.set_cap(0);
+        assert_eq!((m.cap(), m.len()), (3, 3));
+        assert!(m.push(Box::new(9)).is_err());
+    }
 
     #[test]
     fn a_magazine_is_a_stack_with_a_bottom_that_drains() {
