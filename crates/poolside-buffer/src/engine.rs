@@ -202,7 +202,8 @@ impl<X: Extra> Engine<X> {
     /// An engine of `shape`'s classes (at least one, at most [`MAX_CLASSES`], each with a
     /// queue of at least one), and its tag for the hot path.
     pub(crate) fn new(shape: Shape, param: X::Param) -> Arc<Self> {
-        debug_assert!(!shape.classes.is_empty() && shape.classes.len() <= MAX_CLASSES);
+        // The hit path's unchecked reach into the counts' idle bytes rests on this.
+        assert!(!shape.classes.is_empty() && shape.classes.len() <= MAX_CLASSES);
         let thread_cache = shape.thread_cache.min(MAG);
         let classes = shape
             .classes
@@ -465,6 +466,24 @@ fn discarded<X: Extra>(
     counts.extra.returned(cap, param)
 }
 
+impl<X: Extra> Mags<X> {
+    /// The magazine of `class` and its idle bytes in `counts`, if the pool has the class.
+    #[inline(always)]
+    fn class<'a>(
+        &'a mut self,
+        counts: &'a Counts<X>,
+        class: usize,
+    ) -> Option<(&'a mut ClassMag, &'a AtomicU64)> {
+        let mag = self.mags.get_mut(class)?;
+        // SAFETY: the block has a magazine per class of its pool, at most `MAX_CLASSES`
+        // (`Engine::new` asserts it), so `class` is within the counts' array too. Checked,
+        // this costs the hit path an instruction each way.
+        #[allow(unsafe_code)]
+        let idle = unsafe { counts.idle.get_unchecked(class) };
+        Some((mag, idle))
+    }
+}
+
 /// The hit path of a get: the top of the class's magazine, or `None` for the slow path
 /// (an empty magazine, or a class past the last: a request of 0 or above the largest).
 #[inline(always)]
@@ -473,14 +492,14 @@ pub(crate) fn take_hot<X: Extra>(
     counts: &Counts<X>,
     class: usize,
 ) -> Option<Idle> {
-    let mag = mags.mags.get_mut(class)?;
+    let (mag, idle) = mags.class(counts, class)?;
     let buf = mag.stack.pop()?;
     let len = mag.stack.len();
     if len < mag.low {
         cold_path();
         mag.low = len;
     }
-    bump(counts.idle(class), -(buf.capacity() as i64));
+    bump(idle, -(buf.capacity() as i64));
     counts.add(Event::Hit);
     Some(buf)
 }
@@ -494,11 +513,10 @@ pub(crate) fn put_hot<X: Extra>(
     counts: &Counts<X>,
     (class, buf, param): (usize, Idle, X::Param),
 ) -> Result<bool, Idle> {
-    let Some(mag) = mags.mags.get_mut(class) else {
+    let Some((mag, idle)) = mags.class(counts, class) else {
         return Err(buf);
     };
     let cap = buf.capacity();
-    let idle = counts.idle(class);
     if X::EXACT_SIZE {
         // The stack's cap is the lease's room for buffers of this size (see `ClassMag`).
         if cap != mag.size {

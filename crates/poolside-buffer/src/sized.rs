@@ -255,6 +255,9 @@ mod layout {
     /// The hit path's class arithmetic of each layout (see `Bits`): fixed for the two
     /// spacings, so that the compiler folds it, and a list's own shift for a list.
     pub trait Sealed {
+        /// How far below the general formula's code this layout's code lies: its biases
+        /// are the general ones less this.
+        const BELOW: usize = 0;
         /// Whether this arithmetic counts a list whose formula has `shift`, with `low`
         /// its smallest class less one.
         fn counts(shift: u32, low: usize) -> bool;
@@ -285,6 +288,9 @@ mod layout {
     }
 
     impl Sealed for super::PowersOfTwo {
+        /// `e`, not `e + 1`: with the one folded into the biases, the compiler turns the
+        /// bit count and the bias into a `bsr` and a `sub`.
+        const BELOW: usize = 1;
         /// The smallest class is at least 2 (`low` at least 1), so `m` is never 0.
         fn counts(shift: u32, low: usize) -> bool {
             shift == 0 && low >= 1
@@ -297,21 +303,27 @@ mod layout {
             m | low
         }
 
-        /// `e + 1`, as `shifted` with `shift` 0 gives for any `m` but 0.
+        /// `e`: `shifted` with `shift` 0 gives `e + 1` for any `m` but 0.
         #[inline(always)]
         fn code(m: usize, _: u32) -> usize {
-            top_bit(m) as usize + 1
+            top_bit(m) as usize
         }
     }
 
     impl Sealed for super::Quarters {
+        /// The eight of `4e = 4s + 8`.
+        const BELOW: usize = 8;
+
         fn counts(shift: u32, _: usize) -> bool {
             shift == 2
         }
 
+        /// `shifted(m, 2) - 8` for `m` from 4 up, with `s = e - 2` counted from `m >> 2`,
+        /// so that the shift needs no subtraction; below 4, a code below every class's.
         #[inline(always)]
         fn code(m: usize, _: u32) -> usize {
-            shifted(m, 2)
+            let s = top_bit(m >> 2);
+            ((s as usize) << 2) + (m >> s)
         }
     }
 
@@ -376,8 +388,10 @@ impl Bits {
     /// the list, else those of a search, so that a list the layout cannot count always
     /// takes the slow path.
     fn for_layout<L: ClassLayout>(lookup: Lookup) -> Bits {
-        let bits = Bits::for_lookup(lookup);
+        let mut bits = Bits::for_lookup(lookup);
         if L::counts(bits.shift, bits.low) {
+            bits.class_bias = bits.class_bias.wrapping_sub(L::BELOW);
+            bits.home_bias = bits.home_bias.wrapping_sub(L::BELOW);
             bits
         } else {
             Bits::for_lookup(Lookup::Search)
