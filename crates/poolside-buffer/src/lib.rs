@@ -20,9 +20,11 @@
 //! hyper and tokio users need.
 //!
 //! The crate is `#![deny(unsafe_code)]` except in small places: the ring's slot memory
-//! (`src/ring/slots.rs`); the engine's guard (`src/held.rs`), whose buffer is taken out
-//! once with no `Option` to test; the engine's calls into poolside-local and its `Local`
-//! impl (`src/engine.rs`, each with its contract); and, behind the `bytes` feature, the
+//! (`src/ring/slots.rs`); the guards of the engine (`src/held.rs`) and of the ring
+//! (`RingBuf` in `src/ring.rs`), whose buffer or claim is taken out once with no `Option`
+//! to test; the engine's calls into poolside-local, its `Local` impl and its hit path's
+//! unchecked index into a thread's idle bytes (`src/engine.rs`, each with its contract);
+//! and, behind the `bytes` feature, the
 //! `unsafe impl BufMut`s (`src/bytes.rs`), an `unsafe` trait that the guards implement by
 //! delegating to `Vec<u8>`'s implementation or over the ring's always-initialised slot.
 //!

@@ -5,6 +5,7 @@ mod slots;
 
 use std::fmt;
 use std::io;
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
@@ -170,7 +171,7 @@ impl RingPool {
         let claim = self.slots.claim()?;
         Some(RingBuf {
             pool: self,
-            claim,
+            claim: ManuallyDrop::new(claim),
             len: 0,
         })
     }
@@ -193,7 +194,7 @@ impl RingPool {
         self.count(Event::Miss);
         Ok(RingBuf {
             pool: self,
-            claim,
+            claim: ManuallyDrop::new(claim),
             len: 0,
         })
     }
@@ -336,8 +337,9 @@ impl fmt::Debug for RingPool {
 /// ```
 pub struct RingBuf<'a> {
     pool: &'a RingPool,
-    /// The slot or the temporary heap buffer.
-    claim: Claim<'a>,
+    /// The slot or the temporary heap buffer, taken out once: by `Drop`, or by `detach`,
+    /// which forgets the guard.
+    claim: ManuallyDrop<Claim<'a>>,
     len: usize,
 }
 
@@ -388,31 +390,37 @@ impl RingBuf<'_> {
 
     /// Copies the filled bytes out into a `Vec` and frees the slot at once (counted as
     /// detached): the slot cannot leave the ring's memory, so its bytes do.
-    pub fn detach(mut self) -> Vec<u8> {
+    pub fn detach(self) -> Vec<u8> {
         let out = self.to_vec();
         self.pool.count(Event::Detach);
         if !self.claim.is_heap() {
             // The slot itself goes back, as a new idle slot; only the copy is detached.
             self.pool.count(Event::Prewarm);
         }
-        self.finish(false);
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so `Drop` never takes the claim; this is the
+        // one take.
+        #[allow(unsafe_code)]
+        let claim = unsafe { ManuallyDrop::take(&mut this.claim) };
+        this.pool.finish(claim, false);
         out
     }
+}
 
-    /// Gives the slot back, or frees the heap buffer, counting the put when `put`; a
-    /// second call does nothing.
+impl RingPool {
+    /// Gives the slot back, or frees the heap buffer, counting the put when `put`.
     #[inline(always)]
-    fn finish(&mut self, put: bool) {
-        if self.pool.config.zero_on_return {
-            zero(&mut self.claim);
+    fn finish(&self, mut claim: Claim<'_>, put: bool) {
+        if self.config.zero_on_return {
+            zero(&mut claim);
         }
-        match self.claim.release(put) {
-            Released::Slot | Released::Nothing => {}
-            Released::SlotWaitedOn => self.pool.wake_waiters(),
+        match claim.release(put) {
+            Released::Slot => {}
+            Released::SlotWaitedOn => self.wake_waiters(),
             Released::Heap => {
                 if put {
-                    self.pool.count(Event::Put);
-                    self.pool.count(Event::Discard(Discard::PoolFull));
+                    self.count(Event::Put);
+                    self.count(Event::Discard(Discard::PoolFull));
                 }
             }
         }
@@ -428,7 +436,11 @@ fn zero(claim: &mut Claim<'_>) {
 impl Drop for RingBuf<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        self.finish(true);
+        // SAFETY: `drop` runs once, and `detach` forgets the guard instead of dropping it,
+        // so the claim is taken once; nothing reads the field after.
+        #[allow(unsafe_code)]
+        let claim = unsafe { ManuallyDrop::take(&mut self.claim) };
+        self.pool.finish(claim, true);
     }
 }
 
@@ -477,11 +489,16 @@ impl io::Write for RingBuf<'_> {
     /// [`io::ErrorKind::WriteZero`], as the provided method does, in one copy.
     #[inline]
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        let n = io::Write::write(self, data)?;
-        if n < data.len() {
-            return Err(io::ErrorKind::WriteZero.into());
+        if data.len() <= self.remaining() {
+            // All of it: a copy of `data`'s length, which the compiler knows when the
+            // caller's data has a fixed size.
+            let len = self.len;
+            self.slot_mut()[len..len + data.len()].copy_from_slice(data);
+            self.len += data.len();
+            return Ok(());
         }
-        Ok(())
+        io::Write::write(self, data)?;
+        Err(io::ErrorKind::WriteZero.into())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -336,10 +336,9 @@ pub(crate) struct Claim<'a> {
     slots: &'a Slots,
     /// The slot's link in `slots`; `None` for a heap buffer.
     link: Option<&'a Link>,
-    /// The first byte, of the slot or of the heap buffer (from `Box::into_raw`); dangling
-    /// once released.
+    /// The first byte, of the slot or of the heap buffer (from `Box::into_raw`).
     bytes: *mut u8,
-    /// How many bytes: the slot size, or 0 once released.
+    /// How many bytes: the slot size.
     len: usize,
     /// Given up before the slot is released.
     token: TokenGuard,
@@ -371,23 +370,24 @@ impl<'a> Claim<'a> {
         })
     }
 
-    /// Whether this is a heap buffer not yet freed.
+    /// Whether this is a heap buffer.
     #[inline]
     pub(crate) fn is_heap(&self) -> bool {
-        self.link.is_none() && self.len != 0
+        self.link.is_none()
     }
 
-    /// The bytes (none once released).
+    /// The bytes.
     #[inline]
     pub(crate) fn bytes(&self) -> &[u8] {
-        // SAFETY: `bytes` is valid for `len` initialised bytes (see `claimed` and `heap`;
-        // dangling for 0 once released), and no `&mut` to them exists while `&self` does:
+        // SAFETY: `bytes` is valid for `len` initialised bytes (see `claimed` and `heap`)
+        // while the claim exists, as `release` consumes it, and no `&mut` to them exists
+        // while `&self` does:
         // `bytes_mut` needs `&mut self`, and no other claim of this slot exists (the
         // module docs).
         unsafe { std::slice::from_raw_parts(self.bytes, self.len) }
     }
 
-    /// The bytes, to write (none once released).
+    /// The bytes, to write.
     #[inline]
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
         // SAFETY: as in `bytes`; `&mut self` makes this the only reference to the bytes
@@ -395,26 +395,28 @@ impl<'a> Claim<'a> {
         unsafe { std::slice::from_raw_parts_mut(self.bytes, self.len) }
     }
 
-    /// Gives the slot back, counting a return when `counted`, or frees the heap buffer;
-    /// a second call does nothing. Says which it did.
+    /// Gives the slot back, counting a return when `counted`, or frees the heap buffer.
+    /// Says which it did.
     #[inline(always)]
-    pub(crate) fn release(&mut self, counted: bool) -> Released {
-        let bytes = std::mem::replace(&mut self.bytes, std::ptr::NonNull::dangling().as_ptr());
-        let len = std::mem::replace(&mut self.len, 0);
-        match self.link.take() {
+    pub(crate) fn release(self, counted: bool) -> Released {
+        match self.link {
             Some(link) => {
                 if counted {
                     // Still this claim's slot: the counts are its to write.
                     bump(&link.puts);
                 }
-                self.token = NO_TOKEN;
+                {
+                    // Given up before the slot is on the list again (a loom token; nothing
+                    // outside loom).
+                    let _token = self.token;
+                }
                 if self.slots.push(link) {
                     Released::SlotWaitedOn
                 } else {
                     Released::Slot
                 }
             }
-            None => free_heap(bytes, len),
+            None => free_heap(self.bytes, self.len),
         }
     }
 }
@@ -428,19 +430,13 @@ pub(crate) enum Released {
     SlotWaitedOn,
     /// Freed the heap buffer.
     Heap,
-    /// Nothing: released before.
-    Nothing,
 }
 
-/// Frees a claim's heap buffer, given its bytes as `release` took them out (0 long once
-/// freed before).
+/// Frees a claim's heap buffer, `len` bytes at `bytes`.
 #[cold]
 fn free_heap(bytes: *mut u8, len: usize) -> Released {
-    if len == 0 {
-        return Released::Nothing;
-    }
-    // SAFETY: the heap buffer from `Box::into_raw` in `Claim::heap`, `len` bytes long; the
-    // claim's `len` is 0 from here on, so it is freed once.
+    // SAFETY: the heap buffer from `Box::into_raw` in `Claim::heap`, `len` bytes long;
+    // `release` consumes the claim, so it is freed once.
     drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(bytes, len)) });
     Released::Heap
 }
