@@ -158,10 +158,16 @@ pub(crate) struct Hist {
     counts: [AtomicU64; 64],
     /// `counts` at the last calibration.
     seen: [AtomicU64; 64],
-    /// Returns left before this thread triggers a calibration; in the pool's own
-    /// histogram (the one exited threads fold into), returns since the last calibration
-    /// that they carried away, for the next thread to start from.
-    left: AtomicU64,
+    /// In the pool's own histogram (the one exited threads fold into), the returns since
+    /// the last calibration that they carried away, for the next thread to start from.
+    carried: AtomicU64,
+}
+
+/// Restarts a thread's countdown to its next calibration, which is due now.
+#[cold]
+fn restart(left: &mut u64, every: u64) -> bool {
+    *left = every;
+    true
 }
 
 /// The bucket of a histogram index ([`Hist`]).
@@ -176,49 +182,48 @@ impl Extra for Hist {
     /// Its one class holds every capacity up to the maximum kept.
     const EXACT_SIZE: bool = false;
 
+    /// Returns left before this thread triggers a calibration.
+    type Local = u64;
+
     fn empty() -> Hist {
         Hist {
             counts: std::array::from_fn(|_| AtomicU64::new(0)),
             seen: std::array::from_fn(|_| AtomicU64::new(0)),
-            left: AtomicU64::new(0),
+            carried: AtomicU64::new(0),
         }
     }
 
-    /// A thread's histogram, whose countdown goes on from what exited threads carried
-    /// away: threads that each return fewer buffers than a calibration period still
-    /// calibrate the pool together.
-    fn new(every: u64, retired: &Hist) -> Hist {
-        let carried = retired.left.swap(0, Ordering::Relaxed).min(every - 1);
-        let hist = Hist::empty();
-        hist.left.store(every - carried, Ordering::Relaxed);
-        hist
+    /// A thread's countdown, going on from what exited threads carried away: threads
+    /// that each return fewer buffers than a calibration period still calibrate the
+    /// pool together.
+    fn local(every: u64, retired: &Hist) -> u64 {
+        every - retired.carried.swap(0, Ordering::Relaxed).min(every - 1)
     }
 
     /// Folds what the last calibration has not seen, and the countdown's progress, into
     /// the pool's own histogram.
-    fn retire(&self, retired: &Hist, every: u64) {
+    fn retire(&self, left: &u64, retired: &Hist, every: u64) {
         for bit in 0..64 {
             let unseen = self.counts[bit]
                 .load(Ordering::Relaxed)
                 .wrapping_sub(self.seen[bit].load(Ordering::Relaxed));
             retired.counts[bit].fetch_add(unseen, Ordering::Relaxed);
         }
-        let done = every.saturating_sub(self.left.load(Ordering::Relaxed));
-        retired.left.fetch_add(done, Ordering::Relaxed);
+        let done = every.saturating_sub(*left);
+        retired.carried.fetch_add(done, Ordering::Relaxed);
     }
 
     #[inline(always)]
-    fn returned(&self, capacity: usize, every: u64) -> bool {
+    fn returned(&self, left: &mut u64, capacity: usize, every: u64) -> bool {
         // This thread is the only writer of its counts: a load and a store suffice. The
         // index is the top bit of `capacity - 1`, from bit 5 (capacities up to 64).
         let bit = (usize::BITS - 1 - (capacity.saturating_sub(1) | 63).leading_zeros()) as usize;
         let cell = &self.counts[bit % 64];
         cell.store(cell.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        let left = self.left.load(Ordering::Relaxed).wrapping_sub(1);
-        self.left.store(left, Ordering::Relaxed);
-        if left == 0 {
-            self.left.store(every, Ordering::Relaxed);
-            return true;
+        // At least 1 here: it starts at 1 or more and is reset to `every` (at least 1).
+        *left = left.wrapping_sub(1);
+        if *left == 0 {
+            return restart(left, every);
         }
         false
     }
@@ -562,12 +567,13 @@ mod tests {
     /// buckets as `bucket` does; every tenth return is due.
     #[test]
     fn the_histogram_by_bit_agrees_with_the_buckets() {
-        let hist = Hist::new(10, &Hist::empty());
+        let hist = Hist::empty();
+        let mut left = Hist::local(10, &Hist::empty());
         let caps = [0, 1, 63, 64, 65, 128, 129, 4096, 4097, 1 << 40, usize::MAX];
         let mut due = 0;
         for _ in 0..10 {
             for &cap in &caps {
-                due += u32::from(hist.returned(cap, 10));
+                due += u32::from(hist.returned(&mut left, cap, 10));
             }
         }
         assert_eq!(due, 11, "110 returns, one due in ten");

@@ -49,20 +49,26 @@ pub(crate) trait Extra: Send + Sync + 'static {
     /// self-tuning pool, whose one class holds every capacity).
     const EXACT_SIZE: bool;
 
-    /// The pool's own counts, which exited threads fold theirs into.
+    /// What the pool keeps in each thread's block beside its counts, which only that
+    /// thread reaches, so it needs no atomics (the byte pool's countdown to its next
+    /// calibration).
+    type Local: Send + 'static;
+
+    /// Empty counts: a thread's to start with, and the pool's own, which exited threads
+    /// fold theirs into.
     fn empty() -> Self;
 
-    /// A thread's counts, from what exited threads left (`retired`).
-    fn new(param: Self::Param, retired: &Self) -> Self;
+    /// A thread's own part, from what exited threads left (`retired`).
+    fn local(param: Self::Param, retired: &Self) -> Self::Local;
 
-    /// Folds an exiting thread's counts into `retired`, under the registry's lock, which
-    /// every reader of them holds too.
-    fn retire(&self, retired: &Self, param: Self::Param);
+    /// Folds an exiting thread's counts and own part into `retired`, under the
+    /// registry's lock, which every reader of them holds too.
+    fn retire(&self, local: &Self::Local, retired: &Self, param: Self::Param);
 
     /// Counts a returned buffer of `capacity`; true when the pool's periodic work (a
     /// calibration) is due, which the caller runs once the block is let go. Only the
     /// block's thread calls it.
-    fn returned(&self, capacity: usize, param: Self::Param) -> bool;
+    fn returned(&self, local: &mut Self::Local, capacity: usize, param: Self::Param) -> bool;
 }
 
 impl Extra for () {
@@ -70,14 +76,16 @@ impl Extra for () {
 
     const EXACT_SIZE: bool = true;
 
+    type Local = ();
+
     fn empty() {}
 
-    fn new((): (), (): &()) {}
+    fn local((): (), (): &()) {}
 
-    fn retire(&self, (): &(), (): ()) {}
+    fn retire(&self, (): &(), (): &(), (): ()) {}
 
     #[inline(always)]
-    fn returned(&self, _: usize, (): ()) -> bool {
+    fn returned(&self, (): &mut (), _: usize, (): ()) -> bool {
         false
     }
 }
@@ -195,6 +203,8 @@ pub(crate) struct Mags<X: Extra> {
     mags: Box<[ClassMag]>,
     /// The pool's epoch this block has acted on.
     epoch: u64,
+    /// What the pool keeps here beside the counts.
+    local: X::Local,
     engine: Weak<Engine<X>>,
 }
 
@@ -270,6 +280,7 @@ impl<X: Extra> Engine<X> {
                 })
                 .collect(),
             epoch: self.epoch(),
+            local: X::local(self.param, &self.retired),
             engine: Arc::downgrade(self),
         }
     }
@@ -457,13 +468,13 @@ fn record<X: Extra>(_: &mut Mags<X>, counts: &Counts<X>, event: Event) {
 }
 
 fn discarded<X: Extra>(
-    _: &mut Mags<X>,
+    mags: &mut Mags<X>,
     counts: &Counts<X>,
     (cap, reason, param): (usize, Discard, X::Param),
 ) -> bool {
     counts.add(Event::Put);
     counts.add(Event::Discard(reason));
-    counts.extra.returned(cap, param)
+    counts.extra.returned(&mut mags.local, cap, param)
 }
 
 impl<X: Extra> Mags<X> {
@@ -528,7 +539,7 @@ pub(crate) fn put_hot<X: Extra>(
     mag.stack.push(buf)?;
     bump(idle, cap as i64);
     counts.add(Event::Put);
-    Ok(counts.extra.returned(cap, param))
+    Ok(counts.extra.returned(&mut mags.local, cap, param))
 }
 
 /// Marks the branch that calls it as the unlikely one (std's `hint::cold_path`, which is
@@ -665,7 +676,7 @@ fn put_slow<X: Extra>(
     };
     let cap = buf.capacity();
     counts.add(Event::Put);
-    let due = counts.extra.returned(cap, param);
+    let due = counts.extra.returned(&mut mags.local, cap, param);
     let c = &engine.classes[class];
     let mag = &mut mags.mags[class];
     let idle = counts.idle(class);
@@ -749,11 +760,11 @@ unsafe impl<X: Extra> Local for Mags<X> {
         &engine.id
     }
 
-    fn new_counts(engine: &Engine<X>) -> Counts<X> {
+    fn new_counts(_: &Engine<X>) -> Counts<X> {
         Counts {
             base: LocalCounters::new(),
             idle: std::array::from_fn(|_| AtomicU64::new(0)),
-            extra: X::new(engine.param, &engine.retired),
+            extra: X::empty(),
         }
     }
 
@@ -781,7 +792,9 @@ unsafe impl<X: Extra> Local for Mags<X> {
         };
         engine.registry.retire(counts, |counts| {
             Counters::retire(&engine.shared, &counts.base);
-            counts.extra.retire(&engine.retired, engine.param);
+            counts
+                .extra
+                .retire(&self.local, &engine.retired, engine.param);
             for (c, idle) in engine.classes.iter().zip(&counts.idle) {
                 add(&c.idle, idle.load(Ordering::Relaxed) as usize);
             }
