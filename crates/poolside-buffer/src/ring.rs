@@ -410,7 +410,31 @@ impl RingBuf<'_> {
 impl RingPool {
     /// Gives the slot back, or frees the heap buffer, counting the put when `put`.
     #[inline(always)]
-    fn finish(&self, mut claim: Claim<'_>, put: bool) {
+    fn finish(&self, claim: Claim<'_>, put: bool) {
+        // Every way off the common one (a slot back on a list that no waiter marked) ends
+        // in the one cold call below: with a call per way, the optimizer stops inlining
+        // the guard's drop.
+        let slow = 'hot: {
+            if self.config.zero_on_return || claim.is_heap() {
+                break 'hot Some(claim);
+            }
+            match claim.release(put) {
+                Released::Slot => return,
+                // A slot back on a list a waiter marked.
+                _ => None,
+            }
+        };
+        self.finish_slow(slow, put);
+    }
+
+    /// `finish` for a claim to zero or a heap buffer, or, with no claim, the wake-up
+    /// after a return to a list a waiter marked.
+    #[cold]
+    #[inline(never)]
+    fn finish_slow(&self, claim: Option<Claim<'_>>, put: bool) {
+        let Some(mut claim) = claim else {
+            return self.wake_waiters();
+        };
         if self.config.zero_on_return {
             zero(&mut claim);
         }
