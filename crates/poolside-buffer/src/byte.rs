@@ -183,7 +183,7 @@ impl Extra for Hist {
     const EXACT_SIZE: bool = false;
 
     /// Returns left before this thread triggers a calibration.
-    type Local = u64;
+    type Own = u64;
 
     fn empty() -> Hist {
         Hist {
@@ -196,7 +196,7 @@ impl Extra for Hist {
     /// A thread's countdown, going on from what exited threads carried away: threads
     /// that each return fewer buffers than a calibration period still calibrate the
     /// pool together.
-    fn local(every: u64, retired: &Hist) -> u64 {
+    fn own(every: u64, retired: &Hist) -> u64 {
         every - retired.carried.swap(0, Ordering::Relaxed).min(every - 1)
     }
 
@@ -568,7 +568,7 @@ mod tests {
     #[test]
     fn the_histogram_by_bit_agrees_with_the_buckets() {
         let hist = Hist::empty();
-        let mut left = Hist::local(10, &Hist::empty());
+        let mut left = Hist::own(10, &Hist::empty());
         let caps = [0, 1, 63, 64, 65, 128, 129, 4096, 4097, 1 << 40, usize::MAX];
         let mut due = 0;
         for _ in 0..10 {

@@ -11,8 +11,10 @@
 //!   through the table and acts on it ([`take_slow`], [`put_slow`]).
 //! - **The byte budget**: each class has its share of `max_idle_bytes` (a
 //!   [`Budget`]); the class's queue claims the bytes of what it holds, and each thread's
-//!   magazine leases bytes from it in chunks. A put within the lease checks one compare;
-//!   leasing, spilling to the queue and giving slack back are slow paths.
+//!   magazine leases bytes from it in chunks. The sized pool's hit put checks only that
+//!   the buffer has its class's size, with the lease's room for more of that size in the
+//!   magazine's cap (see [`ClassMag`]); the self-tuning pool's compares the lease's
+//!   bytes. Leasing, spilling to the queue and giving slack back are slow paths.
 //! - **Counts**: each thread's [`Counts`] are core's counters beside its idle bytes per
 //!   class, so the pool's statistics are exact per class at any quiescent point.
 //!
@@ -52,23 +54,23 @@ pub(crate) trait Extra: Send + Sync + 'static {
     /// What the pool keeps in each thread's block beside its counts, which only that
     /// thread reaches, so it needs no atomics (the byte pool's countdown to its next
     /// calibration).
-    type Local: Send + 'static;
+    type Own: Send + 'static;
 
     /// Empty counts: a thread's to start with, and the pool's own, which exited threads
     /// fold theirs into.
     fn empty() -> Self;
 
     /// A thread's own part, from what exited threads left (`retired`).
-    fn local(param: Self::Param, retired: &Self) -> Self::Local;
+    fn own(param: Self::Param, retired: &Self) -> Self::Own;
 
     /// Folds an exiting thread's counts and own part into `retired`, under the
     /// registry's lock, which every reader of them holds too.
-    fn retire(&self, local: &Self::Local, retired: &Self, param: Self::Param);
+    fn retire(&self, own: &Self::Own, retired: &Self, param: Self::Param);
 
     /// Counts a returned buffer of `capacity`; true when the pool's periodic work (a
     /// calibration) is due, which the caller runs once the block is let go. Only the
     /// block's thread calls it.
-    fn returned(&self, local: &mut Self::Local, capacity: usize, param: Self::Param) -> bool;
+    fn returned(&self, own: &mut Self::Own, capacity: usize, param: Self::Param) -> bool;
 }
 
 impl Extra for () {
@@ -76,11 +78,11 @@ impl Extra for () {
 
     const EXACT_SIZE: bool = true;
 
-    type Local = ();
+    type Own = ();
 
     fn empty() {}
 
-    fn local((): (), (): &()) {}
+    fn own((): (), (): &()) {}
 
     fn retire(&self, (): &(), (): &(), (): ()) {}
 
@@ -204,7 +206,7 @@ pub(crate) struct Mags<X: Extra> {
     /// The pool's epoch this block has acted on.
     epoch: u64,
     /// What the pool keeps here beside the counts.
-    local: X::Local,
+    own: X::Own,
     engine: Weak<Engine<X>>,
 }
 
@@ -280,7 +282,7 @@ impl<X: Extra> Engine<X> {
                 })
                 .collect(),
             epoch: self.epoch(),
-            local: X::local(self.param, &self.retired),
+            own: X::own(self.param, &self.retired),
             engine: Arc::downgrade(self),
         }
     }
@@ -474,7 +476,7 @@ fn discarded<X: Extra>(
 ) -> bool {
     counts.add(Event::Put);
     counts.add(Event::Discard(reason));
-    counts.extra.returned(&mut mags.local, cap, param)
+    counts.extra.returned(&mut mags.own, cap, param)
 }
 
 impl<X: Extra> Mags<X> {
@@ -539,7 +541,7 @@ pub(crate) fn put_hot<X: Extra>(
     mag.stack.push(buf)?;
     bump(idle, cap as i64);
     counts.add(Event::Put);
-    Ok(counts.extra.returned(&mut mags.local, cap, param))
+    Ok(counts.extra.returned(&mut mags.own, cap, param))
 }
 
 /// Marks the branch that calls it as the unlikely one (std's `hint::cold_path`, which is
@@ -676,7 +678,7 @@ fn put_slow<X: Extra>(
     };
     let cap = buf.capacity();
     counts.add(Event::Put);
-    let due = counts.extra.returned(&mut mags.local, cap, param);
+    let due = counts.extra.returned(&mut mags.own, cap, param);
     let c = &engine.classes[class];
     let mag = &mut mags.mags[class];
     let idle = counts.idle(class);
@@ -794,7 +796,7 @@ unsafe impl<X: Extra> Local for Mags<X> {
             Counters::retire(&engine.shared, &counts.base);
             counts
                 .extra
-                .retire(&self.local, &engine.retired, engine.param);
+                .retire(&self.own, &engine.retired, engine.param);
             for (c, idle) in engine.classes.iter().zip(&counts.idle) {
                 add(&c.idle, idle.load(Ordering::Relaxed) as usize);
             }

@@ -234,7 +234,8 @@ pub trait ClassLayout:
 }
 
 /// Classes at consecutive powers of two ([`SizedConfig::powers_of_two`]): a request's
-/// class is its bit count.
+/// class is its bit count. A pool whose smallest class is 1 byte finds its classes on the
+/// slow path.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct PowersOfTwo;
 
@@ -258,6 +259,7 @@ mod layout {
         /// How far below the general formula's code this layout's code lies: its biases
         /// are the general ones less this.
         const BELOW: usize = 0;
+
         /// Whether this arithmetic counts a list whose formula has `shift`, with `low`
         /// its smallest class less one.
         fn counts(shift: u32, low: usize) -> bool;
@@ -291,6 +293,7 @@ mod layout {
         /// `e`, not `e + 1`: with the one folded into the biases, the compiler turns the
         /// bit count and the bias into a `bsr` and a `sub`.
         const BELOW: usize = 1;
+
         /// The smallest class is at least 2 (`low` at least 1), so `m` is never 0.
         fn counts(shift: u32, low: usize) -> bool {
             shift == 0 && low >= 1
