@@ -2,8 +2,9 @@
 //! own block, so a get or put reaches its slot from the block's address, with no buffer
 //! pointer to load first as a `Vec`'s would need.
 //!
-//! The array has room for `N` objects; `cap` (at most `N`, from the pool's `thread_cache`)
-//! is how many the magazine holds. The `unsafe` here rests on two invariants that every
+//! The array has room for `N` objects; `cap` (at most `N`: the pool's `thread_cache`, or
+//! less while a pool's budget leaves less room, see [`Magazine::set_cap`]) is how many the
+//! magazine holds. The `unsafe` here rests on two invariants that every
 //! method keeps, also when a function it is given panics:
 //!
 //! 1. `len <= cap <= N`;

@@ -1,7 +1,7 @@
 //! The ring's slots: one zeroed allocation cut into fixed-size slots, the lock-free
 //! free list that hands each slot to one holder at a time, the waiting flag that tells a
-//! returning holder to wake a waiter, and each slot's counts. This module is the crate's
-//! only `unsafe` code.
+//! returning holder to wake a waiter, and each slot's counts: the ring's `unsafe` code,
+//! but for its guard's one take of its claim (`RingBuf` in `src/ring.rs`).
 //!
 //! # Why it is sound
 //!
@@ -17,7 +17,8 @@
 //!   wrongly only if exactly 2^32 changes happened while one thread sat between its load
 //!   and its swap.
 //! - An index leaves the list only by a successful pop, into exactly one new `Claim`, and
-//!   comes back only when that claim drops, after its `&mut` is gone.
+//!   comes back only when that claim is released (`Claim::release`, which consumes it),
+//!   after its `&mut` is gone.
 //! - A claim's writes happen before the next claimant's reads: the push that frees the
 //!   slot is a release, the pop that takes it an acquire on the same atomic.
 //!
