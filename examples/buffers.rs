@@ -9,7 +9,7 @@
 
 use std::io::Write;
 
-use poolside_buffer::BytePool;
+use poolside::BytePool;
 use poolside_examples::{hit_rate, report, scale, Rng, Run};
 
 /// A body size: 90% between 200 B and 2 KiB, 10% up to 16 KiB.

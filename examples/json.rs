@@ -8,7 +8,7 @@
 //!
 //! `cargo run --release -p poolside-examples --example json [-- --quick]`
 
-use poolside_buffer::BytePool;
+use poolside::BytePool;
 use poolside_examples::{hit_rate, report, scale, Run};
 use serde::Serialize;
 

@@ -10,11 +10,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use poolside_buffer::SizedPool;
+use poolside::SizedPool;
 use poolside_examples::{measure_global, scale};
-use poolside_monitor::{Maintenance, PrometheusCollector, Registry};
-use poolside_object::ObjectPool;
-use poolside_worker::{FnHandler, WorkerConfig, WorkerPool};
+use poolside::monitor::{Maintenance, PrometheusCollector, Registry};
+use poolside::ObjectPool;
+use poolside::worker::{FnHandler, WorkerConfig, WorkerPool};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ops = scale(100_000, 1_000);

@@ -10,7 +10,7 @@
 use std::io::Write;
 use std::thread;
 
-use poolside_buffer::RingPool;
+use poolside::RingPool;
 use poolside_examples::{hit_rate, report, scale, Run};
 
 const THREADS: usize = 4;

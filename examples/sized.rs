@@ -7,7 +7,7 @@
 //!
 //! `cargo run --release -p poolside-examples --example sized [-- --quick]`
 
-use poolside_buffer::SizedPool;
+use poolside::SizedPool;
 use poolside_examples::{hit_rate, report, scale, Rng, Run};
 
 /// 80% up to 1 KiB, 18% up to 64 KiB, 2% up to 2 MiB (above the largest class).

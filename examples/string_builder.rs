@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use poolside_examples::{hit_rate, report, scale, Run};
-use poolside_object::ObjectPool;
+use poolside::ObjectPool;
 
 fn log_line(out: &mut String, i: usize) -> usize {
     write!(

@@ -3,7 +3,7 @@
 //!
 //! Without reuse, each task is a boxed closure owning a copy of its data, sent to a
 //! worker with a channel for its result (what a hand-written pool on `std::sync::mpsc`
-//! does). With `poolside_worker::WorkerPool`, the task object, its buffer, its
+//! does). With `poolside::WorkerPool`, the task object, its buffer, its
 //! completion signal and its place in the queue are all reused: a steady stream of tasks
 //! allocates nothing.
 //!
@@ -13,9 +13,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use poolside_core::Reset;
+use poolside::Reset;
 use poolside_examples::{hit_rate, report, scale, Run};
-use poolside_worker::{FnHandler, WorkerConfig, WorkerPool};
+use poolside::worker::{FnHandler, WorkerConfig, WorkerPool};
 
 /// The seed's task.
 #[derive(Default, Reset)]

@@ -101,7 +101,7 @@ pub fn report(what: &str, without: &Run, with: &Run, hit_rate: Option<f64>) {
 }
 
 /// A hit rate from a pool's statistics: hits over gets.
-pub fn hit_rate(stats: &poolside_core::Stats) -> Option<f64> {
+pub fn hit_rate(stats: &poolside::Stats) -> Option<f64> {
     (stats.gets > 0).then(|| stats.hits as f64 / stats.gets as f64)
 }
 

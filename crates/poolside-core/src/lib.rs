@@ -91,7 +91,4 @@ mod readme_examples {
 
     #[doc = include_str!("../../poolside-derive/README.md")]
     struct Derive;
-
-    #[doc = include_str!("../../../README.md")]
-    struct Workspace;
 }

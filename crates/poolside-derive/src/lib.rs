@@ -1,4 +1,7 @@
-//! `#[derive(Reset)]` for poolside-core. Use it through `poolside_core::Reset`.
+//! `#[derive(Reset)]` for poolside-core. Use it through `poolside::Reset` or
+//! `poolside_core::Reset`: the impl names the trait through whichever of the two crates
+//! the deriving crate depends on (poolside-core if both), or through the path that
+//! `#[reset(crate = path)]` gives.
 //!
 //! The derive resets a struct field by field, each with the fully qualified
 //! `<FieldType as poolside_core::Reset>::reset(&mut self.field)`, so that a user-side item
@@ -169,7 +172,40 @@ fn struct_attrs(input: &DeriveInput, errors: &mut Errors) -> Path {
             errors.push(error);
         }
     }
-    krate.unwrap_or_else(|| parse_quote!(::poolside_core))
+    krate.unwrap_or_else(default_crate)
+}
+
+/// The path to the `Reset` trait when the struct names none: `::poolside_core` for a
+/// crate that depends on poolside-core (or is it), else `::poolside` for a crate that
+/// depends on the `poolside` facade only, read from the crate's manifest as Cargo
+/// gives it; `::poolside_core` when the manifest cannot be read.
+fn default_crate() -> Path {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(|dir| std::path::PathBuf::from(dir).join("Cargo.toml"))
+        .and_then(|path| std::fs::read_to_string(path).ok())
+        .unwrap_or_default();
+    let own = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
+    if own != "poolside" && !names_key(&manifest, "poolside-core") && names_key(&manifest, "poolside")
+    {
+        parse_quote!(::poolside)
+    } else {
+        parse_quote!(::poolside_core)
+    }
+}
+
+/// Whether a line of a Cargo manifest starts with `key` as a whole TOML key
+/// (`key = ...`, `key.workspace = true`, `[dependencies.key]`).
+fn names_key(manifest: &str, key: &str) -> bool {
+    manifest.lines().any(|line| {
+        let line = line.trim_start();
+        let line = line
+            .strip_prefix('[')
+            .and_then(|table| table.split_once('.').map(|(_, rest)| rest))
+            .unwrap_or(line);
+        line.strip_prefix(key).is_some_and(|rest| {
+            rest.starts_with(|c: char| c == '=' || c == '.' || c == ']' || c.is_whitespace())
+        })
+    })
 }
 
 /// Reads `#[reset(skip)]` and `#[reset(with = path)]` off a field.

@@ -1,6 +1,6 @@
 //! The real workload: the three JSON documents in `data/json/` (twitter, citm_catalog,
 //! canada, from the nativejson-benchmark corpus), served record by record as a service
-//! would, across the threads of a `poolside_worker::WorkerPool`.
+//! would, across the threads of a `poolside::WorkerPool`.
 //!
 //! Each document is parsed once into typed serde structs. Then, for every round, every
 //! record (each tweet, each event and performance, each ring of canada's polygon, 1007
@@ -29,11 +29,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use data::Corpus;
-use poolside_buffer::BytePool;
-use poolside_core::Reset;
+use poolside::BytePool;
+use poolside::Reset;
 use poolside_examples::measure_global;
-use poolside_object::ObjectPool;
-use poolside_worker::{Handler, WorkerConfig, WorkerPool};
+use poolside::ObjectPool;
+use poolside::worker::{Handler, WorkerConfig, WorkerPool};
 
 /// A response as a service would build it, around the encoded body.
 #[derive(Debug, Default, Reset)]
