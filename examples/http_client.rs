@@ -17,9 +17,9 @@ use std::collections::BTreeSet;
 use std::io::Read;
 use std::thread;
 
+use poolside::ObjectPool;
 use poolside::Reset;
 use poolside_examples::{hit_rate, report, scale, Run};
-use poolside::ObjectPool;
 
 /// What one request churns: its headers and the buffer its body is read into.
 #[derive(Default, Reset)]

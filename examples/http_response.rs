@@ -11,9 +11,9 @@
 
 use std::collections::HashMap;
 
+use poolside::ObjectPool;
 use poolside::Reset;
 use poolside_examples::{hit_rate, report, scale, Run};
-use poolside::ObjectPool;
 
 /// The seed's response.
 #[derive(Debug, Default, Reset)]

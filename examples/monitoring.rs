@@ -7,20 +7,18 @@
 //!
 //! `cargo run --release -p poolside-examples --example monitoring [-- --quick]`
 
-use std::sync::Arc;
 use std::time::Duration;
 
+use poolside::monitor::{Maintenance, PrometheusCollector, Registry};
+use poolside::worker::{FnHandler, WorkerConfig, WorkerPool};
+use poolside::ObjectPool;
 use poolside::SizedPool;
 use poolside_examples::{measure_global, scale};
-use poolside::monitor::{Maintenance, PrometheusCollector, Registry};
-use poolside::ObjectPool;
-use poolside::worker::{FnHandler, WorkerConfig, WorkerPool};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ops = scale(100_000, 1_000);
     let bodies: ObjectPool<Vec<u8>> = ObjectPool::new();
-    // The buffer pools are not `Arc`s inside, so a monitor holds them through one.
-    let buffers = Arc::new(SizedPool::new());
+    let buffers = SizedPool::new();
     let workers = WorkerPool::new(
         FnHandler::new(|data: &mut Vec<u8>| data.len()),
         WorkerConfig::builder()

@@ -8,8 +8,8 @@
 
 use std::fmt::Write;
 
-use poolside_examples::{hit_rate, report, scale, Run};
 use poolside::ObjectPool;
+use poolside_examples::{hit_rate, report, scale, Run};
 
 fn log_line(out: &mut String, i: usize) -> usize {
     write!(

@@ -13,9 +13,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+use poolside::worker::{FnHandler, WorkerConfig, WorkerPool};
 use poolside::Reset;
 use poolside_examples::{hit_rate, report, scale, Run};
-use poolside::worker::{FnHandler, WorkerConfig, WorkerPool};
 
 /// The seed's task.
 #[derive(Default, Reset)]

@@ -2,9 +2,11 @@
 //! make new buffers with and which to keep.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
-use poolside_core::{ConfigError, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Stats};
+use poolside_core::{
+    ConfigError, Discard, Event, Metric, MetricKind, Observable, Observe, PoolConfig, Stats,
+};
 use poolside_local::Tag;
 
 use crate::engine::{put_hot, take_hot, with_last, Engine, Extra, Idle, Mags, Shape, MAG};
@@ -227,6 +229,30 @@ impl Extra for Hist {
         }
         false
     }
+
+    type Shared = Tuning;
+
+    fn visit_metrics(engine: &Engine<Hist>, visit: &mut dyn FnMut(Metric<'_>)) {
+        let tuning = &engine.shared_extra;
+        visit(Metric {
+            name: "default_capacity_bytes",
+            help: "The capacity new buffers are made with, as learned.",
+            kind: MetricKind::Gauge,
+            value: tuning.default_capacity.load(Ordering::Relaxed) as f64,
+        });
+        visit(Metric {
+            name: "max_capacity_bytes",
+            help: "The largest capacity kept, as learned.",
+            kind: MetricKind::Gauge,
+            value: tuning.max_capacity.load(Ordering::Relaxed) as f64,
+        });
+        visit(Metric {
+            name: "calibrations",
+            help: "Calibrations so far.",
+            kind: MetricKind::Counter,
+            value: tuning.calibrations.load(Ordering::Relaxed) as f64,
+        });
+    }
 }
 
 /// A byte buffer pool that tunes itself, in the spirit of valyala/bytebufferpool but
@@ -266,13 +292,17 @@ pub struct BytePool {
     tag: Tag<Mags<Hist>>,
     max_capacity: AtomicUsize,
     calibrate_every: u64,
+    /// The engine, and what the pool has learned in it ([`Tuning`]), where a monitor
+    /// holding it weakly sees both.
     engine: Arc<Engine<Hist>>,
-    tuning: Box<Tuning>,
 }
 
-/// What the pool has learned, and how it learns: off the hot path, so boxed.
-struct Tuning {
+/// What the pool has learned, and how it learns: off the hot path, beside the engine.
+pub(crate) struct Tuning {
     default_capacity: AtomicUsize,
+    /// The pool's `max_capacity`, as last calibrated, for observers that hold only the
+    /// engine.
+    max_capacity: AtomicUsize,
     calibrations: AtomicU64,
     /// The decaying histogram: each calibration halves it and adds the returns since.
     decayed: Mutex<[f64; BUCKETS]>,
@@ -328,18 +358,19 @@ impl BytePool {
                 top_keep: config.hard_max,
             },
             config.calibrate_every,
+            Tuning {
+                default_capacity: AtomicUsize::new(config.initial_default),
+                max_capacity: AtomicUsize::new(config.initial_max),
+                calibrations: AtomicU64::new(0),
+                decayed: Mutex::new([0.0; BUCKETS]),
+                config,
+            },
         );
         Ok(BytePool {
             tag: engine.tag(),
             max_capacity: AtomicUsize::new(config.initial_max),
             calibrate_every: config.calibrate_every,
             engine,
-            tuning: Box::new(Tuning {
-                default_capacity: AtomicUsize::new(config.initial_default),
-                calibrations: AtomicU64::new(0),
-                decayed: Mutex::new([0.0; BUCKETS]),
-                config,
-            }),
         })
     }
 
@@ -368,9 +399,13 @@ impl BytePool {
         ByteBuf(Held::new(self, buf))
     }
 
+    fn tuning(&self) -> &Tuning {
+        &self.engine.shared_extra
+    }
+
     /// The capacity new buffers are made with now.
     pub fn default_capacity(&self) -> usize {
-        self.tuning.default_capacity.load(Ordering::Relaxed)
+        self.tuning().default_capacity.load(Ordering::Relaxed)
     }
 
     /// The largest capacity the pool keeps now; larger buffers are dropped when they
@@ -381,7 +416,7 @@ impl BytePool {
 
     /// Calibrations so far.
     pub fn calibrations(&self) -> u64 {
-        self.tuning.calibrations.load(Ordering::Relaxed)
+        self.tuning().calibrations.load(Ordering::Relaxed)
     }
 
     /// A snapshot of the pool's statistics.
@@ -424,7 +459,7 @@ impl BytePool {
     /// maximum the bucket where the cumulative share reaches the percentile. Skipped if
     /// another thread is calibrating.
     fn calibrate(&self) {
-        let Ok(mut decayed) = self.tuning.decayed.try_lock() else {
+        let Ok(mut decayed) = self.tuning().decayed.try_lock() else {
             return;
         };
         for h in decayed.iter_mut() {
@@ -445,7 +480,7 @@ impl BytePool {
         if total <= 0.0 {
             return;
         }
-        let config = &self.tuning.config;
+        let config = &self.tuning().config;
         let most = (0..BUCKETS).fold(
             0,
             |best, i| if decayed[i] > decayed[best] { i } else { best },
@@ -460,10 +495,11 @@ impl BytePool {
         let max = bucket_size(reach).min(config.hard_max);
         let default = bucket_size(most).min(max);
         self.max_capacity.store(max, Ordering::Relaxed);
-        self.tuning
+        self.tuning().max_capacity.store(max, Ordering::Relaxed);
+        self.tuning()
             .default_capacity
             .store(default, Ordering::Relaxed);
-        self.tuning.calibrations.fetch_add(1, Ordering::Relaxed);
+        self.tuning().calibrations.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -492,32 +528,15 @@ impl GiveBack for BytePool {
     }
 }
 
+/// The statistics, and the calibration state: `default_capacity_bytes`,
+/// `max_capacity_bytes`, `calibrations`.
 impl Observe for BytePool {
     fn stats(&self) -> Stats {
         BytePool::stats(self)
     }
 
-    /// The calibration state: `default_capacity_bytes`, `max_capacity_bytes`,
-    /// `calibrations`.
     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-        visit(Metric {
-            name: "default_capacity_bytes",
-            help: "The capacity new buffers are made with, as learned.",
-            kind: MetricKind::Gauge,
-            value: self.default_capacity() as f64,
-        });
-        visit(Metric {
-            name: "max_capacity_bytes",
-            help: "The largest capacity kept, as learned.",
-            kind: MetricKind::Gauge,
-            value: self.max_capacity() as f64,
-        });
-        visit(Metric {
-            name: "calibrations",
-            help: "Calibrations so far.",
-            kind: MetricKind::Counter,
-            value: self.calibrations() as f64,
-        });
+        self.engine.visit_metrics(visit);
     }
 
     fn trim(&self) -> u64 {
@@ -526,6 +545,15 @@ impl Observe for BytePool {
 
     fn decay(&self) -> u64 {
         BytePool::decay(self)
+    }
+}
+
+/// Registers by reference, as every pool does: the monitor holds the pool's engine
+/// weakly, with what the pool learned in it.
+impl Observable for BytePool {
+    fn observer(&self) -> Weak<dyn Observe> {
+        let weak: Weak<Engine<Hist>> = Arc::downgrade(&self.engine);
+        weak
     }
 }
 

@@ -24,7 +24,9 @@
 use std::collections::TryReserveError;
 use std::sync::{Arc, Weak};
 
-use poolside_core::{Counters, Discard, Event, LocalCounters, Recorder, Stats};
+use poolside_core::{
+    Counters, Discard, Event, LocalCounters, Metric, MetricKind, Observe, Recorder, Stats,
+};
 use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Queue, Registry, Since, Tag};
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
@@ -71,6 +73,15 @@ pub(crate) trait Extra: Send + Sync + 'static {
     /// calibration) is due, which the caller runs once the block is let go. Only the
     /// block's thread calls it.
     fn returned(&self, own: &mut Self::Own, capacity: usize, param: Self::Param) -> bool;
+
+    /// What the pool keeps beside the engine for its observers too, so that a monitor
+    /// holding the engine weakly sees all of it (the byte pool's tuning).
+    type Shared: Send + Sync + 'static;
+
+    /// The pool's metrics beyond its statistics ([`Observe::visit_metrics`]).
+    fn visit_metrics(engine: &Engine<Self>, visit: &mut dyn FnMut(Metric<'_>))
+    where
+        Self: Sized;
 }
 
 impl Extra for () {
@@ -89,6 +100,22 @@ impl Extra for () {
     #[inline(always)]
     fn returned(&self, (): &mut (), _: usize, (): ()) -> bool {
         false
+    }
+
+    type Shared = ();
+
+    /// Each class's idle bytes, as `class_<size>_idle_bytes`.
+    fn visit_metrics(engine: &Engine<()>, visit: &mut dyn FnMut(Metric<'_>)) {
+        let (_, idle) = engine.stats();
+        for (class, bytes) in engine.classes.iter().zip(idle) {
+            let name = format!("class_{}_idle_bytes", class.size);
+            visit(Metric {
+                name: &name,
+                help: "Retained bytes of the idle buffers in one size class.",
+                kind: MetricKind::Gauge,
+                value: bytes as f64,
+            });
+        }
     }
 }
 
@@ -180,6 +207,8 @@ pub(crate) struct Engine<X: Extra> {
     param: X::Param,
     /// What exited threads' `Extra` counts left.
     retired: X,
+    /// What the pool shares with its observers ([`Extra::Shared`]).
+    pub(crate) shared_extra: X::Shared,
 }
 
 /// One thread's magazine of one class, with its low-water mark and its lease.
@@ -213,7 +242,7 @@ pub(crate) struct Mags<X: Extra> {
 impl<X: Extra> Engine<X> {
     /// An engine of `shape`'s classes (at least one, at most [`MAX_CLASSES`], each with a
     /// queue of at least one), and its tag for the hot path.
-    pub(crate) fn new(shape: Shape, param: X::Param) -> Arc<Self> {
+    pub(crate) fn new(shape: Shape, param: X::Param, shared_extra: X::Shared) -> Arc<Self> {
         // The hit path's unchecked reach into the counts' idle bytes rests on this.
         assert!(!shape.classes.is_empty() && shape.classes.len() <= MAX_CLASSES);
         let thread_cache = shape.thread_cache.min(MAG);
@@ -251,6 +280,7 @@ impl<X: Extra> Engine<X> {
             shared: LocalCounters::new(),
             param,
             retired: X::empty(),
+            shared_extra,
         })
     }
 
@@ -445,6 +475,25 @@ impl<X: Extra> Engine<X> {
     pub(crate) fn read_extra<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &X>) -> R) -> R {
         self.registry
             .read(|live| f(&mut live.map(|c| &c.extra).chain(std::iter::once(&self.retired))))
+    }
+}
+
+/// What a monitor sees of a pool: the engine, held weakly, is all of it.
+impl<X: Extra> Observe for Engine<X> {
+    fn stats(&self) -> Stats {
+        Engine::stats(self).0
+    }
+
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+        X::visit_metrics(self, visit);
+    }
+
+    fn trim(&self) -> u64 {
+        Engine::trim(self)
+    }
+
+    fn decay(&self) -> u64 {
+        Engine::decay(self)
     }
 }
 

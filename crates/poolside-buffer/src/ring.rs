@@ -7,10 +7,12 @@ use std::fmt;
 use std::io;
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use poolside_core::{
-    Counters, Discard, Event, LocalCounters, Metric, MetricKind, Observe, Recorder, Stats,
+    Counters, Discard, Event, LocalCounters, Metric, MetricKind, Observable, Observe, Recorder,
+    Stats,
 };
 
 pub use slots::RingError;
@@ -130,6 +132,11 @@ impl std::error::Error for GetError {}
 /// # Ok::<(), poolside_buffer::RingError>(())
 /// ```
 pub struct RingPool {
+    ring: Arc<Ring>,
+}
+
+/// The ring itself, shared by its handle and, weakly, by monitors; guards borrow it.
+pub(crate) struct Ring {
     slots: Slots,
     config: RingConfig,
     /// Threads in `get` waiting for a slot ([`WhenFull::Wait`]), for the `waiters`
@@ -152,10 +159,51 @@ impl RingPool {
 
     /// A pool made as `config` says.
     pub fn with_config(config: RingConfig) -> Result<Self, RingError> {
+        Ok(RingPool {
+            ring: Arc::new(Ring::new(config)?),
+        })
+    }
+
+    /// A free slot, or `None` when every slot is taken. Lock-free; never allocates.
+    #[inline]
+    pub fn try_get(&self) -> Option<RingBuf<'_>> {
+        self.ring.try_get()
+    }
+
+    /// A free slot; when every slot is taken, what the pool's [`WhenFull`] says.
+    #[inline]
+    pub fn get(&self) -> Result<RingBuf<'_>, GetError> {
+        self.ring.get()
+    }
+
+    /// The number of slots.
+    pub fn slots(&self) -> usize {
+        self.ring.slots.count()
+    }
+
+    /// Bytes per slot.
+    pub fn slot_size(&self) -> usize {
+        self.ring.slots.size()
+    }
+
+    /// Slots free now (approximate while other threads get and return buffers).
+    pub fn free(&self) -> usize {
+        self.stats().idle_objects as usize
+    }
+
+    /// A snapshot of the pool's statistics. The slots count as prewarmed objects;
+    /// temporary heap buffers as misses, and as `pool_full` discards when they come back.
+    pub fn stats(&self) -> Stats {
+        self.ring.stats()
+    }
+}
+
+impl Ring {
+    fn new(config: RingConfig) -> Result<Self, RingError> {
         let slots = Slots::new(config.slots, config.slot_size)?;
         let stats = LocalCounters::new();
         Counters::add_shared(&stats, Event::Prewarm, slots.count() as u64);
-        Ok(RingPool {
+        Ok(Ring {
             slots,
             config,
             waiters: AtomicUsize::new(0),
@@ -167,7 +215,7 @@ impl RingPool {
 
     /// A free slot, or `None` when every slot is taken. Lock-free; never allocates.
     #[inline]
-    pub fn try_get(&self) -> Option<RingBuf<'_>> {
+    pub(crate) fn try_get(&self) -> Option<RingBuf<'_>> {
         let claim = self.slots.claim()?;
         Some(RingBuf {
             pool: self,
@@ -178,7 +226,7 @@ impl RingPool {
 
     /// A free slot; when every slot is taken, what the pool's [`WhenFull`] says.
     #[inline]
-    pub fn get(&self) -> Result<RingBuf<'_>, GetError> {
+    pub(crate) fn get(&self) -> Result<RingBuf<'_>, GetError> {
         if let Some(buf) = self.try_get() {
             return Ok(buf);
         }
@@ -247,24 +295,7 @@ impl RingPool {
         Counters::add_shared(&self.stats, event, 1);
     }
 
-    /// The number of slots.
-    pub fn slots(&self) -> usize {
-        self.slots.count()
-    }
-
-    /// Bytes per slot.
-    pub fn slot_size(&self) -> usize {
-        self.slots.size()
-    }
-
-    /// Slots free now (approximate while other threads get and return buffers).
-    pub fn free(&self) -> usize {
-        self.stats().idle_objects as usize
-    }
-
-    /// A snapshot of the pool's statistics. The slots count as prewarmed objects;
-    /// temporary heap buffers as misses, and as `pool_full` discards when they come back.
-    pub fn stats(&self) -> Stats {
+    pub(crate) fn stats(&self) -> Stats {
         let (claims, puts) = self.slots.counts();
         let held = LocalCounters::new();
         held.add(Event::Hit, claims);
@@ -280,7 +311,25 @@ impl RingPool {
 /// for a slot now ([`WhenFull::Wait`]; approximate while threads come and go).
 impl Observe for RingPool {
     fn stats(&self) -> Stats {
-        RingPool::stats(self)
+        self.ring.stats()
+    }
+
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+        self.ring.visit_metrics(visit);
+    }
+}
+
+/// Registers by reference, as every pool does: the monitor holds the ring weakly.
+impl Observable for RingPool {
+    fn observer(&self) -> Weak<dyn Observe> {
+        let weak: Weak<Ring> = Arc::downgrade(&self.ring);
+        weak
+    }
+}
+
+impl Observe for Ring {
+    fn stats(&self) -> Stats {
+        Ring::stats(self)
     }
 
     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
@@ -298,8 +347,8 @@ impl fmt::Debug for RingPool {
         f.debug_struct("RingPool")
             .field("slots", &self.slots())
             .field("slot_size", &self.slot_size())
-            .field("when_full", &self.config.when_full)
-            .field("zero_on_return", &self.config.zero_on_return)
+            .field("when_full", &self.ring.config.when_full)
+            .field("zero_on_return", &self.ring.config.zero_on_return)
             .finish_non_exhaustive()
     }
 }
@@ -336,7 +385,7 @@ impl fmt::Debug for RingPool {
 /// }
 /// ```
 pub struct RingBuf<'a> {
-    pool: &'a RingPool,
+    pool: &'a Ring,
     /// The slot or the temporary heap buffer, taken out once: by `Drop`, or by `detach`,
     /// which forgets the guard.
     claim: ManuallyDrop<Claim<'a>>,
@@ -407,7 +456,7 @@ impl RingBuf<'_> {
     }
 }
 
-impl RingPool {
+impl Ring {
     /// Gives the slot back, or frees the heap buffer, counting the put when `put`.
     #[inline(always)]
     fn finish(&self, claim: Claim<'_>, put: bool) {

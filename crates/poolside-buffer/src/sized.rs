@@ -3,9 +3,9 @@
 use std::collections::TryReserveError;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
-use poolside_core::{ConfigError, Discard, Event, Metric, MetricKind, Observe, PoolConfig, Stats};
+use poolside_core::{ConfigError, Discard, Event, Metric, Observable, Observe, PoolConfig, Stats};
 use poolside_local::Tag;
 
 use crate::engine::{
@@ -575,6 +575,7 @@ impl<L: ClassLayout> SizedPool<L> {
                 top_keep: top,
             },
             (),
+            (),
         );
         Ok(SizedPool {
             tag: engine.tag(),
@@ -684,23 +685,15 @@ impl<L: ClassLayout> GiveBack for SizedPool<L> {
     }
 }
 
+/// The statistics of all classes as one pool, and each class's idle bytes, as
+/// `class_<size>_idle_bytes`.
 impl<L: ClassLayout> Observe for SizedPool<L> {
     fn stats(&self) -> Stats {
         SizedPool::stats(self)
     }
 
-    /// Each class's idle bytes, as `class_<size>_idle_bytes`.
     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-        let (_, idle) = self.engine.stats();
-        for (class, bytes) in self.engine.classes.iter().zip(idle) {
-            let name = format!("class_{}_idle_bytes", class.size);
-            visit(Metric {
-                name: &name,
-                help: "Retained bytes of the idle buffers in one size class.",
-                kind: MetricKind::Gauge,
-                value: bytes as f64,
-            });
-        }
+        self.engine.visit_metrics(visit);
     }
 
     fn trim(&self) -> u64 {
@@ -709,6 +702,15 @@ impl<L: ClassLayout> Observe for SizedPool<L> {
 
     fn decay(&self) -> u64 {
         SizedPool::decay(self)
+    }
+}
+
+/// Registers by reference, as every pool does: the monitor holds the pool's engine
+/// weakly, so it does not keep the pool's memory alive.
+impl<L: ClassLayout> Observable for SizedPool<L> {
+    fn observer(&self) -> Weak<dyn Observe> {
+        let weak: Weak<Engine<()>> = Arc::downgrade(&self.engine);
+        weak
     }
 }
 

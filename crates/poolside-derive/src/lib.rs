@@ -185,7 +185,9 @@ fn default_crate() -> Path {
         .and_then(|path| std::fs::read_to_string(path).ok())
         .unwrap_or_default();
     let own = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
-    if own != "poolside" && !names_key(&manifest, "poolside-core") && names_key(&manifest, "poolside")
+    if own != "poolside"
+        && !names_key(&manifest, "poolside-core")
+        && names_key(&manifest, "poolside")
     {
         parse_quote!(::poolside)
     } else {

@@ -424,3 +424,48 @@ fn dropping_maintenance_stops_it_at_once() {
     // wakes the thread, which stops before any pass.
     drop(m);
 }
+
+#[test]
+fn every_pool_registers_by_reference_and_leaves_when_dropped() {
+    use poolside_buffer::{BytePool, RingPool, SizedPool};
+
+    let registry = Registry::new();
+    let objects = pool();
+    let sized = SizedPool::new();
+    let bytes = BytePool::new();
+    let ring = RingPool::new(4, 64).unwrap();
+    registry.register("objects", &objects).unwrap();
+    registry.register("sized", &sized).unwrap();
+    registry.register("bytes", &bytes).unwrap();
+    registry.register("ring", &ring).unwrap();
+    drop(objects.get());
+    drop(sized.get(100).unwrap());
+    drop(bytes.get());
+    drop(ring.try_get().unwrap());
+
+    let snapshot = registry.snapshot();
+    for name in ["objects", "sized", "bytes", "ring"] {
+        let pool = snapshot
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is registered"));
+        assert_eq!(pool.stats.gets, 1, "{name}");
+        assert_eq!(pool.stats.puts, 1, "{name}");
+    }
+    let metric = |pool: &str, name: &str| {
+        let pool = snapshot.get(pool).unwrap();
+        pool.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.value)
+    };
+    // What each pool reports beyond its statistics reaches the monitor through the weak
+    // handle too.
+    assert_eq!(metric("sized", "class_128_idle_bytes"), Some(128.0));
+    assert_eq!(metric("bytes", "default_capacity_bytes"), Some(1024.0));
+    assert_eq!(metric("bytes", "max_capacity_bytes"), Some(65536.0));
+    assert_eq!(metric("ring", "waiters"), Some(0.0));
+
+    // The registry holds none of them alive.
+    drop((objects, sized, bytes, ring));
+    assert!(registry.is_empty());
+}

@@ -54,8 +54,8 @@
 
 pub use poolside_core::{
     CapPolicy, Capacity, ConfigError, Counters, DefaultPolicy, Discards, FnPolicy, Metric,
-    MetricKind, NoStats, Observable, Observe, OverCap, PoolConfig, Recorder, Recycle, Reset,
-    Stats, Verdict,
+    MetricKind, NoStats, Observable, Observe, OverCap, PoolConfig, Recorder, Recycle, Reset, Stats,
+    Verdict,
 };
 
 #[cfg(feature = "buffer")]

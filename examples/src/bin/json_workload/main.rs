@@ -29,11 +29,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use data::Corpus;
+use poolside::worker::{Handler, WorkerConfig, WorkerPool};
 use poolside::BytePool;
+use poolside::ObjectPool;
 use poolside::Reset;
 use poolside_examples::measure_global;
-use poolside::ObjectPool;
-use poolside::worker::{Handler, WorkerConfig, WorkerPool};
 
 /// A response as a service would build it, around the encoded body.
 #[derive(Debug, Default, Reset)]
