@@ -12,8 +12,10 @@
 //!   two snapshots.
 //! - [`Maintenance`]: a background thread that decays the pools every interval, so idle
 //!   pools shrink, and can report a snapshot after each pass.
-//! - Exporters behind features: `prometheus` (a `prometheus-client` [`PrometheusCollector`])
-//!   and `serde` (`Serialize` for snapshots, for JSON).
+//! - Exporters behind features: `prometheus` (a `prometheus-client` [`PrometheusCollector`]),
+//!   `metrics` (`Snapshot::report_metrics`, to the recorder of the `metrics` facade, which
+//!   libraries are expected to report to) and `serde` (`Serialize` for snapshots, for
+//!   JSON).
 //!
 //! No wrapper pool is needed: every poolside pool records its own statistics, and
 //! wrapping one in a second counter would count each operation twice. A pool of your
@@ -35,7 +37,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "prometheus", feature = "metrics"))]
+mod export;
 mod maintenance;
+#[cfg(feature = "metrics")]
+mod metrics;
 #[cfg(feature = "prometheus")]
 mod prometheus;
 mod registry;

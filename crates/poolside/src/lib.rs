@@ -48,6 +48,7 @@
 //! | `bytes` | | `bytes::BufMut` for buffer guards, `freeze` into `bytes::Bytes` |
 //! | `serde` | | `Serialize` for statistics and snapshots |
 //! | `prometheus` | | a `prometheus-client` collector (implies `monitor`) |
+//! | `metrics` | | snapshots reported through the `metrics` facade (implies `monitor`) |
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
