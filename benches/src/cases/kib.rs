@@ -32,7 +32,7 @@ use lockfree_object_pool::{
 };
 use opool::{LocalPool, RefGuard, RefLocalGuard};
 use poolside_buffer::{ByteBuf, BytePool, RingBuf, RingPool, SizedBuf, SizedPool};
-use poolside_core::{FnPolicy, PoolConfig};
+use poolside_core::FnCreate;
 use poolside_object::{ObjectPool, Pooled};
 
 use super::object::{clear_vec, SlabBuf, VecAllocator, POOL_SIZE, PREFILL};
@@ -91,7 +91,7 @@ fn kib() -> Vec<u8> {
     Vec::with_capacity(SIZE)
 }
 
-type KibPolicy = FnPolicy<fn() -> Vec<u8>>;
+type KibPolicy = FnCreate<Vec<u8>>;
 
 /// poolside's object pool.
 pub(crate) struct PoolsideObject(ObjectPool<Vec<u8>, KibPolicy>);
@@ -100,8 +100,7 @@ impl Buffers for PoolsideObject {
     type Held<'a> = Pooled<'a, Vec<u8>, KibPolicy>;
 
     fn make(_: usize) -> Self {
-        let policy = FnPolicy::new(kib as fn() -> Vec<u8>);
-        PoolsideObject(ObjectPool::with_policy(policy, PoolConfig::default()))
+        PoolsideObject(ObjectPool::builder().create(kib).build().unwrap())
     }
 
     #[inline]

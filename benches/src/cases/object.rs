@@ -84,8 +84,8 @@ use std::time::{Duration, Instant};
 
 use lockfree_object_pool::{LinearObjectPool, SpinLockObjectPool};
 use opool::{LocalPool, PoolAllocator};
-use poolside_core::{FnPolicy, NoStats, PoolConfig, Reset};
-use poolside_object::{LiveLimit, ObjectPool};
+use poolside_core::{FnCreate, Reset};
+use poolside_object::ObjectPool;
 use zeropool::ZeroPool;
 
 use super::{baseline, case, warmed, warmed_loop};
@@ -183,7 +183,7 @@ fn new_vec<W: Work>() -> Box<dyn Routine> {
 }
 
 /// poolside's pool of buffers, made by `Work::fresh`.
-type BufPool = ObjectPool<Vec<u8>, FnPolicy<fn() -> Vec<u8>>>;
+type BufPool = ObjectPool<Vec<u8>, FnCreate<Vec<u8>>>;
 
 /// One buffer reused with no pool: the work alone.
 fn reuse_vec<W: Work>() -> Box<dyn Routine> {
@@ -205,11 +205,11 @@ fn poolside_owned<W: Work>() -> Box<dyn Routine> {
 
 /// The pool under a live-object limit it never reaches: the price of counting.
 fn poolside_live_limit<W: Work>() -> Box<dyn Routine> {
-    let pool = ObjectPool::with_live_limit(
-        FnPolicy::new(W::fresh as fn() -> Vec<u8>),
-        PoolConfig::default(),
-        LiveLimit::new(1 << 20).expect("non-zero"),
-    );
+    let pool = ObjectPool::builder()
+        .create(W::fresh)
+        .max_live(1 << 20)
+        .build()
+        .unwrap();
     warmed(move || {
         let mut guard = pool.get();
         W::apply(&mut guard);
@@ -218,11 +218,11 @@ fn poolside_live_limit<W: Work>() -> Box<dyn Routine> {
 
 /// The pool with statistics off.
 fn poolside_no_stats<W: Work>() -> Box<dyn Routine> {
-    let pool = ObjectPool::with_stats(
-        FnPolicy::new(W::fresh as fn() -> Vec<u8>),
-        PoolConfig::default(),
-        NoStats,
-    );
+    let pool = ObjectPool::builder()
+        .create(W::fresh)
+        .no_stats()
+        .build()
+        .unwrap();
     warmed(move || {
         let mut guard = pool.get();
         W::apply(&mut guard);
@@ -230,10 +230,7 @@ fn poolside_no_stats<W: Work>() -> Box<dyn Routine> {
 }
 
 fn poolside_pool<W: Work>() -> BufPool {
-    ObjectPool::with_policy(
-        FnPolicy::new(W::fresh as fn() -> Vec<u8>),
-        PoolConfig::default(),
-    )
+    ObjectPool::builder().create(W::fresh).build().unwrap()
 }
 
 fn poolside_vec<W: Work>() -> Box<dyn Routine> {

@@ -48,7 +48,7 @@ fn small() -> Small {
         .thread_cache(4)
         .build()
         .expect("a valid config");
-    ObjectPool::with_policy(poolside_core::DefaultPolicy, config)
+    ObjectPool::builder().config(config).build().unwrap()
 }
 
 /// The cheapest pool there is, for the bystanders: only their ids matter.
@@ -60,7 +60,11 @@ fn bystander() -> Bystander {
         .thread_cache(0)
         .build()
         .expect("a valid config");
-    ObjectPool::with_stats(poolside_core::DefaultPolicy, config, NoStats)
+    ObjectPool::builder()
+        .config(config)
+        .no_stats()
+        .build()
+        .unwrap()
 }
 
 /// `n` live pools and `n` free indices among them: `2n` made, every other one dropped.

@@ -15,7 +15,7 @@
 
 use std::hint::black_box;
 
-use poolside_core::{FnPolicy, PoolConfig, Reset};
+use poolside_core::Reset;
 use poolside_object::ObjectPool;
 
 use super::{baseline, case, warmed};
@@ -53,10 +53,7 @@ fn cap64() -> Vec<u8> {
 }
 
 fn poolside_vec() -> Box<dyn Routine> {
-    let pool = ObjectPool::with_policy(
-        FnPolicy::new(cap64 as fn() -> Vec<u8>),
-        PoolConfig::default(),
-    );
+    let pool = ObjectPool::builder().create(cap64).build().unwrap();
     warmed(move || {
         let mut v = pool.get();
         v.extend_from_slice(black_box(&BYTES));

@@ -185,7 +185,7 @@ impl PoolConfigBuilder {
     }
 }
 
-/// What is wrong with a [`PoolConfig`].
+/// What is wrong with a pool's configuration, found when it is built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -222,6 +222,8 @@ pub enum ConfigError {
         /// The shared tier's limit.
         max_idle: usize,
     },
+    /// A cap of 0 live objects: every get would be over it.
+    ZeroMaxLive,
 }
 
 impl fmt::Display for ConfigError {
@@ -251,6 +253,9 @@ impl fmt::Display for ConfigError {
                 f,
                 "prewarm ({prewarm}) is above max_idle ({max_idle}): the extra objects would be dropped at once"
             ),
+            ConfigError::ZeroMaxLive => {
+                f.write_str("max_live is 0, so every get would be over the cap")
+            }
         }
     }
 }

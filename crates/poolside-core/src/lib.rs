@@ -32,8 +32,8 @@ mod sync;
 
 pub use config::{ConfigError, PoolConfig, PoolConfigBuilder};
 pub use policy::{
-    recycle_guarded, CapPolicy, Capacity, DefaultPolicy, FnPolicy, OverCap, Recycle, ResetOnly,
-    Verdict,
+    recycle_guarded, CapPolicy, Capacity, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy,
+    OverCap, Recycle, ResetOnly, Verdict,
 };
 pub use reset::{reset_inner, Reset};
 pub use stats::{

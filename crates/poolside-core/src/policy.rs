@@ -193,6 +193,15 @@ pub struct FnPolicy<C, R = ResetOnly> {
     recycle: R,
 }
 
+/// A [`FnPolicy`] of a factory function, its objects cleaned with [`Reset`]: the policy of
+/// a pool built with `ObjectPoolBuilder::create`, whose type can be written out (in a
+/// `static`, say) since a closure that captures nothing is kept as a function pointer.
+pub type FnCreate<T> = FnPolicy<fn() -> T>;
+
+/// A [`FnPolicy`] of a factory function and a recycle function: the policy of a pool
+/// built with `ObjectPoolBuilder::create` and `recycle`.
+pub type FnCreateRecycle<T> = FnPolicy<fn() -> T, fn(&mut T) -> Verdict>;
+
 impl<C> FnPolicy<C> {
     /// A policy whose objects come from `create` and are cleaned with [`Reset`].
     pub fn new(create: C) -> Self {

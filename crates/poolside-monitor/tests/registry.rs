@@ -4,7 +4,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use poolside_core::{DefaultPolicy, Metric, MetricKind, Observe, PoolConfig, Stats};
+use poolside_core::{Metric, MetricKind, Observe, PoolConfig, Stats};
 use poolside_monitor::{Maintenance, MaintenanceError, RegisterError, Registry};
 use poolside_object::ObjectPool;
 
@@ -376,7 +376,7 @@ fn maintenance_decays_idle_pools_and_reports() {
     let registry = Registry::new();
     // No thread cache, so every idle object is in the shared tier that decay reaches now.
     let config = PoolConfig::builder().thread_cache(0).build().unwrap();
-    let p: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config);
+    let p: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config).build().unwrap();
     registry.register("p", &p).unwrap();
     let held: Vec<_> = (0..8).map(|_| p.get()).collect();
     drop(held);

@@ -59,7 +59,7 @@ use crate::ObjectPool;
 ///     made.set(made.get() + 1);
 ///     Vec::<u8>::new()
 /// });
-/// let pool = ObjectPool::with_policy(policy, PoolConfig::default());
+/// let pool = ObjectPool::builder().policy(policy).build().unwrap();
 /// send(pool.get()); // error: `Cell<i32>` cannot be shared between threads safely
 /// ```
 ///
@@ -71,7 +71,7 @@ use crate::ObjectPool;
 /// use poolside_object::ObjectPool;
 ///
 /// let policy = FnPolicy::new(|| Rc::new(0u8)).with_recycle(|_: &mut Rc<u8>| Verdict::Keep);
-/// let pool = ObjectPool::with_policy(policy, PoolConfig::default()); // error: `Rc<u8>` cannot be sent
+/// let pool = ObjectPool::builder().policy(policy).build(); // error: `Rc<u8>` cannot be sent
 /// ```
 #[must_use = "dropping the guard gives the object back at once"]
 pub struct Pooled<'a, T: Send + 'static, P = DefaultPolicy, S: Recorder = Counters>
@@ -198,7 +198,7 @@ macro_rules! guard_impls {
             /// as `detached` and joins `pool` as `adopted` (then kept or discarded as any
             /// put). A family that reports itself as one pool counts each hand-over as a
             /// put instead. A live place taken under the first pool's
-            /// [`LiveLimit`](crate::LiveLimit) is given back to it.
+            /// live cap is given back to it.
             ///
             /// ```
             /// use poolside_object::ObjectPool;

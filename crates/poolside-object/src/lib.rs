@@ -6,8 +6,10 @@
 //!   object back when dropped.
 //! - [`OwnedPooled`]: the `'static` guard [`ObjectPool::get_owned`] returns; it holds a
 //!   handle to the pool.
-//! - [`LiveLimit`]: an optional cap on live objects, with [`LimitReached`] when
-//!   [`ObjectPool::get_timeout`] runs out of time.
+//! - [`ObjectPoolBuilder`]: every way to make a pool ([`ObjectPool::builder`]): its
+//!   factory and recycle step, limits, a cap on live objects, statistics or none.
+//! - [`LimitReached`]: what [`ObjectPool::get_timeout`] returns when no object came back
+//!   in time at the live cap.
 //! - Statistics: the pool's third type parameter, core's
 //!   [`Recorder`](poolside_core::Recorder): [`Counters`](poolside_core::Counters) (the
 //!   default, each thread's counts in its cache's block) or
@@ -27,6 +29,7 @@
 #![deny(unsafe_code)]
 
 mod budget;
+mod builder;
 mod guard;
 mod limit;
 mod local;
@@ -35,8 +38,9 @@ mod shared;
 mod sync;
 mod table;
 
+pub use builder::ObjectPoolBuilder;
 pub use guard::{OwnedPooled, Pooled};
-pub use limit::{LimitReached, LiveLimit};
+pub use limit::LimitReached;
 pub use pool::ObjectPool;
 
 /// The README's example, run as a doctest so it cannot rot.

@@ -6,34 +6,22 @@ use std::time::{Duration, Instant};
 use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// A cap on the objects a pool has handed out at once, set with
-/// [`ObjectPool::with_live_limit`](crate::ObjectPool::with_live_limit).
+/// [`ObjectPoolBuilder::max_live`](crate::ObjectPoolBuilder::max_live).
 ///
 /// Counting live objects takes a shared atomic read-modify-write on every get and put,
-/// the very thing the per-thread caches avoid, so the cap is opt-in. With a cap:
-///
-/// - [`try_get`](crate::ObjectPool::try_get) returns `None` at the cap;
-/// - [`get_timeout`](crate::ObjectPool::get_timeout) waits for an object to come back, and
-///   returns [`LimitReached`] if none does in time;
-/// - [`get`](crate::ObjectPool::get) never waits and never fails: at the cap it makes an
-///   object anyway, which is counted (`over_limit` in the pool's extra metrics).
-///
-/// The caller chooses the behaviour by the method it calls, as with `Mutex::lock` and
+/// the very thing the per-thread caches avoid, so the cap is opt-in. The caller chooses
+/// what happens at the cap by the method it calls, as with `Mutex::lock` and
 /// `try_lock`, rather than by a setting that would make `get` fallible for everyone.
 /// Detached objects no longer count as live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LiveLimit {
+pub(crate) struct LiveLimit {
     max: usize,
 }
 
 impl LiveLimit {
     /// At most `max` live objects; `None` for 0, which would make every get fail.
-    pub fn new(max: usize) -> Option<LiveLimit> {
+    pub(crate) fn new(max: usize) -> Option<LiveLimit> {
         (max > 0).then_some(LiveLimit { max })
-    }
-
-    /// The cap.
-    pub fn max(&self) -> usize {
-        self.max
     }
 }
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 use poolside_local::{clear_all, Budget, Epoch, PoolId, Queue, Recorded, Tag};
 
 use poolside_core::{
-    recycle_guarded, ConfigError, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind,
-    Observable, Observe, PoolConfig, Recorder, Recycle, Reset, Stats,
+    recycle_guarded, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind, Observable,
+    Observe, PoolConfig, Recorder, Recycle, Reset, Stats,
 };
 
 use crate::limit::{LimitReached, Live, LiveLimit};
@@ -115,51 +115,7 @@ impl<T: Default + Reset + Send + 'static> ObjectPool<T> {
     /// A pool with the default configuration, making objects with `Default` and cleaning
     /// them with [`Reset`].
     pub fn new() -> Self {
-        Self::with_policy(DefaultPolicy, PoolConfig::default())
-    }
-}
-
-impl<T, P> ObjectPool<T, P>
-where
-    T: Send + 'static,
-    P: Recycle<T>,
-{
-    /// A pool with a policy and a configuration, counting statistics.
-    ///
-    /// ```
-    /// use poolside_core::{CapPolicy, DefaultPolicy, PoolConfig};
-    /// use poolside_object::ObjectPool;
-    ///
-    /// // Buffers that grew past 64 KiB are not kept.
-    /// let policy = CapPolicy::drop_above(DefaultPolicy, 64 * 1024);
-    /// let pool: ObjectPool<Vec<u8>, _> = ObjectPool::with_policy(policy, PoolConfig::default());
-    /// pool.get().reserve(1 << 20);
-    /// assert_eq!(pool.stats().discards.oversized, 1);
-    /// ```
-    pub fn with_policy(policy: P, config: PoolConfig) -> Self {
-        Self::with_stats(policy, config, Counters)
-    }
-
-    /// A pool with a cap on live objects; see [`LiveLimit`].
-    pub fn with_live_limit(policy: P, config: PoolConfig, limit: LiveLimit) -> Self {
-        Self::build(policy, config, Some(Live::new(limit)))
-    }
-
-    /// A pool from a policy and a configuration builder's result, for one-line setup.
-    ///
-    /// ```
-    /// use poolside_core::{ConfigError, DefaultPolicy, PoolConfig};
-    /// use poolside_object::ObjectPool;
-    ///
-    /// let pool: Result<ObjectPool<String>, _> =
-    ///     ObjectPool::try_with_policy(DefaultPolicy, PoolConfig::builder().max_idle(0).build());
-    /// assert_eq!(pool.unwrap_err(), ConfigError::ZeroMaxIdle);
-    /// ```
-    pub fn try_with_policy(
-        policy: P,
-        config: Result<PoolConfig, ConfigError>,
-    ) -> Result<Self, ConfigError> {
-        config.map(|config| Self::with_policy(policy, config))
+        Self::build(DefaultPolicy, PoolConfig::default(), None)
     }
 }
 
@@ -175,24 +131,9 @@ where
     P: Recycle<T>,
     S: Recorder,
 {
-    /// A pool with a policy, a configuration and a [`Recorder`] (`Counters` or `NoStats`).
-    ///
-    /// ```
-    /// use poolside_core::{DefaultPolicy, NoStats, PoolConfig};
-    /// use poolside_object::ObjectPool;
-    ///
-    /// let config = PoolConfig::builder().max_idle(64).thread_cache(8).build()?;
-    /// let quiet = ObjectPool::<String, _, _>::with_stats(DefaultPolicy, config, NoStats);
-    /// drop(quiet.get());
-    /// assert_eq!(quiet.stats().gets, 0);
-    /// # Ok::<(), poolside_core::ConfigError>(())
-    /// ```
-    pub fn with_stats(policy: P, config: PoolConfig, stats: S) -> Self {
-        let _ = stats;
-        Self::build(policy, config, None)
-    }
-
-    fn build(policy: P, config: PoolConfig, live: Option<Live>) -> Self {
+    /// The pool a builder describes, its limits checked.
+    pub(crate) fn build(policy: P, config: PoolConfig, limit: Option<LiveLimit>) -> Self {
+        let live = limit.map(Live::new);
         let batch = (config.thread_cache() / 2).max(1);
         let shared = Arc::new(Shared {
             id: PoolId::new(),
@@ -251,7 +192,7 @@ where
 
     /// Takes an object: an idle one if there is one, else a new one from the policy.
     ///
-    /// Never blocks and never fails. With a [`LiveLimit`], at the cap it makes an object
+    /// Never blocks and never fails. With a live cap, at the cap it makes an object
     /// anyway and counts it (see [`try_get`](ObjectPool::try_get) and
     /// [`get_timeout`](ObjectPool::get_timeout) for the alternatives).
     #[inline]
@@ -259,20 +200,19 @@ where
         Pooled::new(self, self.take_any())
     }
 
-    /// Like [`get`](ObjectPool::get), but `None` when a [`LiveLimit`] is reached. Without
-    /// a limit it always succeeds.
+    /// Like [`get`](ObjectPool::get), but `None` when the live cap
+    /// ([`ObjectPoolBuilder::max_live`](crate::ObjectPoolBuilder::max_live)) is reached.
+    /// Without a cap it always succeeds.
     ///
     /// ```
-    /// use poolside_core::{DefaultPolicy, PoolConfig};
-    /// use poolside_object::{LiveLimit, ObjectPool};
+    /// use poolside_object::ObjectPool;
     ///
-    /// let limit = LiveLimit::new(1).unwrap();
-    /// let pool: ObjectPool<Vec<u8>> =
-    ///     ObjectPool::with_live_limit(DefaultPolicy, PoolConfig::default(), limit);
+    /// let pool = ObjectPool::<Vec<u8>>::builder().max_live(1).build()?;
     /// let first = pool.try_get().expect("under the cap");
     /// assert!(pool.try_get().is_none());
     /// drop(first);
     /// assert!(pool.try_get().is_some());
+    /// # Ok::<(), poolside_core::ConfigError>(())
     /// ```
     pub fn try_get(&self) -> Option<Pooled<'_, T, P, S>> {
         if let Some(live) = &self.inner.live {
@@ -283,7 +223,7 @@ where
         Some(Pooled::new(self, self.take_placed()))
     }
 
-    /// Like [`get`](ObjectPool::get), but at a [`LiveLimit`] it waits up to `timeout` for
+    /// Like [`get`](ObjectPool::get), but at the live cap it waits up to `timeout` for
     /// an object to come back, and returns [`LimitReached`] if none does. Without a limit
     /// it never waits.
     pub fn get_timeout(&self, timeout: Duration) -> Result<Pooled<'_, T, P, S>, LimitReached> {
@@ -631,14 +571,14 @@ where
     }
 
     /// A snapshot of the pool's statistics; see [`Stats`] for what is exact when. With a
-    /// [`LiveLimit`] the pool counts live objects exactly, so `high_water` is exact; without
+    /// live cap the pool counts live objects exactly, so `high_water` is exact; without
     /// one it is 0.
     pub fn stats(&self) -> Stats {
         self.inner.stats()
     }
 
     /// Objects handed out and not yet returned, counted exactly: only with a
-    /// [`LiveLimit`], else `None`.
+    /// live cap, else `None`.
     pub fn live(&self) -> Option<usize> {
         self.inner.live.as_ref().map(Live::live)
     }
@@ -683,7 +623,7 @@ impl<T: Send + 'static, P: Recycle<T>, S: Recorder> Drop for CountOnUnwind<'_, T
     }
 }
 
-/// A live place (under a [`LiveLimit`]) that goes back when dropped, unless forgotten.
+/// A live place (under a live cap) that goes back when dropped, unless forgotten.
 struct LivePlace<'a>(Option<&'a Live>);
 
 impl Drop for LivePlace<'_> {
@@ -762,7 +702,7 @@ where
     T: Send + 'static,
 {
     /// A snapshot of the pool's statistics; see [`Stats`] for what is exact when. With a
-    /// [`LiveLimit`] the pool counts live objects exactly, so `high_water` is exact; without
+    /// live cap the pool counts live objects exactly, so `high_water` is exact; without
     /// one it is 0.
     fn stats(&self) -> Stats {
         let mut stats = self.shared.stats.stats();

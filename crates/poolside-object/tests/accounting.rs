@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use poolside_core::{CapPolicy, DefaultPolicy, PoolConfig, Recycle, Verdict};
-use poolside_object::{LiveLimit, ObjectPool};
+use poolside_object::ObjectPool;
 use poolside_testkit::{in_child, quietly};
 
 /// `CapPolicy` reports retained bytes; with no byte budget, a cache that spills must not
@@ -18,7 +18,7 @@ use poolside_testkit::{in_child, quietly};
 fn a_cap_policy_without_a_budget_spills_cleanly() {
     in_child("a_cap_policy_without_a_budget_spills_cleanly", || {
         let policy = CapPolicy::drop_above(DefaultPolicy, 64 * 1024);
-        let pool: ObjectPool<Vec<u8>, _> = ObjectPool::with_policy(policy, PoolConfig::default());
+        let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder().policy(policy).build().unwrap();
         let held: Vec<_> = (0..33)
             .map(|_| {
                 let mut v = pool.get();
@@ -67,7 +67,7 @@ impl Recycle<Vec<u8>> for Moody {
 /// even if measuring it panicked.
 #[test]
 fn panicking_factories_and_measures_leave_the_books_right() {
-    let pool: ObjectPool<Vec<u8>, _> = ObjectPool::with_policy(Moody, PoolConfig::default());
+    let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder().policy(Moody).build().unwrap();
     FAIL.set(true);
     for _ in 0..3 {
         assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.get())))).is_err());
@@ -98,9 +98,11 @@ fn panicking_factories_and_measures_leave_the_books_right() {
 /// back: the cap is not worn down by panics.
 #[test]
 fn panics_under_a_live_limit_give_the_place_back() {
-    let limit = LiveLimit::new(1).unwrap();
-    let pool: ObjectPool<Vec<u8>, _> =
-        ObjectPool::with_live_limit(Moody, PoolConfig::default(), limit);
+    let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
+        .policy(Moody)
+        .max_live(1)
+        .build()
+        .unwrap();
     FAIL.set(true);
     assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.get())))).is_err());
     assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.try_get())))).is_err());
@@ -143,7 +145,7 @@ impl poolside_core::Reset for Fragile {
 #[test]
 fn a_drop_that_panics_during_a_trim_leaves_the_idle_count_right() {
     let config = PoolConfig::builder().prewarm(8).build().unwrap();
-    let pool: ObjectPool<Fragile> = ObjectPool::with_policy(DefaultPolicy, config);
+    let pool: ObjectPool<Fragile> = ObjectPool::builder().config(config).build().unwrap();
     assert_eq!(pool.shared_idle(), 8);
     DROPS_TO_PANIC.store(1, std::sync::atomic::Ordering::Relaxed);
     assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| pool.trim()))).is_err());
@@ -179,8 +181,10 @@ impl Recycle<Vec<u8>> for ResetPanicsWithCursedPayload {
 /// the guard's drop.
 #[test]
 fn a_reset_panic_whose_payload_panics_on_drop_is_still_contained() {
-    let pool: ObjectPool<Vec<u8>, _> =
-        ObjectPool::with_policy(ResetPanicsWithCursedPayload, PoolConfig::default());
+    let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
+        .policy(ResetPanicsWithCursedPayload)
+        .build()
+        .unwrap();
     let returned = quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.get()))));
     assert!(
         returned.is_ok(),
@@ -225,7 +229,11 @@ fn an_object_retaining_usize_max_bytes_is_refused_by_a_budget() {
                 .max_idle_bytes(Some(1 << 20))
                 .build()
                 .unwrap();
-            let pool: ObjectPool<Vec<u8>, _> = ObjectPool::with_policy(Enormous, config);
+            let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
+                .policy(Enormous)
+                .config(config)
+                .build()
+                .unwrap();
             let (mut small, mut huge) = (pool.get(), pool.get());
             small.reserve_exact(10);
             huge.reserve_exact(1000);

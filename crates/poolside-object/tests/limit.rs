@@ -3,21 +3,18 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use poolside_core::{DefaultPolicy, PoolConfig};
-use poolside_object::{LiveLimit, ObjectPool};
+use poolside_core::ConfigError;
+use poolside_object::ObjectPool;
 
 fn capped(max: usize) -> ObjectPool<Vec<u8>> {
-    ObjectPool::with_live_limit(
-        DefaultPolicy,
-        PoolConfig::default(),
-        LiveLimit::new(max).unwrap(),
-    )
+    ObjectPool::builder().max_live(max).build().unwrap()
 }
 
 #[test]
 fn a_zero_limit_is_refused() {
-    assert_eq!(LiveLimit::new(0), None);
-    assert_eq!(LiveLimit::new(3).map(|l| l.max()), Some(3));
+    let zero = ObjectPool::<Vec<u8>>::builder().max_live(0).build();
+    assert_eq!(zero.unwrap_err(), ConfigError::ZeroMaxLive);
+    assert_eq!(capped(3).stats().in_use, 0);
 }
 
 #[test]

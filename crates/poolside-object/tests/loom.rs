@@ -13,15 +13,13 @@ use loom::thread;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poolside_core::{DefaultPolicy, FnPolicy, PoolConfig, Verdict};
-use poolside_object::{LiveLimit, ObjectPool};
+use poolside_core::{FnPolicy, PoolConfig, Recycle, Verdict};
+use poolside_object::ObjectPool;
 use poolside_testkit::OwnershipChecker;
 
 struct Tracked {
     id: usize,
 }
-
-type Policy = FnPolicy<Box<dyn Fn() -> Tracked + Send + Sync>, fn(&mut Tracked) -> Verdict>;
 
 fn keep(_: &mut Tracked) -> Verdict {
     Verdict::Keep
@@ -30,19 +28,29 @@ fn keep(_: &mut Tracked) -> Verdict {
 fn pool(
     max_idle: usize,
     thread_cache: usize,
-) -> (ObjectPool<Tracked, Policy>, Arc<OwnershipChecker>) {
+) -> (
+    ObjectPool<Tracked, impl Recycle<Tracked> + Send + Sync + 'static>,
+    Arc<OwnershipChecker>,
+) {
     let checker = Arc::new(OwnershipChecker::new(64));
     let registering = checker.clone();
-    let policy: Policy = FnPolicy::new(Box::new(move || Tracked {
+    let policy = FnPolicy::new(move || Tracked {
         id: registering.register(),
-    }) as Box<dyn Fn() -> Tracked + Send + Sync>)
-    .with_recycle(keep as fn(&mut Tracked) -> Verdict);
+    })
+    .with_recycle(keep);
     let config = PoolConfig::builder()
         .max_idle(max_idle)
         .thread_cache(thread_cache)
         .build()
         .unwrap();
-    (ObjectPool::with_policy(policy, config), checker)
+    (
+        ObjectPool::builder()
+            .policy(policy)
+            .config(config)
+            .build()
+            .unwrap(),
+        checker,
+    )
 }
 
 /// Two threads take and return objects through one small pool: no object is ever held
@@ -136,8 +144,11 @@ fn a_byte_budget_holds_across_caches() {
             .max_idle_bytes(Some(BUDGET))
             .build()
             .unwrap();
-        let pool: ObjectPool<Vec<u8>, _> =
-            ObjectPool::with_policy(CapPolicy::drop_above(DefaultPolicy, 1024), config);
+        let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
+            .policy(CapPolicy::drop_above(DefaultPolicy, 1024))
+            .config(config)
+            .build()
+            .unwrap();
         let fill = |pool: &ObjectPool<Vec<u8>, CapPolicy<DefaultPolicy>>| {
             let mut a = pool.get();
             let mut b = pool.get();
@@ -165,7 +176,11 @@ fn capped(max: usize) -> ObjectPool<Vec<u8>> {
         .thread_cache(0)
         .build()
         .unwrap();
-    ObjectPool::with_live_limit(DefaultPolicy, config, LiveLimit::new(max).unwrap())
+    ObjectPool::builder()
+        .config(config)
+        .max_live(max)
+        .build()
+        .unwrap()
 }
 
 /// A timeout no model reaches. (Loom's timed wait never times out in any case: it waits

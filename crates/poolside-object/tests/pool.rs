@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 
 use poolside_core::{
     CapPolicy, ConfigError, DefaultPolicy, FnPolicy, NoStats, Observable, Observe, PoolConfig,
-    Reset, Verdict,
+    Recycle, Reset, Verdict,
 };
 use poolside_object::ObjectPool;
 use poolside_testkit::quietly;
@@ -64,7 +64,7 @@ fn a_factory_state_is_restored_by_the_policy() {
         r.status = 200;
         Verdict::Keep
     });
-    let pool = ObjectPool::with_policy(policy, PoolConfig::default());
+    let pool = ObjectPool::builder().policy(policy).build().unwrap();
     pool.get().status = 500;
     assert_eq!(pool.get().status, 200);
 }
@@ -72,7 +72,7 @@ fn a_factory_state_is_restored_by_the_policy() {
 #[test]
 fn every_tier_full_drops_and_counts() {
     // One shared slot and a one-object thread cache hold two objects; a third is dropped.
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(1, 1));
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(1, 1)).build().unwrap();
     let guards: Vec<_> = (0..3).map(|_| pool.get()).collect();
     drop(guards);
     let s = pool.stats();
@@ -83,7 +83,7 @@ fn every_tier_full_drops_and_counts() {
 
 #[test]
 fn without_a_thread_cache_everything_goes_through_the_shared_tier() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(4, 0));
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(4, 0)).build().unwrap();
     drop(pool.get());
     assert_eq!(pool.shared_idle(), 1);
     drop(pool.get());
@@ -99,13 +99,14 @@ fn prewarmed_objects_are_hits() {
         .build()
         .unwrap();
     let made = AtomicUsize::new(0);
-    let pool = ObjectPool::with_policy(
-        FnPolicy::new(|| {
+    let pool = ObjectPool::builder()
+        .policy(FnPolicy::new(|| {
             made.fetch_add(1, Ordering::Relaxed);
             Vec::<u8>::with_capacity(64)
-        }),
-        config,
-    );
+        }))
+        .config(config)
+        .build()
+        .unwrap();
     assert_eq!(made.load(Ordering::Relaxed), 8);
     let held: Vec<_> = (0..8).map(|_| pool.get()).collect();
     assert_eq!(made.load(Ordering::Relaxed), 8, "no new object was needed");
@@ -116,15 +117,24 @@ fn prewarmed_objects_are_hits() {
 
 #[test]
 fn bad_configs_are_errors_not_panics() {
-    let zero =
-        ObjectPool::try_with_policy(DefaultPolicy, PoolConfig::builder().max_idle(0).build());
-    let zero: Result<ObjectPool<Vec<u8>>, _> = zero;
+    let zero = ObjectPool::<Vec<u8>>::builder().max_idle(0).build();
     assert_eq!(zero.unwrap_err(), ConfigError::ZeroMaxIdle);
-    let huge: Result<ObjectPool<Vec<u8>>, _> = ObjectPool::try_with_policy(
-        DefaultPolicy,
-        PoolConfig::builder().max_idle(usize::MAX).build(),
-    );
+    let huge = ObjectPool::<Vec<u8>>::builder()
+        .max_idle(usize::MAX)
+        .build();
     assert!(matches!(huge, Err(ConfigError::MaxIdleTooLarge { .. })));
+    let bytes = ObjectPool::<Vec<u8>>::builder().max_idle_bytes(0).build();
+    assert_eq!(bytes.unwrap_err(), ConfigError::ZeroMaxIdleBytes);
+    let cache = ObjectPool::<Vec<u8>>::builder()
+        .max_idle(4)
+        .thread_cache(8)
+        .build();
+    assert!(matches!(
+        cache,
+        Err(ConfigError::ThreadCacheAboveMaxIdle { .. })
+    ));
+    let live = ObjectPool::<Vec<u8>>::builder().max_live(0).build();
+    assert_eq!(live.unwrap_err(), ConfigError::ZeroMaxLive);
 }
 
 #[test]
@@ -160,7 +170,7 @@ fn a_panicking_reset_discards_and_the_pool_lives_on() {
         v.clear();
         Verdict::Keep
     });
-    let pool = ObjectPool::with_policy(policy, PoolConfig::default());
+    let pool = ObjectPool::builder().policy(policy).build().unwrap();
     quietly(|| pool.get().resize(13, 0));
     pool.get().resize(12, 0);
     let s = pool.stats();
@@ -177,7 +187,7 @@ fn a_panic_while_holding_drops_the_object_unreset() {
         v.clear();
         Verdict::Keep
     });
-    let pool = ObjectPool::with_policy(policy, PoolConfig::default());
+    let pool = ObjectPool::builder().policy(policy).build().unwrap();
     let outcome = quietly(|| {
         catch_unwind(AssertUnwindSafe(|| {
             let mut g = pool.get();
@@ -208,8 +218,11 @@ fn an_oversized_object_is_dropped_and_a_byte_budget_holds() {
         .max_idle_bytes(Some(2048))
         .build()
         .unwrap();
-    let pool: ObjectPool<Vec<u8>, _> =
-        ObjectPool::with_policy(CapPolicy::drop_above(DefaultPolicy, 1024), config);
+    let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
+        .policy(CapPolicy::drop_above(DefaultPolicy, 1024))
+        .config(config)
+        .build()
+        .unwrap();
     pool.get().reserve_exact(4096);
     let s = pool.stats();
     assert_eq!(s.discards.oversized, 1);
@@ -231,7 +244,7 @@ fn an_oversized_object_is_dropped_and_a_byte_budget_holds() {
 
 #[test]
 fn trim_releases_the_shared_tier_now_and_thread_caches_at_their_next_use() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(8, 4));
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(8, 4)).build().unwrap();
     drop((0..8).map(|_| pool.get()).collect::<Vec<_>>());
     assert_eq!(
         pool.shared_idle(),
@@ -250,7 +263,7 @@ fn trim_releases_the_shared_tier_now_and_thread_caches_at_their_next_use() {
 
 #[test]
 fn decay_releases_only_what_went_unused() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(16, 8));
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(16, 8)).build().unwrap();
     // Eight objects idle in this thread's cache.
     drop((0..8).map(|_| pool.get()).collect::<Vec<_>>());
     pool.decay(); // starts a period
@@ -269,7 +282,7 @@ fn decay_releases_only_what_went_unused() {
 
 #[test]
 fn an_object_returned_on_another_thread_is_reused() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(64, 2));
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(64, 2)).build().unwrap();
     let guards: Vec<_> = (0..8).map(|_| pool.get_owned()).collect();
     // A joined thread, not a scoped one: a scope may end before the thread's
     // thread-local destructors (which hand its cache back) have run; a join may not.
@@ -294,22 +307,28 @@ impl Drop for Dropped {
     }
 }
 
-type DroppedPolicy = FnPolicy<Box<dyn Fn() -> Dropped + Send + Sync>, fn(&mut Dropped) -> Verdict>;
-
-fn dropped_pool(thread_cache: usize) -> (ObjectPool<Dropped, DroppedPolicy>, Arc<AtomicUsize>) {
+fn dropped_pool(
+    thread_cache: usize,
+) -> (
+    ObjectPool<Dropped, impl Recycle<Dropped> + Send + Sync + 'static>,
+    Arc<AtomicUsize>,
+) {
     let drops = Arc::new(AtomicUsize::new(0));
     let made = drops.clone();
-    let make: Box<dyn Fn() -> Dropped + Send + Sync> = Box::new(move || Dropped {
+    let make = move || Dropped {
         drops: made.clone(),
         data: Vec::new(),
-    });
-    let clear: fn(&mut Dropped) -> Verdict = |d| {
+    };
+    let policy = FnPolicy::new(make).with_recycle(|d: &mut Dropped| {
         d.data.clear();
         Verdict::Keep
-    };
-    let policy = FnPolicy::new(make).with_recycle(clear);
+    });
     (
-        ObjectPool::with_policy(policy, config(8, thread_cache)),
+        ObjectPool::builder()
+            .policy(policy)
+            .config(config(8, thread_cache))
+            .build()
+            .unwrap(),
         drops,
     )
 }
@@ -375,8 +394,11 @@ fn no_stats_counts_nothing() {
     // Nothing is counted, but objects are still reused, through the thread cache and
     // through the shared tier alike: the same heap buffer comes back, cleaned.
     for thread_cache in [4, 0] {
-        let pool: ObjectPool<Vec<u8>, DefaultPolicy, NoStats> =
-            ObjectPool::with_stats(DefaultPolicy, config(8, thread_cache), NoStats);
+        let pool: ObjectPool<Vec<u8>, DefaultPolicy, NoStats> = ObjectPool::builder()
+            .config(config(8, thread_cache))
+            .no_stats()
+            .build()
+            .unwrap();
         let mut first = pool.get();
         first.extend_from_slice(b"marked");
         let buffer = first.as_ptr();
@@ -401,7 +423,7 @@ fn no_stats_counts_nothing() {
 
 #[test]
 fn observe_sees_the_pool() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(8, 0));
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(8, 0)).build().unwrap();
     drop(pool.get());
     let observed: Box<dyn Observe> = Box::new(pool.clone());
     assert_eq!(observed.stats().gets, 1);
@@ -421,7 +443,7 @@ struct Reentrant {
 }
 
 static REENTRANT: LazyLock<ObjectPool<Reentrant>> =
-    LazyLock::new(|| ObjectPool::with_policy(DefaultPolicy, config(1, 1)));
+    LazyLock::new(|| ObjectPool::builder().config(config(1, 1)).build().unwrap());
 
 thread_local! {
     /// Reentry depth: one level of reentry is the point; more would recurse forever,
@@ -603,7 +625,7 @@ fn a_dropped_pools_caches_are_freed_at_each_threads_next_use() {
 
 #[test]
 fn a_put_after_a_trim_releases_the_cached_objects_and_keeps_the_returned_one() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::with_policy(DefaultPolicy, config(8, 4));
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(8, 4)).build().unwrap();
     let held = pool.get();
     drop((0..4).map(|_| pool.get()).collect::<Vec<_>>()); // 4 idle in this thread's cache
     pool.trim();
@@ -614,10 +636,12 @@ fn a_put_after_a_trim_releases_the_cached_objects_and_keeps_the_returned_one() {
 
 #[test]
 fn a_panicking_factory_gives_its_live_place_back() {
-    use poolside_object::LiveLimit;
     let policy = FnPolicy::new(|| -> Vec<u8> { panic!("cannot make one") });
-    let pool =
-        ObjectPool::with_live_limit(policy, PoolConfig::default(), LiveLimit::new(1).unwrap());
+    let pool = ObjectPool::builder()
+        .policy(policy)
+        .max_live(1)
+        .build()
+        .unwrap();
     for _ in 0..3 {
         assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| drop(pool.try_get())))).is_err());
     }
@@ -634,8 +658,11 @@ fn a_byte_budget_holds_across_thread_caches() {
         .max_idle_bytes(Some(BUDGET))
         .build()
         .unwrap();
-    let pool: ObjectPool<Vec<u8>, _> =
-        ObjectPool::with_policy(CapPolicy::drop_above(DefaultPolicy, 1 << 20), config);
+    let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
+        .policy(CapPolicy::drop_above(DefaultPolicy, 1 << 20))
+        .config(config)
+        .build()
+        .unwrap();
     let (filled, checked) = (Barrier::new(THREADS + 1), Barrier::new(THREADS + 1));
     let mut most = 0;
     std::thread::scope(|s| {
@@ -682,8 +709,11 @@ fn a_trim_gives_a_cache_lease_back() {
         .max_idle_bytes(Some(8192))
         .build()
         .unwrap();
-    let pool: ObjectPool<Vec<u8>, _> =
-        ObjectPool::with_policy(CapPolicy::drop_above(DefaultPolicy, 8192), config);
+    let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
+        .policy(CapPolicy::drop_above(DefaultPolicy, 8192))
+        .config(config)
+        .build()
+        .unwrap();
     let mut a = pool.get();
     a.reserve_exact(8000);
     drop(a); // this thread's cache leases the whole budget

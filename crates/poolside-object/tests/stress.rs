@@ -18,9 +18,6 @@ struct Tracked {
     scratch: Vec<u8>,
 }
 
-type Policy<'a> =
-    FnPolicy<Box<dyn Fn() -> Tracked + Send + Sync + 'a>, fn(&mut Tracked) -> Verdict>;
-
 fn keep(t: &mut Tracked) -> Verdict {
     t.scratch.reset();
     Verdict::Keep
@@ -36,16 +33,20 @@ fn no_double_hand_out_and_exact_accounting() {
         .thread_cache(8)
         .build()
         .unwrap();
-    let policy: Policy<'static> = FnPolicy::new(Box::new(move || Tracked {
+    let policy = FnPolicy::new(move || Tracked {
         id: registering.register(),
         scratch: Vec::new(),
-    }) as Box<dyn Fn() -> Tracked + Send + Sync>)
-    .with_recycle(keep as fn(&mut Tracked) -> Verdict);
-    let pool = ObjectPool::with_policy(policy, config);
+    })
+    .with_recycle(keep);
+    let pool = ObjectPool::builder()
+        .policy(policy)
+        .config(config)
+        .build()
+        .unwrap();
 
     // Each thread hands every fourth object to the next thread, which returns it.
     let (senders, receivers): (Vec<_>, Vec<_>) = (0..THREADS)
-        .map(|_| mpsc::channel::<OwnedPooled<Tracked, Policy<'static>>>())
+        .map(|_| mpsc::channel::<OwnedPooled<Tracked, _>>())
         .unzip();
     let mut detached = 0u64;
     std::thread::scope(|s| {
@@ -194,8 +195,12 @@ fn trims_and_drops_racing_threads_that_come_and_go_keep_the_books() {
         id: checker.register(),
         scratch: Vec::new(),
     })
-    .with_recycle(keep as fn(&mut Tracked) -> Verdict);
-    let pool = ObjectPool::with_policy(policy, config);
+    .with_recycle(keep);
+    let pool = ObjectPool::builder()
+        .policy(policy)
+        .config(config)
+        .build()
+        .unwrap();
     let ops = in_waves_beside(
         || {
             let mut guard = pool.get();

@@ -148,7 +148,11 @@ impl<H: Handler> WorkerPool<H> {
             handler: Arc::new(handler),
         };
         let shared = Arc::new(Shared {
-            tasks: ObjectPool::with_policy(policy, config.task_pool()),
+            tasks: ObjectPool::builder()
+                .policy(policy)
+                .config(config.task_pool())
+                .build()
+                .expect("a built `PoolConfig` is valid"),
             tx,
             rx,
             gate: Gate::new(),

@@ -54,9 +54,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use poolside_core::{
-    CapPolicy, Capacity, ConfigError, Counters, DefaultPolicy, Discards, FnPolicy, Metric,
-    MetricKind, NoStats, Observable, Observe, OverCap, PoolConfig, Recorder, Recycle, Reset, Stats,
-    Verdict,
+    CapPolicy, Capacity, ConfigError, Counters, DefaultPolicy, Discards, FnCreate, FnCreateRecycle,
+    FnPolicy, Metric, MetricKind, NoStats, Observable, Observe, OverCap, PoolConfig, Recorder,
+    Recycle, Reset, Stats, Verdict,
 };
 
 #[cfg(feature = "buffer")]
