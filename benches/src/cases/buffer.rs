@@ -19,7 +19,7 @@ use std::hint::black_box;
 use std::io::Write;
 
 use opool::PoolAllocator;
-use poolside_buffer::{BytePool, ClassLayout, Quarters, RingPool, SizedConfig, SizedPool};
+use poolside_buffer::{BytePool, ClassLayout, Quarters, RingPool, SizedPool, SizedPoolBuilder};
 use zeropool::ZeroPool;
 
 use super::{baseline, case, warmed, warmed_loop};
@@ -54,13 +54,13 @@ fn sized_buf<const S: usize>() -> Box<dyn Routine> {
 }
 
 /// Four classes per doubling instead of one, over the default range.
-fn quarters() -> SizedConfig<Quarters> {
-    SizedConfig::quarters(64, 1 << 20)
+fn quarters() -> SizedPoolBuilder<Quarters> {
+    SizedPool::builder().quarters(64, 1 << 20)
 }
 
 /// The size-class pool with [`quarters`].
 fn sized_quarters_buf<const S: usize>() -> Box<dyn Routine> {
-    let pool = SizedPool::with_config(quarters()).expect("a valid configuration");
+    let pool = quarters().build().expect("a valid configuration");
     warmed(move || sized_op::<S, _>(&pool))
 }
 
@@ -199,8 +199,8 @@ fn new_mixed() -> Box<dyn Routine> {
     })
 }
 
-fn sized_mixed_with<L: ClassLayout>(config: SizedConfig<L>) -> Box<dyn Routine> {
-    let pool = SizedPool::with_config(config).expect("a valid configuration");
+fn sized_mixed_with<L: ClassLayout>(config: SizedPoolBuilder<L>) -> Box<dyn Routine> {
+    let pool = config.build().expect("a valid configuration");
     mixed(move |size| {
         let mut b = pool.get(size).expect("a pooled size");
         b.extend_from_slice(data(size));
@@ -209,7 +209,7 @@ fn sized_mixed_with<L: ClassLayout>(config: SizedConfig<L>) -> Box<dyn Routine> 
 }
 
 fn sized_mixed() -> Box<dyn Routine> {
-    sized_mixed_with(SizedConfig::default())
+    sized_mixed_with(SizedPool::builder())
 }
 
 fn sized_quarters_mixed() -> Box<dyn Routine> {

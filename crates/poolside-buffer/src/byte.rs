@@ -31,18 +31,19 @@ fn bucket_size(i: usize) -> usize {
     64usize << i
 }
 
-/// How a [`BytePool`] learns and what it keeps.
+/// Builds a [`BytePool`]: how it learns and what it keeps. [`BytePool::builder`], then
+/// the setters, then [`build`](Self::build), which checks them.
 ///
 /// ```
-/// use poolside_buffer::{BytePool, BytePoolConfig};
+/// use poolside_buffer::BytePool;
 ///
-/// let config = BytePoolConfig::default().initial_max(16 * 1024).percentile(0.99);
-/// let pool = BytePool::with_config(config)?;
+/// let pool = BytePool::builder().initial_max(16 * 1024).percentile(0.99).build()?;
 /// assert_eq!(pool.max_capacity(), 16 * 1024);
-/// # Ok::<(), poolside_buffer::BytePoolError>(())
+/// # Ok::<(), poolside_core::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BytePoolConfig {
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct BytePoolBuilder {
     initial_default: usize,
     initial_max: usize,
     hard_max: usize,
@@ -52,12 +53,13 @@ pub struct BytePoolConfig {
     thread_cache: usize,
 }
 
-impl Default for BytePoolConfig {
-    /// New buffers of 1 KiB, keep up to 64 KiB until the first calibration, never learn
-    /// a maximum above 16 MiB, keep the 95th percentile, calibrate every 4096 returns
-    /// per thread, 32 MiB of idle bytes, 16 buffers per thread.
-    fn default() -> Self {
-        BytePoolConfig {
+impl BytePool {
+    /// A builder with the defaults: new buffers of 1 KiB, keep up to 64 KiB until the
+    /// first calibration, never learn a maximum above 16 MiB, keep the 95th percentile,
+    /// calibrate every 4096 returns per thread, 32 MiB of idle bytes, 16 buffers per
+    /// thread.
+    pub fn builder() -> BytePoolBuilder {
+        BytePoolBuilder {
             initial_default: 1024,
             initial_max: 64 * 1024,
             hard_max: 16 << 20,
@@ -69,7 +71,7 @@ impl Default for BytePoolConfig {
     }
 }
 
-impl BytePoolConfig {
+impl BytePoolBuilder {
     /// The capacity of new buffers until the first calibration.
     pub fn initial_default(mut self, bytes: usize) -> Self {
         self.initial_default = bytes;
@@ -112,43 +114,6 @@ impl BytePoolConfig {
     pub fn thread_cache(mut self, n: usize) -> Self {
         self.thread_cache = n;
         self
-    }
-}
-
-/// Why a [`BytePool`] could not be made.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum BytePoolError {
-    /// The percentile is not in `(0, 1]`.
-    Percentile(f64),
-    /// `calibrate_every` is 0.
-    ZeroCalibration,
-    /// A size limit is 0, above `isize::MAX`, or the maximums contradict each other
-    /// (`initial_default <= initial_max <= hard_max` must hold).
-    Sizes,
-    /// The pool's limits were refused.
-    Config(ConfigError),
-}
-
-impl fmt::Display for BytePoolError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BytePoolError::Percentile(p) => write!(f, "the percentile {p} is not in (0, 1]"),
-            BytePoolError::ZeroCalibration => f.write_str("calibrate_every must be above 0"),
-            BytePoolError::Sizes => f.write_str(
-                "sizes must be above 0 and within isize::MAX, with initial_default <= initial_max <= hard_max",
-            ),
-            BytePoolError::Config(e) => write!(f, "invalid pool limits: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for BytePoolError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            BytePoolError::Config(e) => Some(e),
-            _ => None,
-        }
     }
 }
 
@@ -273,9 +238,9 @@ impl Extra for Hist {
 /// own teardown cannot reach its block; those returns are not learned from.
 ///
 /// ```
-/// use poolside_buffer::{BytePool, BytePoolConfig};
+/// use poolside_buffer::BytePool;
 ///
-/// let pool = BytePool::with_config(BytePoolConfig::default().calibrate_every(20))?;
+/// let pool = BytePool::builder().calibrate_every(20).build()?;
 /// for i in 0..200 {
 ///     let mut buf = pool.get();
 ///     // Mostly 3 KiB messages, now and then (2%) a 100 KiB one.
@@ -284,7 +249,7 @@ impl Extra for Hist {
 /// }
 /// assert_eq!(pool.default_capacity(), 4096);
 /// assert_eq!(pool.max_capacity(), 4096, "the 2% of 100 KiB buffers are not kept");
-/// # Ok::<(), poolside_buffer::BytePoolError>(())
+/// # Ok::<(), poolside_core::ConfigError>(())
 /// ```
 pub struct BytePool {
     /// The hot path's fields first: the tag it looks for in the thread's shortcut, the
@@ -306,7 +271,7 @@ pub(crate) struct Tuning {
     calibrations: AtomicU64,
     /// The decaying histogram: each calibration halves it and adds the returns since.
     decayed: Mutex<[f64; BUCKETS]>,
-    config: BytePoolConfig,
+    config: BytePoolBuilder,
 }
 
 impl Default for BytePool {
@@ -316,36 +281,40 @@ impl Default for BytePool {
 }
 
 impl BytePool {
-    /// A pool with [`BytePoolConfig::default`].
+    /// A pool with the defaults of [`BytePool::builder`].
     pub fn new() -> Self {
-        Self::with_config(BytePoolConfig::default()).expect("the default configuration is valid")
+        Self::builder()
+            .build()
+            .expect("the default configuration is valid")
     }
+}
 
-    /// A pool made as `config` says.
-    pub fn with_config(config: BytePoolConfig) -> Result<Self, BytePoolError> {
+impl BytePoolBuilder {
+    /// The pool, or what is wrong with its limits.
+    pub fn build(self) -> Result<BytePool, ConfigError> {
+        let config = self;
         if !(config.percentile > 0.0 && config.percentile <= 1.0) {
-            return Err(BytePoolError::Percentile(config.percentile));
+            return Err(ConfigError::PercentileOutOfRange);
         }
         if config.calibrate_every == 0 {
-            return Err(BytePoolError::ZeroCalibration);
+            return Err(ConfigError::ZeroCalibration);
         }
         let sizes_ok = config.initial_default > 0
             && config.initial_default <= config.initial_max
             && config.initial_max <= config.hard_max
             && config.hard_max <= isize::MAX as usize;
         if !sizes_ok {
-            return Err(BytePoolError::Sizes);
+            return Err(ConfigError::CapacitiesOutOfOrder);
         }
         let limits = PoolConfig::builder()
             .thread_cache(config.thread_cache)
             .max_idle_bytes(Some(config.max_idle_bytes))
-            .build()
-            .map_err(BytePoolError::Config)?;
+            .build()?;
         if limits.thread_cache() > MAG {
-            return Err(BytePoolError::Config(ConfigError::ThreadCacheTooLarge {
+            return Err(ConfigError::ThreadCacheTooLarge {
                 thread_cache: limits.thread_cache(),
                 limit: MAG,
-            }));
+            });
         }
         let engine = Engine::new(
             Shape {
@@ -373,7 +342,9 @@ impl BytePool {
             engine,
         })
     }
+}
 
+impl BytePool {
     /// An empty buffer: a reused one, or a new one of the learned default capacity (or of
     /// none, growing as it is written, if the allocator refuses that capacity).
     #[inline]

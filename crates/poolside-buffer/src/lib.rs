@@ -43,10 +43,10 @@ mod ring;
 mod sized;
 mod sync;
 
-pub use byte::{ByteBuf, BytePool, BytePoolConfig, BytePoolError};
-pub use ring::{GetError, RingBuf, RingConfig, RingError, RingPool, WhenFull};
+pub use byte::{ByteBuf, BytePool, BytePoolBuilder};
+pub use ring::{RingBuf, RingPool, RingPoolBuilder};
 pub use sized::{
-    ClassLayout, Listed, PowersOfTwo, Quarters, SizedBuf, SizedConfig, SizedError, SizedPool,
+    ClassLayout, Listed, PowersOfTwo, Quarters, SizedBuf, SizedPool, SizedPoolBuilder,
 };
 
 /// The README's example, run as a doctest so it cannot rot.

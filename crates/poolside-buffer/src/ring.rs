@@ -11,103 +11,60 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use poolside_core::{
-    Counters, Discard, Event, LocalCounters, Metric, MetricKind, Observable, Observe, Recorder,
-    Stats,
+    ConfigError, Counters, Discard, Event, LimitReached, LocalCounters, Metric, MetricKind,
+    Observable, Observe, Recorder, Stats,
 };
 
-pub use slots::RingError;
 use slots::{Claim, Released, Slots};
 
 use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
 
-/// What [`RingPool::get`] does when every slot is taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WhenFull {
-    /// Hand out a temporary heap buffer of the slot size, counted as a miss; it is freed,
-    /// not kept, when it comes back. The default.
-    Heap,
-    /// Wait up to this long for a slot, then fail with [`GetError::TimedOut`].
-    Wait(Duration),
-}
-
-/// How a [`RingPool`] is made: slot count and size, what `get` does when every slot is
-/// taken, and whether returned slots are zeroed.
+/// Builds a [`RingPool`]: [`RingPool::builder`], then the setters, then
+/// [`build`](Self::build), which allocates the ring.
 ///
 /// ```
-/// use std::time::Duration;
-/// use poolside_buffer::{RingConfig, RingPool, WhenFull};
+/// use poolside_buffer::RingPool;
 ///
-/// let config = RingConfig::new(64, 4096)
-///     .when_full(WhenFull::Wait(Duration::from_millis(10)))
-///     .zero_on_return(true);
-/// let ring = RingPool::with_config(config)?;
+/// let ring = RingPool::builder(64, 4096).zero_on_return(true).build()?;
 /// assert_eq!((ring.slots(), ring.slot_size()), (64, 4096));
-/// # Ok::<(), poolside_buffer::RingError>(())
+/// # Ok::<(), poolside_core::ConfigError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RingConfig {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct RingPoolBuilder {
     slots: usize,
     slot_size: usize,
-    when_full: WhenFull,
     zero_on_return: bool,
 }
 
-impl RingConfig {
-    /// `slots` buffers of `slot_size` bytes, [`WhenFull::Heap`], not zeroed on return.
-    /// Checked when the pool is made.
-    pub fn new(slots: usize, slot_size: usize) -> Self {
-        RingConfig {
-            slots,
-            slot_size,
-            when_full: WhenFull::Heap,
-            zero_on_return: false,
-        }
-    }
-
-    /// What `get` does when every slot is taken.
-    pub fn when_full(mut self, when_full: WhenFull) -> Self {
-        self.when_full = when_full;
-        self
-    }
-
+impl RingPoolBuilder {
     /// Whether a returned slot is zeroed, so that no holder can see the bytes of the one
-    /// before (costs a write of the whole slot per return).
+    /// before (costs a write of the whole slot per return). Off by default.
     pub fn zero_on_return(mut self, zero: bool) -> Self {
         self.zero_on_return = zero;
         self
     }
-}
 
-/// Why [`RingPool::get`] gave no buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum GetError {
-    /// Every slot stayed taken for the whole wait ([`WhenFull::Wait`]).
-    TimedOut(Duration),
-    /// Every slot was taken and the allocator refused a temporary buffer
-    /// ([`WhenFull::Heap`]).
-    AllocFailed,
-}
-
-impl fmt::Display for GetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            GetError::TimedOut(d) => write!(f, "no ring slot came free within {d:?}"),
-            GetError::AllocFailed => {
-                f.write_str("every ring slot is taken and the allocator refused a temporary buffer")
-            }
-        }
+    /// The ring, allocated whole and zeroed. Fails for 0 slots, a 0 size, a total size
+    /// that overflows, or memory the allocator refuses.
+    pub fn build(self) -> Result<RingPool, ConfigError> {
+        Ok(RingPool {
+            ring: Arc::new(Ring::new(self)?),
+        })
     }
 }
-
-impl std::error::Error for GetError {}
 
 /// A fixed number of fixed-size byte buffers, carved from one zeroed allocation when the
 /// pool is made. Buffers are handed out lock-free and no slot is ever held by two holders
 /// (the Go ring pool this replaces hands out the same slot again once its index wraps).
-/// After construction the pool allocates nothing, except the temporary buffers of
-/// [`WhenFull::Heap`] when every slot is taken.
+/// After construction the pool allocates nothing, except the temporary heap buffers that
+/// [`get`](Self::get) hands out when every slot is taken.
+///
+/// Its three ways to take a buffer are every pool's with a limit:
+/// [`get`](Self::get) never waits, and goes past the limit when it is reached (a heap
+/// buffer of the slot size, counted as a miss); [`try_get`](Self::try_get) never waits
+/// and never goes past it (`None`); [`get_timeout`](Self::get_timeout) waits for a slot
+/// to come back.
 ///
 /// Slots are handed out most recently returned first, so a busy ring reuses warm cache
 /// lines.
@@ -115,7 +72,7 @@ impl std::error::Error for GetError {}
 /// # Old bytes
 ///
 /// A slot keeps the bytes its previous holder wrote unless the pool zeroes returned
-/// slots ([`RingConfig::zero_on_return`]). A new holder's filled part starts empty, so
+/// slots ([`RingPoolBuilder::zero_on_return`]). A new holder's filled part starts empty, so
 /// it sees old bytes only if it asks for the whole slot ([`RingBuf::slot_mut`]).
 ///
 /// ```
@@ -129,7 +86,7 @@ impl std::error::Error for GetError {}
 /// assert_eq!(buf.capacity(), 1024);
 /// drop(buf); // the slot is free again
 /// assert_eq!(ring.free(), 8);
-/// # Ok::<(), poolside_buffer::RingError>(())
+/// # Ok::<(), poolside_core::ConfigError>(())
 /// ```
 pub struct RingPool {
     ring: Arc<Ring>,
@@ -138,9 +95,8 @@ pub struct RingPool {
 /// The ring itself, shared by its handle and, weakly, by monitors; guards borrow it.
 pub(crate) struct Ring {
     slots: Slots,
-    config: RingConfig,
-    /// Threads in `get` waiting for a slot ([`WhenFull::Wait`]), for the `waiters`
-    /// metric; the free list's `WAITING` bit is what wakes them.
+    zero_on_return: bool,
+    /// Threads in `get_timeout` waiting for a slot, for the `waiters` metric; the free list's `WAITING` bit is what wakes them.
     waiters: AtomicUsize,
     lock: Mutex<()>,
     freed: Condvar,
@@ -150,18 +106,19 @@ pub(crate) struct Ring {
 }
 
 impl RingPool {
-    /// `slots` zeroed buffers of `slot_size` bytes; `get` falls back to a heap buffer
-    /// when every slot is taken. Fails for 0 slots, a 0 size, a total size that
-    /// overflows, or memory the allocator refuses.
-    pub fn new(slots: usize, slot_size: usize) -> Result<Self, RingError> {
-        Self::with_config(RingConfig::new(slots, slot_size))
+    /// `slots` zeroed buffers of `slot_size` bytes. Fails for 0 slots, a 0 size, a
+    /// total size that overflows, or memory the allocator refuses.
+    pub fn new(slots: usize, slot_size: usize) -> Result<Self, ConfigError> {
+        Self::builder(slots, slot_size).build()
     }
 
-    /// A pool made as `config` says.
-    pub fn with_config(config: RingConfig) -> Result<Self, RingError> {
-        Ok(RingPool {
-            ring: Arc::new(Ring::new(config)?),
-        })
+    /// A builder of `slots` buffers of `slot_size` bytes, not zeroed on return.
+    pub fn builder(slots: usize, slot_size: usize) -> RingPoolBuilder {
+        RingPoolBuilder {
+            slots,
+            slot_size,
+            zero_on_return: false,
+        }
     }
 
     /// A free slot, or `None` when every slot is taken. Lock-free; never allocates.
@@ -170,10 +127,24 @@ impl RingPool {
         self.ring.try_get()
     }
 
-    /// A free slot; when every slot is taken, what the pool's [`WhenFull`] says.
+    /// A free slot, or, when every slot is taken, a temporary heap buffer of the slot
+    /// size (counted as a miss, and freed when it comes back). Never waits; lock-free
+    /// while a slot is free.
     #[inline]
-    pub fn get(&self) -> Result<RingBuf<'_>, GetError> {
-        self.ring.get()
+    pub fn get(&self) -> RingBuf<'_> {
+        match self.ring.try_get() {
+            Some(buf) => buf,
+            None => self.ring.heap(),
+        }
+    }
+
+    /// A free slot, waiting up to `timeout` for one to come back when every slot is
+    /// taken; [`LimitReached`] if none does.
+    pub fn get_timeout(&self, timeout: Duration) -> Result<RingBuf<'_>, LimitReached> {
+        match self.ring.try_get() {
+            Some(buf) => Ok(buf),
+            None => self.ring.wait(timeout),
+        }
     }
 
     /// The number of slots.
@@ -199,13 +170,13 @@ impl RingPool {
 }
 
 impl Ring {
-    fn new(config: RingConfig) -> Result<Self, RingError> {
+    fn new(config: RingPoolBuilder) -> Result<Self, ConfigError> {
         let slots = Slots::new(config.slots, config.slot_size)?;
         let stats = LocalCounters::new();
         Counters::add_shared(&stats, Event::Prewarm, slots.count() as u64);
         Ok(Ring {
             slots,
-            config,
+            zero_on_return: config.zero_on_return,
             waiters: AtomicUsize::new(0),
             lock: Mutex::new(()),
             freed: Condvar::new(),
@@ -224,32 +195,22 @@ impl Ring {
         })
     }
 
-    /// A free slot; when every slot is taken, what the pool's [`WhenFull`] says.
-    #[inline]
-    pub(crate) fn get(&self) -> Result<RingBuf<'_>, GetError> {
-        if let Some(buf) = self.try_get() {
-            return Ok(buf);
-        }
-        match self.config.when_full {
-            WhenFull::Heap => self.heap(),
-            WhenFull::Wait(timeout) => self.wait(timeout),
-        }
-    }
-
     #[cold]
-    fn heap(&self) -> Result<RingBuf<'_>, GetError> {
-        let claim = Claim::heap(&self.slots).ok_or(GetError::AllocFailed)?;
+    #[inline(never)]
+    fn heap(&self) -> RingBuf<'_> {
+        let claim = Claim::heap(&self.slots);
         self.count(Event::Miss);
-        Ok(RingBuf {
+        RingBuf {
             pool: self,
             claim: ManuallyDrop::new(claim),
             len: 0,
-        })
+        }
     }
 
     #[cold]
-    fn wait(&self, timeout: Duration) -> Result<RingBuf<'_>, GetError> {
-        let deadline = Instant::now().checked_add(timeout);
+    fn wait(&self, timeout: Duration) -> Result<RingBuf<'_>, LimitReached> {
+        let start = Instant::now();
+        let deadline = start.checked_add(timeout);
         self.waiters.fetch_add(1, Ordering::Relaxed);
         // Held from each failed claim until the wait releases it, so a returning holder,
         // which takes it to wake waiters, cannot wake them in between.
@@ -265,7 +226,12 @@ impl Ring {
             let left = match deadline {
                 Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => left,
-                    _ => break Err(GetError::TimedOut(timeout)),
+                    _ => {
+                        break Err(LimitReached {
+                            max: self.slots.count(),
+                            waited: start.elapsed(),
+                        })
+                    }
                 },
                 // A timeout too long to add to now: wait a day at a time.
                 None => Duration::from_secs(86_400),
@@ -308,7 +274,7 @@ impl Ring {
 }
 
 /// The statistics, and one metric beyond them: `waiters`, the threads in `get` waiting
-/// for a slot now ([`WhenFull::Wait`]; approximate while threads come and go).
+/// for a slot now (in `get_timeout`; approximate while threads come and go).
 impl Observe for RingPool {
     fn stats(&self) -> Stats {
         self.ring.stats()
@@ -347,8 +313,7 @@ impl fmt::Debug for RingPool {
         f.debug_struct("RingPool")
             .field("slots", &self.slots())
             .field("slot_size", &self.slot_size())
-            .field("when_full", &self.ring.config.when_full)
-            .field("zero_on_return", &self.ring.config.zero_on_return)
+            .field("zero_on_return", &self.ring.zero_on_return)
             .finish_non_exhaustive()
     }
 }
@@ -464,7 +429,7 @@ impl Ring {
         // in the one cold call below: with a call per way, the optimizer stops inlining
         // the guard's drop.
         let slow = 'hot: {
-            if self.config.zero_on_return || claim.is_heap() {
+            if self.zero_on_return || claim.is_heap() {
                 break 'hot Some(claim);
             }
             match claim.release(put) {
@@ -484,7 +449,7 @@ impl Ring {
         let Some(mut claim) = claim else {
             return self.wake_waiters();
         };
-        if self.config.zero_on_return {
+        if self.zero_on_return {
             zero(&mut claim);
         }
         match claim.release(put) {
@@ -500,7 +465,7 @@ impl Ring {
     }
 }
 
-/// Zeroes a returned slot ([`RingConfig::zero_on_return`]).
+/// Zeroes a returned slot ([`RingPoolBuilder::zero_on_return`]).
 #[cold]
 fn zero(claim: &mut Claim<'_>) {
     claim.bytes_mut().fill(0);

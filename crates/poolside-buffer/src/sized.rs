@@ -21,15 +21,18 @@ use crate::held::{GiveBack, Held};
 /// quarter instead of a half) for more classes to keep warm.
 ///
 /// ```
-/// use poolside_buffer::{SizedConfig, SizedPool};
+/// use poolside_buffer::SizedPool;
 ///
-/// let config = SizedConfig::quarters(256, 64 * 1024).max_idle_bytes(16 << 20);
-/// let pool = SizedPool::with_config(config)?;
+/// let pool = SizedPool::builder()
+///     .quarters(256, 64 * 1024)
+///     .max_idle_bytes(16 << 20)
+///     .build()?;
 /// assert_eq!(&pool.classes()[..5], [256, 320, 384, 448, 512]);
-/// # Ok::<(), poolside_buffer::SizedError>(())
+/// # Ok::<(), poolside_core::ConfigError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SizedConfig<L: ClassLayout = PowersOfTwo> {
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct SizedPoolBuilder<L: ClassLayout = PowersOfTwo> {
     classes: Vec<usize>,
     max_idle_bytes: usize,
     max_idle: usize,
@@ -37,31 +40,23 @@ pub struct SizedConfig<L: ClassLayout = PowersOfTwo> {
     layout: PhantomData<L>,
 }
 
-impl Default for SizedConfig {
-    fn default() -> Self {
-        SizedConfig::powers_of_two(64, 1 << 20)
-    }
-}
+/// The default budget of idle bytes over all classes: 64 MiB.
+const DEFAULT_MAX_IDLE_BYTES: usize = 64 << 20;
 
-impl SizedConfig {
-    /// The default budget of idle bytes over all classes: 64 MiB.
-    pub const DEFAULT_MAX_IDLE_BYTES: usize = 64 << 20;
-
+impl<L: ClassLayout> SizedPoolBuilder<L> {
     /// Classes at each power of two from `min` to `max` (rounded up to powers of two).
-    pub fn powers_of_two(min: usize, max: usize) -> Self {
+    pub fn powers_of_two(self, min: usize, max: usize) -> SizedPoolBuilder<PowersOfTwo> {
         let (min, max) = (min.max(1), max.max(1));
         let first = min.checked_next_power_of_two().unwrap_or(min);
         let classes = std::iter::successors(Some(first), |&c| c.checked_mul(2))
             .take_while(|&c| c <= max.max(first))
             .collect();
-        SizedConfig::with_classes(classes)
+        self.with_classes(classes)
     }
-}
 
-impl SizedConfig<Quarters> {
     /// Four classes per doubling from `min` to `max`, as jemalloc spaces them: between
     /// 2^k and 2^(k+1), steps of 2^k / 4.
-    pub fn quarters(min: usize, max: usize) -> Self {
+    pub fn quarters(self, min: usize, max: usize) -> SizedPoolBuilder<Quarters> {
         let (min, max) = (min.max(4), max.max(4));
         let mut classes = Vec::new();
         let mut base = min.checked_next_power_of_two().unwrap_or(min) / 2;
@@ -79,27 +74,23 @@ impl SizedConfig<Quarters> {
             };
             base = next;
         }
-        SizedConfig::with_classes(classes)
+        self.with_classes(classes)
     }
-}
 
-impl SizedConfig<Listed> {
     /// Exactly these classes (sorted and deduplicated when the pool is made). A list of
     /// consecutive powers of two or quarter classes still finds a class by counting
-    /// bits, with a few more instructions than [`powers_of_two`](SizedConfig::powers_of_two)
-    /// or [`quarters`](SizedConfig::quarters) take; any other list searches.
-    pub fn classes(classes: Vec<usize>) -> Self {
-        SizedConfig::with_classes(classes)
+    /// bits, with a few more instructions than [`powers_of_two`](Self::powers_of_two)
+    /// or [`quarters`](Self::quarters) take; any other list searches.
+    pub fn classes(self, classes: Vec<usize>) -> SizedPoolBuilder<Listed> {
+        self.with_classes(classes)
     }
-}
 
-impl<L: ClassLayout> SizedConfig<L> {
-    fn with_classes(classes: Vec<usize>) -> Self {
-        SizedConfig {
+    fn with_classes<M: ClassLayout>(self, classes: Vec<usize>) -> SizedPoolBuilder<M> {
+        SizedPoolBuilder {
             classes,
-            max_idle_bytes: SizedConfig::DEFAULT_MAX_IDLE_BYTES,
-            max_idle: 256,
-            thread_cache: 8,
+            max_idle_bytes: self.max_idle_bytes,
+            max_idle: self.max_idle,
+            thread_cache: self.thread_cache,
             layout: PhantomData,
         }
     }
@@ -126,47 +117,6 @@ impl<L: ClassLayout> SizedConfig<L> {
     }
 }
 
-/// Why a [`SizedPool`] could not be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SizedError {
-    /// No size class was given.
-    NoClasses,
-    /// A size class of 0 bytes.
-    ZeroClass,
-    /// A size class above `isize::MAX` bytes, which no allocation can have.
-    ClassTooLarge(usize),
-    /// More size classes than a pool keeps (128): the count given.
-    TooManyClasses(usize),
-    /// The per-class configuration was refused.
-    Config(ConfigError),
-}
-
-impl fmt::Display for SizedError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SizedError::NoClasses => f.write_str("a sized pool needs at least one size class"),
-            SizedError::ZeroClass => f.write_str("a size class must be above 0 bytes"),
-            SizedError::ClassTooLarge(c) => {
-                write!(f, "a size class of {c} bytes exceeds isize::MAX")
-            }
-            SizedError::TooManyClasses(n) => {
-                write!(f, "{n} size classes, above the {MAX_CLASSES} a pool keeps")
-            }
-            SizedError::Config(e) => write!(f, "invalid per-class limits: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for SizedError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            SizedError::Config(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
 /// Byte buffers in size classes: `get(n)` returns an empty `Vec<u8>` with capacity of at
 /// least `n`, from the smallest class that fits, and a returned buffer goes to the
 /// largest class its capacity fills, so a buffer that grew still comes home (the Go
@@ -178,7 +128,7 @@ impl std::error::Error for SizedError {
 ///   pooled (counted as a miss, and as `oversized` when it comes back).
 /// - `get(0)` works (the smallest class); a request the allocator refuses, such as
 ///   `usize::MAX` bytes, is an error, not a panic or an abort.
-/// - Idle bytes stay within [`SizedConfig::max_idle_bytes`] overall and within its
+/// - Idle bytes stay within [`SizedPoolBuilder::max_idle_bytes`] overall and within its
 ///   share per class, whatever the number of threads.
 ///
 /// Each thread keeps one block per pool with a small stack of idle buffers for every
@@ -222,9 +172,9 @@ pub struct SizedPool<L: ClassLayout = PowersOfTwo> {
 /// or [`Listed`] for a list of one's own. Sealed: these three are all there is.
 ///
 /// ```
-/// use poolside_buffer::{Quarters, SizedConfig, SizedPool};
+/// use poolside_buffer::{Quarters, SizedPool};
 ///
-/// let pool: SizedPool<Quarters> = SizedPool::with_config(SizedConfig::quarters(64, 4096))?;
+/// let pool: SizedPool<Quarters> = SizedPool::builder().quarters(64, 4096).build()?;
 /// assert!(pool.get(65)?.capacity() == 80);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -233,17 +183,17 @@ pub trait ClassLayout:
 {
 }
 
-/// Classes at consecutive powers of two ([`SizedConfig::powers_of_two`]): a request's
+/// Classes at consecutive powers of two ([`SizedPoolBuilder::powers_of_two`]): a request's
 /// class is its bit count. A pool whose smallest class is 1 byte finds its classes on the
 /// slow path.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct PowersOfTwo;
 
-/// Four classes per doubling ([`SizedConfig::quarters`]): a bit count and a shift.
+/// Four classes per doubling ([`SizedPoolBuilder::quarters`]): a bit count and a shift.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Quarters;
 
-/// Any list of classes ([`SizedConfig::classes`]): counted bits when the list allows it,
+/// Any list of classes ([`SizedPoolBuilder::classes`]): counted bits when the list allows it,
 /// else a search on the slow path.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Listed;
@@ -529,26 +479,45 @@ impl Default for SizedPool {
 impl SizedPool {
     /// Powers of two from 64 B to 1 MiB, 64 MiB of idle bytes at most.
     pub fn new() -> Self {
-        Self::with_config(SizedConfig::default()).expect("the default configuration is valid")
+        Self::builder()
+            .build()
+            .expect("the default configuration is valid")
+    }
+
+    /// A builder with the defaults: powers of two from 64 B to 1 MiB, 64 MiB of idle
+    /// bytes over all classes, 256 idle buffers per class shared, 8 per thread.
+    pub fn builder() -> SizedPoolBuilder {
+        let defaults: SizedPoolBuilder = SizedPoolBuilder {
+            classes: Vec::new(),
+            max_idle_bytes: DEFAULT_MAX_IDLE_BYTES,
+            max_idle: 256,
+            thread_cache: 8,
+            layout: PhantomData,
+        };
+        defaults.powers_of_two(64, 1 << 20)
     }
 }
 
-impl<L: ClassLayout> SizedPool<L> {
-    /// A pool made as `config` says.
-    pub fn with_config(config: SizedConfig<L>) -> Result<Self, SizedError> {
+impl<L: ClassLayout> SizedPoolBuilder<L> {
+    /// The pool, or what is wrong with its classes or limits.
+    pub fn build(self) -> Result<SizedPool<L>, ConfigError> {
+        let config = self;
         let mut sizes = config.classes;
         sizes.sort_unstable();
         sizes.dedup();
         match sizes.first() {
-            None => return Err(SizedError::NoClasses),
-            Some(0) => return Err(SizedError::ZeroClass),
+            None => return Err(ConfigError::NoClasses),
+            Some(0) => return Err(ConfigError::ZeroClass),
             Some(_) => {}
         }
-        if let Some(&c) = sizes.iter().find(|&&c| c > isize::MAX as usize) {
-            return Err(SizedError::ClassTooLarge(c));
+        if let Some(&size) = sizes.iter().find(|&&c| c > isize::MAX as usize) {
+            return Err(ConfigError::ClassTooLarge { size });
         }
         if sizes.len() > MAX_CLASSES {
-            return Err(SizedError::TooManyClasses(sizes.len()));
+            return Err(ConfigError::TooManyClasses {
+                count: sizes.len(),
+                limit: MAX_CLASSES,
+            });
         }
         let share = config.max_idle_bytes / sizes.len();
         // The per-class limits, checked as an object pool's would be.
@@ -556,13 +525,12 @@ impl<L: ClassLayout> SizedPool<L> {
             .max_idle(config.max_idle)
             .thread_cache(config.thread_cache)
             .max_idle_bytes(Some(share))
-            .build()
-            .map_err(SizedError::Config)?;
+            .build()?;
         if per_class.thread_cache() > MAG {
-            return Err(SizedError::Config(ConfigError::ThreadCacheTooLarge {
+            return Err(ConfigError::ThreadCacheTooLarge {
                 thread_cache: per_class.thread_cache(),
                 limit: MAG,
-            }));
+            });
         }
         let (min, top) = (sizes[0], *sizes.last().expect("not empty"));
         let lookup = Lookup::for_classes(&sizes);
@@ -587,7 +555,9 @@ impl<L: ClassLayout> SizedPool<L> {
             layout: PhantomData,
         })
     }
+}
 
+impl<L: ClassLayout> SizedPool<L> {
     /// The class sizes, smallest first.
     pub fn classes(&self) -> Vec<usize> {
         self.engine.classes.iter().map(|c| c.size).collect()
@@ -753,7 +723,7 @@ vec_guard!(SizedBuf<L: ClassLayout>);
 mod tests {
     use super::{
         quarter_code, quarter_size, Bits, ClassLayout, Listed, Lookup, PowersOfTwo, Quarters,
-        SizedConfig,
+        SizedPool, SizedPoolBuilder,
     };
 
     /// The hot path's formula agrees with the slow path's lookup for every request from 1
@@ -762,18 +732,18 @@ mod tests {
     /// the slow path.
     #[test]
     fn the_hot_formula_finds_what_the_slow_lookup_finds() {
-        agrees(SizedConfig::default());
-        agrees(SizedConfig::powers_of_two(1, 64));
-        agrees(SizedConfig::quarters(64, 1 << 20));
-        agrees(SizedConfig::quarters(100, 5000));
-        agrees(SizedConfig::quarters(5, 64));
-        agrees(SizedConfig::classes(vec![100, 250, 4000]));
+        agrees(SizedPool::builder());
+        agrees(SizedPool::builder().powers_of_two(1, 64));
+        agrees(SizedPool::builder().quarters(64, 1 << 20));
+        agrees(SizedPool::builder().quarters(100, 5000));
+        agrees(SizedPool::builder().quarters(5, 64));
+        agrees(SizedPool::builder().classes(vec![100, 250, 4000]));
         for list in [vec![64, 128, 256], vec![80, 96, 112, 128, 160]] {
-            agrees(SizedConfig::classes(list));
+            agrees(SizedPool::builder().classes(list));
         }
     }
 
-    fn agrees<L: ClassLayout>(config: SizedConfig<L>) {
+    fn agrees<L: ClassLayout>(config: SizedPoolBuilder<L>) {
         let sizes = config.classes;
         agrees_as::<L>(&sizes);
         agrees_as::<Listed>(&sizes);
@@ -829,13 +799,13 @@ mod tests {
     /// request and return goes to the slow path, which searches.
     #[test]
     fn a_layout_that_cannot_count_a_list_always_takes_the_slow_path() {
-        let quarters = SizedConfig::quarters(64, 4096).classes;
+        let quarters = SizedPool::builder().quarters(64, 4096).classes;
         let bits = Bits::for_layout::<PowersOfTwo>(Lookup::for_classes(&quarters));
         for n in quarters.iter().flat_map(|&c| [c - 1, c, c + 1]) {
             assert!(bits.class_for::<PowersOfTwo>(n) >= quarters.len());
             assert!(bits.home::<PowersOfTwo>(n) >= quarters.len());
         }
-        let pow2 = SizedConfig::default().classes;
+        let pow2 = SizedPool::builder().classes;
         let bits = Bits::for_layout::<Quarters>(Lookup::for_classes(&pow2));
         for n in pow2.iter().flat_map(|&c| [c - 1, c, c + 1]) {
             assert!(bits.class_for::<Quarters>(n) >= pow2.len());
@@ -872,14 +842,14 @@ mod tests {
     #[test]
     fn quarter_lists_are_found_by_counting_bits() {
         for (min, max) in [(64, 1 << 20), (100, 5000), (5, 64)] {
-            let sizes = SizedConfig::quarters(min, max).classes;
+            let sizes = SizedPool::builder().quarters(min, max).classes;
             assert!(
                 matches!(Lookup::for_classes(&sizes), Lookup::Quarters { .. }),
                 "{min}..{max}"
             );
         }
         assert!(matches!(
-            Lookup::for_classes(&SizedConfig::default().classes),
+            Lookup::for_classes(&SizedPool::builder().classes),
             Lookup::Pow2 { from: 6, low: 63 }
         ));
         assert_eq!(Lookup::for_classes(&[100, 250, 4000]), Lookup::Search);

@@ -7,11 +7,15 @@
 
 use std::io::Write;
 
-use poolside_buffer::{BytePool, BytePoolConfig, BytePoolError};
+use poolside_buffer::{BytePool, BytePoolBuilder};
+use poolside_core::ConfigError;
 use poolside_core::Observe;
 
 fn pool(calibrate_every: u64) -> BytePool {
-    BytePool::with_config(BytePoolConfig::default().calibrate_every(calibrate_every)).unwrap()
+    BytePool::builder()
+        .calibrate_every(calibrate_every)
+        .build()
+        .unwrap()
 }
 
 /// Returns `n` buffers grown to `size` bytes.
@@ -62,10 +66,8 @@ fn the_maximum_is_a_percentile_and_outliers_are_dropped() {
     assert_eq!(pool.max_capacity(), 1024);
     assert_eq!(pool.default_capacity(), 1024);
     assert!(pool.stats().discards.oversized >= 40);
-    let config = BytePoolConfig::default()
-        .calibrate_every(100)
-        .percentile(0.99);
-    let strict = BytePool::with_config(config).unwrap();
+    let config = BytePool::builder().calibrate_every(100).percentile(0.99);
+    let strict = config.build().unwrap();
     for i in 0..2000 {
         let mut buf = strict.get();
         buf.resize(if i % 50 == 0 { 1 << 20 } else { 1000 }, 0);
@@ -97,11 +99,11 @@ fn the_histogram_decays_so_a_new_pattern_takes_over() {
 #[test]
 #[cfg_attr(miri, ignore = "thousands of returns: too slow under Miri")]
 fn the_hard_maximum_caps_what_it_learns() {
-    let config = BytePoolConfig::default()
+    let config = BytePool::builder()
         .calibrate_every(10)
         .initial_max(64 * 1024)
         .hard_max(64 * 1024);
-    let pool = BytePool::with_config(config).unwrap();
+    let pool = config.build().unwrap();
     churn(&pool, 100, 1 << 20);
     assert_eq!(pool.max_capacity(), 64 * 1024);
     assert_eq!(pool.default_capacity(), 64 * 1024);
@@ -124,23 +126,26 @@ fn calibration_is_visible_in_the_metrics() {
 
 #[test]
 fn bad_configurations_are_errors() {
-    let err = |c: BytePoolConfig| BytePool::with_config(c).unwrap_err();
-    let d = BytePoolConfig::default();
-    assert_eq!(err(d.percentile(0.0)), BytePoolError::Percentile(0.0));
-    assert_eq!(err(d.percentile(1.5)), BytePoolError::Percentile(1.5));
+    let err = |c: BytePoolBuilder| c.build().unwrap_err();
+    let d = BytePool::builder();
+    assert_eq!(err(d.percentile(0.0)), ConfigError::PercentileOutOfRange);
+    assert_eq!(err(d.percentile(1.5)), ConfigError::PercentileOutOfRange);
     assert!(matches!(
         err(d.percentile(f64::NAN)),
-        BytePoolError::Percentile(_)
+        ConfigError::PercentileOutOfRange
     ));
-    assert_eq!(err(d.calibrate_every(0)), BytePoolError::ZeroCalibration);
-    assert_eq!(err(d.initial_default(0)), BytePoolError::Sizes);
+    assert_eq!(err(d.calibrate_every(0)), ConfigError::ZeroCalibration);
+    assert_eq!(err(d.initial_default(0)), ConfigError::CapacitiesOutOfOrder);
     assert_eq!(
         err(d.initial_max(512)),
-        BytePoolError::Sizes,
+        ConfigError::CapacitiesOutOfOrder,
         "below the initial default"
     );
-    assert_eq!(err(d.hard_max(usize::MAX)), BytePoolError::Sizes);
-    assert!(matches!(err(d.max_idle_bytes(0)), BytePoolError::Config(_)));
+    assert_eq!(
+        err(d.hard_max(usize::MAX)),
+        ConfigError::CapacitiesOutOfOrder
+    );
+    assert_eq!(err(d.max_idle_bytes(0)), ConfigError::ZeroMaxIdleBytes);
 }
 
 #[test]
@@ -157,10 +162,10 @@ fn the_guard_writes_and_detaches() {
 #[cfg_attr(miri, ignore = "thousands of returns: too slow under Miri")]
 fn threads_calibrate_together_and_the_budget_holds() {
     const BUDGET: usize = 1 << 20;
-    let config = BytePoolConfig::default()
+    let config = BytePool::builder()
         .calibrate_every(50)
         .max_idle_bytes(BUDGET);
-    let pool = BytePool::with_config(config).unwrap();
+    let pool = config.build().unwrap();
     std::thread::scope(|s| {
         for t in 0..4 {
             let pool = &pool;
@@ -196,11 +201,11 @@ fn a_default_capacity_too_large_to_allocate_falls_back_to_an_empty_buffer() {
         "a_default_capacity_too_large_to_allocate_falls_back_to_an_empty_buffer",
         || {
             let huge = 1 << 40;
-            let config = BytePoolConfig::default()
+            let config = BytePool::builder()
                 .initial_default(huge)
                 .initial_max(huge)
                 .hard_max(huge);
-            let pool = BytePool::with_config(config).unwrap();
+            let pool = config.build().unwrap();
             let mut buf = pool.get();
             assert!(buf.capacity() < huge, "a terabyte was not allocated");
             buf.extend_from_slice(b"still a buffer");

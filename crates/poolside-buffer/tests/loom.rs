@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use loom::thread;
-use poolside_buffer::{RingConfig, RingPool, WhenFull};
+use poolside_buffer::RingPool;
 
 /// Claims a slot (if one is free), writes it, and checks the write stayed.
 fn use_slot(ring: &RingPool, mark: u8) -> bool {
@@ -59,13 +59,16 @@ fn claims_and_releases_interleave_over_two_slots() {
 #[test]
 fn a_waiter_is_woken_by_the_release() {
     loom::model(|| {
-        let config = RingConfig::new(1, 4).when_full(WhenFull::Wait(Duration::from_secs(3600)));
-        let ring = Arc::new(RingPool::with_config(config).unwrap());
+        let ring = Arc::new(RingPool::new(1, 4).unwrap());
         let held = ring.try_get().unwrap();
         let other = ring.clone();
         // Loom's condition variable never times out, so a lost wake-up is a deadlock
         // that loom reports.
-        let t = thread::spawn(move || other.get().map(|b| b.is_heap()));
+        let t = thread::spawn(move || {
+            other
+                .get_timeout(Duration::from_secs(3600))
+                .map(|b| b.is_heap())
+        });
         drop(held);
         assert_eq!(t.join().unwrap(), Ok(false));
     });
@@ -77,13 +80,15 @@ fn a_waiter_is_woken_by_the_release() {
 #[test]
 fn two_waiters_are_both_served_by_one_slot() {
     loom::model(|| {
-        let config = RingConfig::new(1, 4).when_full(WhenFull::Wait(Duration::from_secs(3600)));
-        let ring = Arc::new(RingPool::with_config(config).unwrap());
+        let ring = Arc::new(RingPool::new(1, 4).unwrap());
         let held = ring.try_get().unwrap();
         let waiters: Vec<_> = (0..2)
             .map(|_| {
                 let ring = ring.clone();
-                thread::spawn(move || ring.get().map(|b| b.is_heap()))
+                thread::spawn(move || {
+                    ring.get_timeout(Duration::from_secs(3600))
+                        .map(|b| b.is_heap())
+                })
             })
             .collect();
         drop(held);
@@ -105,12 +110,13 @@ fn two_waiters_are_both_served_by_one_slot() {
 /// by the two buffers that can exist.
 #[test]
 fn sized_pool_threads_and_a_trim_never_share_a_buffer() {
-    use poolside_buffer::{SizedConfig, SizedPool};
+    use poolside_buffer::SizedPool;
     loom::model(|| {
-        let config = SizedConfig::powers_of_two(64, 128)
+        let config = SizedPool::builder()
+            .powers_of_two(64, 128)
             .max_idle(1)
             .thread_cache(1);
-        let pool = Arc::new(SizedPool::with_config(config).unwrap());
+        let pool = Arc::new(config.build().unwrap());
         let held = Arc::new(loom::sync::Mutex::new(Vec::new()));
         let workers: Vec<_> = (0..2)
             .map(|_| {

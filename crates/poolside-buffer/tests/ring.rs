@@ -5,40 +5,41 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use poolside_buffer::{GetError, RingConfig, RingError, RingPool, WhenFull};
+use poolside_buffer::RingPool;
 use poolside_core::Observe;
+use poolside_core::{ConfigError, LimitReached};
 use poolside_testkit::OwnershipChecker;
 
 #[test]
 fn bad_shapes_are_errors() {
-    assert_eq!(RingPool::new(0, 64).unwrap_err(), RingError::ZeroSlots);
-    assert_eq!(RingPool::new(4, 0).unwrap_err(), RingError::ZeroSize);
+    assert_eq!(RingPool::new(0, 64).unwrap_err(), ConfigError::ZeroSlots);
+    assert_eq!(RingPool::new(4, 0).unwrap_err(), ConfigError::ZeroSlotSize);
     assert_eq!(
         RingPool::new(usize::MAX / 2, 3).unwrap_err(),
-        RingError::TooLarge
+        ConfigError::RingTooLarge
     );
     assert_eq!(
         RingPool::new(1 << 40, 1).unwrap_err(),
-        RingError::TooLarge,
+        ConfigError::RingTooLarge,
         "more slots than the free list indexes"
     );
     assert_eq!(
         RingPool::new(2, usize::MAX).unwrap_err(),
-        RingError::TooLarge
+        ConfigError::RingTooLarge
     );
     // Rounded up to whole cache lines, it would not fit an allocation.
     assert_eq!(
         RingPool::new(1, isize::MAX as usize).unwrap_err(),
-        RingError::TooLarge
+        ConfigError::RingTooLarge
     );
     // Miri stops at an allocation this large instead of failing it.
     if !cfg!(miri) {
         assert_eq!(
             RingPool::new(1, isize::MAX as usize - 64).unwrap_err(),
-            RingError::AllocFailed
+            ConfigError::OutOfMemory
         );
     }
-    assert!(RingError::ZeroSlots.to_string().contains("slot"));
+    assert!(ConfigError::ZeroSlots.to_string().contains("slot"));
 }
 
 #[test]
@@ -57,8 +58,8 @@ fn try_get_is_none_when_every_slot_is_taken() {
 #[test]
 fn a_full_ring_lends_a_counted_heap_buffer() {
     let ring = RingPool::new(1, 8).unwrap();
-    let slot = ring.get().unwrap();
-    let mut heap = ring.get().unwrap();
+    let slot = ring.get();
+    let mut heap = ring.get();
     assert!(!slot.is_heap() && heap.is_heap());
     assert_eq!(heap.capacity(), 8);
     heap.write_all(b"12345678").unwrap();
@@ -75,18 +76,21 @@ fn a_full_ring_lends_a_counted_heap_buffer() {
 
 #[test]
 fn a_full_ring_can_wait_and_time_out() {
-    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::from_millis(20)));
-    let ring = RingPool::with_config(config).unwrap();
-    let held = ring.get().unwrap();
-    assert_eq!(
-        ring.get().unwrap_err(),
-        GetError::TimedOut(Duration::from_millis(20))
+    let ring = RingPool::new(1, 8).unwrap();
+    let wait = Duration::from_millis(20);
+    let held = ring.get_timeout(wait).unwrap();
+    let err = ring.get_timeout(wait).unwrap_err();
+    assert_eq!(err.max, 1);
+    assert!(err.waited >= wait, "{err:?}");
+    assert!(
+        ring.try_get().is_none(),
+        "full: try_get never goes past the limit"
     );
     drop(held);
-    assert!(ring.get().is_ok());
+    assert!(!ring.get_timeout(wait).unwrap().is_heap());
 }
 
-/// The ring's `waiters` gauge: threads in `get` waiting for a slot.
+/// The ring's `waiters` gauge: threads in `get_timeout` waiting for a slot.
 fn waiters(ring: &RingPool) -> f64 {
     let mut waiters = None;
     ring.visit_metrics(&mut |m| {
@@ -99,13 +103,13 @@ fn waiters(ring: &RingPool) -> f64 {
 
 /// Takes the ring's only slot, lets another thread `get` one, and frees the slot only
 /// once that thread counts as a waiter: it has found every slot taken and set its
-/// deadline, so it gets the slot through the wait path, never through `get`'s first
-/// claim. Returns what the waiter got (`true`: a ring slot, not a heap buffer); a panic
+/// deadline, so it gets the slot through the wait path, never through `get_timeout`'s
+/// first claim. Returns what the waiter got (`true`: a ring slot, not a heap buffer); a panic
 /// in the waiter goes on up as it was.
-fn hand_the_slot_to_a_waiter(ring: &RingPool) -> Result<bool, GetError> {
+fn hand_the_slot_to_a_waiter(ring: &RingPool, wait: Duration) -> Result<bool, LimitReached> {
     let held = ring.try_get().expect("the ring starts with a free slot");
     let got = std::thread::scope(|s| {
-        let waiter = s.spawn(|| ring.get().map(|buf| !buf.is_heap()));
+        let waiter = s.spawn(|| ring.get_timeout(wait).map(|buf| !buf.is_heap()));
         // A waiter that fails before it counts itself (an error, a panic) ends the wait
         // too, and its outcome fails the test below.
         while waiters(ring) == 0.0 && !waiter.is_finished() {
@@ -122,9 +126,11 @@ fn hand_the_slot_to_a_waiter(ring: &RingPool) -> Result<bool, GetError> {
 
 #[test]
 fn a_waiter_gets_the_slot_another_thread_frees() {
-    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::from_secs(3600)));
-    let ring = RingPool::with_config(config).unwrap();
-    assert_eq!(hand_the_slot_to_a_waiter(&ring), Ok(true));
+    let ring = RingPool::new(1, 8).unwrap();
+    assert_eq!(
+        hand_the_slot_to_a_waiter(&ring, Duration::from_secs(3600)),
+        Ok(true)
+    );
     let s = ring.stats();
     assert_eq!((s.hits, s.misses, s.in_use), (2, 0, 0), "{s:?}");
 }
@@ -133,10 +139,9 @@ fn a_waiter_gets_the_slot_another_thread_frees() {
 fn a_waiter_that_gave_up_leaves_the_ring_as_it_was() {
     // The waiter marks the free list as waited on and times out: the mark must not stop
     // the next return from freeing the slot, nor the next claim from taking it.
-    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::from_millis(1)));
-    let ring = RingPool::with_config(config).unwrap();
+    let ring = RingPool::new(1, 8).unwrap();
     let held = ring.try_get().unwrap();
-    assert!(matches!(ring.get(), Err(GetError::TimedOut(_))));
+    assert!(ring.get_timeout(Duration::from_millis(1)).is_err());
     drop(held);
     assert_eq!(ring.free(), 1);
     let again = ring.try_get().expect("the slot is free");
@@ -154,8 +159,7 @@ fn waiters_outnumbering_the_slots_are_all_served() {
     const THREADS: usize = 4;
     const SLOTS: usize = 2;
     const ROUNDS: usize = if cfg!(miri) { 20 } else { 5_000 };
-    let config = RingConfig::new(SLOTS, 16).when_full(WhenFull::Wait(Duration::from_secs(60)));
-    let ring = RingPool::with_config(config).unwrap();
+    let ring = RingPool::new(SLOTS, 16).unwrap();
     let checker = OwnershipChecker::new(SLOTS);
     let ids: Vec<usize> = (0..SLOTS).map(|_| checker.register()).collect();
     let all: Vec<_> = (0..SLOTS).map(|_| ring.try_get().unwrap()).collect();
@@ -167,7 +171,9 @@ fn waiters_outnumbering_the_slots_are_all_served() {
             let (ring, checker, ids) = (&ring, &checker, &ids);
             s.spawn(move || {
                 for _ in 0..ROUNDS {
-                    let mut buf = ring.get().expect("served within the wait");
+                    let mut buf = ring
+                        .get_timeout(Duration::from_secs(60))
+                        .expect("served within the wait");
                     assert!(!buf.is_heap(), "a waiting ring lends no heap buffer");
                     let _hold = checker.hold(ids[usize::from(buf.slot_mut()[0])]);
                     std::hint::spin_loop();
@@ -188,9 +194,8 @@ fn waiters_outnumbering_the_slots_are_all_served() {
 #[test]
 fn a_huge_wait_does_not_overflow() {
     // `now + Duration::MAX` overflows the clock: the wait must mean "no deadline".
-    let config = RingConfig::new(1, 8).when_full(WhenFull::Wait(Duration::MAX));
-    let ring = RingPool::with_config(config).unwrap();
-    assert_eq!(hand_the_slot_to_a_waiter(&ring), Ok(true));
+    let ring = RingPool::new(1, 8).unwrap();
+    assert_eq!(hand_the_slot_to_a_waiter(&ring, Duration::MAX), Ok(true));
 }
 
 #[test]
@@ -219,7 +224,10 @@ fn writes_fill_up_to_the_slot_and_no_further() {
 #[test]
 fn old_bytes_stay_unless_zeroed_on_return() {
     for zero in [false, true] {
-        let ring = RingPool::with_config(RingConfig::new(1, 4).zero_on_return(zero)).unwrap();
+        let ring = RingPool::builder(1, 4)
+            .zero_on_return(zero)
+            .build()
+            .unwrap();
         ring.try_get().unwrap().write_all(b"old!").unwrap();
         let mut next = ring.try_get().unwrap();
         assert!(next.is_empty(), "the filled part starts empty");

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Barrier, Mutex};
 
-use poolside_buffer::{ClassLayout, SizedConfig, SizedError, SizedPool};
+use poolside_buffer::{ClassLayout, SizedPool, SizedPoolBuilder};
+use poolside_core::ConfigError;
 
 #[test]
 fn a_get_gets_at_least_what_it_asks_for() {
@@ -48,7 +49,9 @@ fn what_the_allocator_refuses_is_an_error_not_an_abort() {
     assert!(pool.try_get(usize::MAX).is_none());
     assert_eq!(pool.stats().in_use, 0);
     // A class as large as an allocation can be: the pool is made, its buffers refused.
-    let huge = SizedPool::with_config(SizedConfig::classes(vec![64, isize::MAX as usize]));
+    let huge = SizedPool::builder()
+        .classes(vec![64, isize::MAX as usize])
+        .build();
     let huge = huge.unwrap();
     if !cfg!(miri) {
         assert!(huge.get(1 << 40).is_err());
@@ -81,7 +84,10 @@ fn a_buffer_that_grew_goes_home_to_the_class_it_fills() {
 
 #[test]
 fn a_buffer_that_grew_past_the_largest_class_is_dropped_and_counted() {
-    let pool = SizedPool::with_config(SizedConfig::powers_of_two(64, 4096)).unwrap();
+    let pool = SizedPool::builder()
+        .powers_of_two(64, 4096)
+        .build()
+        .unwrap();
     let mut buf = pool.get(4096).unwrap();
     buf.reserve(10_000);
     drop(buf);
@@ -110,13 +116,16 @@ fn class_lists() {
         (classes[0], *classes.last().unwrap(), classes.len()),
         (64, 1 << 20, 15)
     );
-    let config = SizedConfig::quarters(64, 1024);
-    let pool = SizedPool::with_config(config).unwrap();
+    let config = SizedPool::builder().quarters(64, 1024);
+    let pool = config.build().unwrap();
     assert_eq!(
         pool.classes(),
         [64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768, 896, 1024]
     );
-    let pool = SizedPool::with_config(SizedConfig::classes(vec![300, 100, 300, 200])).unwrap();
+    let pool = SizedPool::builder()
+        .classes(vec![300, 100, 300, 200])
+        .build()
+        .unwrap();
     assert_eq!(pool.classes(), [100, 200, 300]);
     assert!(pool.get(250).unwrap().capacity() >= 300);
 }
@@ -126,20 +135,20 @@ fn class_lists() {
 /// returned buffer to the largest class it fills, at every class boundary.
 #[test]
 fn every_class_layout_finds_the_right_class() {
-    finds_the_right_class(SizedConfig::default());
-    finds_the_right_class(SizedConfig::quarters(64, 1 << 20));
-    finds_the_right_class(SizedConfig::quarters(100, 5000));
-    finds_the_right_class(SizedConfig::quarters(5, 64));
-    finds_the_right_class(SizedConfig::classes(vec![100, 250, 4000]));
+    finds_the_right_class(SizedPool::builder());
+    finds_the_right_class(SizedPool::builder().quarters(64, 1 << 20));
+    finds_the_right_class(SizedPool::builder().quarters(100, 5000));
+    finds_the_right_class(SizedPool::builder().quarters(5, 64));
+    finds_the_right_class(SizedPool::builder().classes(vec![100, 250, 4000]));
     // Lists that count bits without a layout of their own.
-    finds_the_right_class(SizedConfig::classes(vec![64, 128, 256, 512]));
-    finds_the_right_class(SizedConfig::classes(vec![80, 96, 112, 128, 160]));
+    finds_the_right_class(SizedPool::builder().classes(vec![64, 128, 256, 512]));
+    finds_the_right_class(SizedPool::builder().classes(vec![80, 96, 112, 128, 160]));
 }
 
-fn finds_the_right_class<L: ClassLayout>(config: SizedConfig<L>) {
+fn finds_the_right_class<L: ClassLayout>(config: SizedPoolBuilder<L>) {
     // A budget that keeps every buffer, so that where one goes is all that is tested.
     let config = config.max_idle_bytes(1 << 40);
-    let pool = SizedPool::with_config(config.clone()).unwrap();
+    let pool = config.clone().build().unwrap();
     let classes = pool.classes();
     let last = *classes.last().unwrap();
     let probes = classes
@@ -170,27 +179,38 @@ fn finds_the_right_class<L: ClassLayout>(config: SizedConfig<L>) {
 
 #[test]
 fn bad_configurations_are_errors() {
-    fn err<L: ClassLayout>(c: SizedConfig<L>) -> SizedError {
-        SizedPool::with_config(c).unwrap_err()
+    fn err<L: ClassLayout>(c: SizedPoolBuilder<L>) -> ConfigError {
+        c.build().unwrap_err()
     }
-    assert_eq!(err(SizedConfig::classes(vec![])), SizedError::NoClasses);
     assert_eq!(
-        err(SizedConfig::classes(vec![0, 64])),
-        SizedError::ZeroClass
+        err(SizedPool::builder().classes(vec![])),
+        ConfigError::NoClasses
     );
     assert_eq!(
-        err(SizedConfig::classes(vec![64, usize::MAX])),
-        SizedError::ClassTooLarge(usize::MAX)
+        err(SizedPool::builder().classes(vec![0, 64])),
+        ConfigError::ZeroClass
     );
-    assert!(matches!(
-        err(SizedConfig::default().max_idle_bytes(3)),
-        SizedError::Config(_)
-    ));
-    assert!(matches!(
-        err(SizedConfig::default().max_idle(0)),
-        SizedError::Config(_)
-    ));
-    assert!(SizedError::NoClasses.to_string().contains("class"));
+    assert_eq!(
+        err(SizedPool::builder().classes(vec![64, usize::MAX])),
+        ConfigError::ClassTooLarge { size: usize::MAX }
+    );
+    // 3 bytes over 15 classes leave each class a budget of 0.
+    assert_eq!(
+        err(SizedPool::builder().max_idle_bytes(3)),
+        ConfigError::ZeroMaxIdleBytes
+    );
+    assert_eq!(
+        err(SizedPool::builder().max_idle(0)),
+        ConfigError::ZeroMaxIdle
+    );
+    assert_eq!(
+        err(SizedPool::builder().thread_cache(17)),
+        ConfigError::ThreadCacheTooLarge {
+            thread_cache: 17,
+            limit: 16
+        }
+    );
+    assert!(ConfigError::NoClasses.to_string().contains("class"));
 }
 
 #[test]
@@ -252,8 +272,10 @@ fn idle_bytes_never_exceed_the_budget_under_an_adversarial_mix() {
     const THREADS: usize = 4;
     const ROUNDS: usize = if cfg!(miri) { 2 } else { 40 };
     const BUDGET: usize = 8 << 20;
-    let config = SizedConfig::powers_of_two(64, 4 << 20).max_idle_bytes(BUDGET);
-    let pool = SizedPool::with_config(config).unwrap();
+    let config = SizedPool::builder()
+        .powers_of_two(64, 4 << 20)
+        .max_idle_bytes(BUDGET);
+    let pool = config.build().unwrap();
     let class_budget = BUDGET / pool.classes().len();
     let (done, checked) = (Barrier::new(THREADS + 1), Barrier::new(THREADS + 1));
     let mut most = 0;
@@ -313,10 +335,11 @@ fn idle_bytes_never_exceed_the_budget_under_an_adversarial_mix() {
 #[test]
 fn grown_buffers_cannot_creep_past_a_class_share_on_the_hit_path() {
     const SHARE: usize = 8 * 1024;
-    let config = SizedConfig::powers_of_two(1024, 2048)
+    let config = SizedPool::builder()
+        .powers_of_two(1024, 2048)
         .max_idle_bytes(2 * SHARE)
         .max_idle(8);
-    let pool = SizedPool::with_config(config).unwrap();
+    let pool = config.build().unwrap();
     let idle_of_1k = || {
         let mut bytes = None;
         poolside_core::Observe::visit_metrics(&pool, &mut |m| {
@@ -392,7 +415,7 @@ fn no_buffer_is_ever_held_twice() {
 /// gets are served from it.
 #[test]
 fn without_a_per_thread_tier_the_queue_serves_every_get() {
-    let pool = SizedPool::with_config(SizedConfig::default().thread_cache(0)).unwrap();
+    let pool = SizedPool::builder().thread_cache(0).build().unwrap();
     for _ in 0..3 {
         drop(pool.get(1000).unwrap());
     }
@@ -407,7 +430,7 @@ fn without_a_per_thread_tier_the_queue_serves_every_get() {
 /// next use; every release is counted, and no byte stays counted idle.
 #[test]
 fn a_trim_releases_the_queues_now_and_each_thread_at_its_next_use() {
-    let pool = SizedPool::with_config(SizedConfig::default().thread_cache(4)).unwrap();
+    let pool = SizedPool::builder().thread_cache(4).build().unwrap();
     let held: Vec<_> = (0..3).map(|_| pool.get(1000).unwrap()).collect();
     drop(held); // three in this thread's 1 KiB magazine
     std::thread::scope(|s| {
@@ -441,7 +464,7 @@ fn a_trim_releases_the_queues_now_and_each_thread_at_its_next_use() {
 /// the three that never left this thread's magazine.
 #[test]
 fn a_decay_releases_what_went_unused_since_the_one_before() {
-    let pool = SizedPool::with_config(SizedConfig::default().thread_cache(4)).unwrap();
+    let pool = SizedPool::builder().thread_cache(4).build().unwrap();
     let held: Vec<_> = (0..4).map(|_| pool.get(1000).unwrap()).collect();
     drop(held);
     assert_eq!(pool.decay(), 0, "nothing in the queues");

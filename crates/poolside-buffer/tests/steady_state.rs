@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use poolside_buffer::{BytePool, BytePoolConfig, RingPool, SizedPool};
+use poolside_buffer::{BytePool, RingPool, SizedPool};
 use poolside_testkit::{measure_threads, serial, CountingAlloc};
 
 #[global_allocator]
@@ -69,7 +69,7 @@ fn byte_cycles(pool: &BytePool) {
 
 fn byte_allocates_nothing_on(threads: usize) {
     let every = if cfg!(miri) { 4 } else { 64 };
-    let pool = BytePool::with_config(BytePoolConfig::default().calibrate_every(every)).unwrap();
+    let pool = BytePool::builder().calibrate_every(every).build().unwrap();
     let counts = measure_threads(threads, |_| byte_cycles(&pool), |_| byte_cycles(&pool));
     assert_eq!(counts.allocs, 0, "{counts:?}");
     assert!(pool.calibrations() > 0);

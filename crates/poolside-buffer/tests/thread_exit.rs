@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::sync::LazyLock;
 
-use poolside_buffer::{ByteBuf, BytePool, RingBuf, RingPool, SizedBuf, SizedConfig, SizedPool};
+use poolside_buffer::{ByteBuf, BytePool, RingBuf, RingPool, SizedBuf, SizedPool};
 use poolside_testkit::in_child;
 
 #[test]
@@ -38,7 +38,10 @@ fn a_plain_sized_buffer_dropped_by_a_thread_locals_destructor_is_counted() {
         "a_plain_sized_buffer_dropped_by_a_thread_locals_destructor_is_counted",
         || {
             static SIZED: LazyLock<SizedPool> = LazyLock::new(|| {
-                SizedPool::with_config(SizedConfig::powers_of_two(64, 1024)).unwrap()
+                SizedPool::builder()
+                    .powers_of_two(64, 1024)
+                    .build()
+                    .unwrap()
             });
             thread_local! {
                 static HOLD: RefCell<Vec<SizedBuf<'static>>> = const { RefCell::new(Vec::new()) };

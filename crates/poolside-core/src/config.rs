@@ -185,7 +185,9 @@ impl PoolConfigBuilder {
     }
 }
 
-/// What is wrong with a pool's configuration, found when it is built.
+/// Why a pool could not be built: what is wrong with its configuration, or, for a pool
+/// that allocates or starts threads when built, what the system refused. Every pool's
+/// `build` returns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -198,10 +200,10 @@ pub enum ConfigError {
         /// The largest accepted value.
         limit: usize,
     },
-    /// `max_idle_bytes` is `Some(0)`: the pool could never keep an object. Use `None`
-    /// for no byte limit.
+    /// A byte budget of 0: the pool could never keep an object.
     ZeroMaxIdleBytes,
-    /// `thread_cache` is above [`PoolConfig::MAX_THREAD_CACHE`].
+    /// `thread_cache` is above the pool's limit ([`PoolConfig::MAX_THREAD_CACHE`] for
+    /// the object pool; fewer for the buffer pools).
     ThreadCacheTooLarge {
         /// The value given.
         thread_cache: usize,
@@ -224,6 +226,66 @@ pub enum ConfigError {
     },
     /// A cap of 0 live objects: every get would be over it.
     ZeroMaxLive,
+    /// A size-class pool with no class.
+    NoClasses,
+    /// A size class of 0 bytes.
+    ZeroClass,
+    /// A size class above `isize::MAX` bytes, which no allocation can have.
+    ClassTooLarge {
+        /// The class given.
+        size: usize,
+    },
+    /// More size classes than a pool keeps.
+    TooManyClasses {
+        /// The number given.
+        count: usize,
+        /// The most a pool keeps.
+        limit: usize,
+    },
+    /// A self-tuning pool's percentile outside `(0, 1]`.
+    PercentileOutOfRange,
+    /// A self-tuning pool told to calibrate every 0 returns.
+    ZeroCalibration,
+    /// A self-tuning pool's capacities out of order: it needs
+    /// `0 < initial_default <= initial_max <= hard_max <= isize::MAX`.
+    CapacitiesOutOfOrder,
+    /// A ring pool of no slots.
+    ZeroSlots,
+    /// A ring pool's slots of 0 bytes.
+    ZeroSlotSize,
+    /// A ring pool too large: more slots than its free list indexes, or a total size
+    /// that overflows.
+    RingTooLarge,
+    /// The allocator refused the memory a pool allocates when built.
+    OutOfMemory,
+    /// A worker pool of no workers: no task would ever run.
+    ZeroWorkers,
+    /// More workers than a worker pool may have.
+    TooManyWorkers {
+        /// The value given.
+        workers: usize,
+        /// The largest accepted value.
+        limit: usize,
+    },
+    /// A worker pool's queue of 0: a submitted task would have nowhere to wait.
+    ZeroQueue,
+    /// A worker pool's queue longer than it may be; the queue is allocated whole when the
+    /// pool starts.
+    QueueTooLarge {
+        /// The value given.
+        queue: usize,
+        /// The largest accepted value.
+        limit: usize,
+    },
+    /// A thread name that holds a NUL byte, which threads cannot be named with.
+    NameHasNul,
+    /// An interval of zero for a periodic thread, which would make it spin.
+    ZeroInterval,
+    /// The operating system refused to start a thread the pool needs.
+    ThreadSpawn {
+        /// What the system said.
+        kind: std::io::ErrorKind,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -236,7 +298,7 @@ impl fmt::Display for ConfigError {
                 write!(f, "max_idle is {max_idle}, above the limit of {limit}")
             }
             ConfigError::ZeroMaxIdleBytes => f.write_str(
-                "max_idle_bytes is Some(0), so the pool could never keep an object; use None for no byte limit",
+                "max_idle_bytes is 0, so the pool could never keep an object",
             ),
             ConfigError::ThreadCacheTooLarge {
                 thread_cache,
@@ -256,8 +318,69 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroMaxLive => {
                 f.write_str("max_live is 0, so every get would be over the cap")
             }
+            ConfigError::NoClasses => f.write_str("a sized pool needs at least one size class"),
+            ConfigError::ZeroClass => f.write_str("a size class must be above 0 bytes"),
+            ConfigError::ClassTooLarge { size } => {
+                write!(f, "a size class of {size} bytes exceeds isize::MAX")
+            }
+            ConfigError::TooManyClasses { count, limit } => {
+                write!(f, "{count} size classes, above the {limit} a pool keeps")
+            }
+            ConfigError::PercentileOutOfRange => {
+                f.write_str("the percentile must be above 0 and at most 1")
+            }
+            ConfigError::ZeroCalibration => {
+                f.write_str("calibrate_every is 0, so the pool would calibrate on no return")
+            }
+            ConfigError::CapacitiesOutOfOrder => f.write_str(
+                "the capacities must satisfy 0 < initial_default <= initial_max <= hard_max <= isize::MAX",
+            ),
+            ConfigError::ZeroSlots => f.write_str("a ring pool needs at least one slot"),
+            ConfigError::ZeroSlotSize => f.write_str("a ring pool's slots need at least one byte"),
+            ConfigError::RingTooLarge => f.write_str(
+                "the ring pool is too large: too many slots, or a total size that overflows",
+            ),
+            ConfigError::OutOfMemory => f.write_str("the allocator refused the pool's memory"),
+            ConfigError::ZeroWorkers => f.write_str("workers is 0, so no task would ever run"),
+            ConfigError::TooManyWorkers { workers, limit } => {
+                write!(f, "workers is {workers}, above the limit of {limit}")
+            }
+            ConfigError::ZeroQueue => {
+                f.write_str("queue is 0, so a submitted task would have nowhere to wait")
+            }
+            ConfigError::QueueTooLarge { queue, limit } => {
+                write!(f, "queue is {queue}, above the limit of {limit}")
+            }
+            ConfigError::NameHasNul => f.write_str("the thread name holds a NUL byte"),
+            ConfigError::ZeroInterval => f.write_str("the interval must be above zero"),
+            ConfigError::ThreadSpawn { kind } => {
+                write!(f, "the system refused to start a thread: {kind}")
+            }
         }
     }
 }
 
 impl Error for ConfigError {}
+
+/// A pool's limit stayed reached for the whole of a `get_timeout`: no object (or slot)
+/// came back in time. Every pool with a limit returns it from `get_timeout`: the object
+/// pool at its live cap, the ring pool with every slot taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LimitReached {
+    /// The limit that was reached: live objects, or slots.
+    pub max: usize,
+    /// How long the call waited.
+    pub waited: std::time::Duration,
+}
+
+impl fmt::Display for LimitReached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "all {} of the pool's objects stayed in use for {:?}",
+            self.max, self.waited
+        )
+    }
+}
+
+impl Error for LimitReached {}

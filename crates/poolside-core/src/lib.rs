@@ -30,7 +30,7 @@ mod reset;
 mod stats;
 mod sync;
 
-pub use config::{ConfigError, PoolConfig, PoolConfigBuilder};
+pub use config::{ConfigError, LimitReached, PoolConfig, PoolConfigBuilder};
 pub use policy::{
     recycle_guarded, CapPolicy, Capacity, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy,
     OverCap, Recycle, ResetOnly, Verdict,

@@ -47,7 +47,7 @@ mod prometheus;
 mod registry;
 mod snapshot;
 
-pub use maintenance::{Maintenance, MaintenanceError};
+pub use maintenance::Maintenance;
 #[cfg(feature = "prometheus")]
 pub use prometheus::PrometheusCollector;
 pub use registry::{RegisterError, Registry};

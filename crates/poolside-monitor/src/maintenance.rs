@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use poolside_core::ConfigError;
+
 use crate::{Registry, Snapshot};
 
 /// A background thread that calls [`Registry::decay`] every interval, so that idle pools
@@ -46,42 +48,13 @@ struct Counts {
     panics: AtomicU64,
 }
 
-/// Why the maintenance thread could not start.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum MaintenanceError {
-    /// The interval was zero, which would make the thread spin.
-    ZeroInterval,
-    /// The operating system refused to start the thread.
-    Spawn(std::io::Error),
-}
-
-impl fmt::Display for MaintenanceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            MaintenanceError::ZeroInterval => {
-                f.write_str("the maintenance interval must be above zero")
-            }
-            MaintenanceError::Spawn(e) => write!(f, "could not start the maintenance thread: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for MaintenanceError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            MaintenanceError::Spawn(e) => Some(e),
-            MaintenanceError::ZeroInterval => None,
-        }
-    }
-}
-
 type Report = Box<dyn FnMut(&Snapshot) + Send>;
 
 impl Maintenance {
     /// Starts a thread (named `poolside-maintenance`) that decays `registry`'s pools every
-    /// `interval`. A zero interval is an error.
-    pub fn start(registry: &Registry, interval: Duration) -> Result<Self, MaintenanceError> {
+    /// `interval`. A zero interval is an error, as is a thread the system refuses to
+    /// start.
+    pub fn start(registry: &Registry, interval: Duration) -> Result<Self, ConfigError> {
         Self::spawn(registry, interval, None)
     }
 
@@ -91,7 +64,7 @@ impl Maintenance {
         registry: &Registry,
         interval: Duration,
         report: F,
-    ) -> Result<Self, MaintenanceError>
+    ) -> Result<Self, ConfigError>
     where
         F: FnMut(&Snapshot) + Send + 'static,
     {
@@ -102,9 +75,9 @@ impl Maintenance {
         registry: &Registry,
         interval: Duration,
         mut report: Option<Report>,
-    ) -> Result<Self, MaintenanceError> {
+    ) -> Result<Self, ConfigError> {
         if interval.is_zero() {
-            return Err(MaintenanceError::ZeroInterval);
+            return Err(ConfigError::ZeroInterval);
         }
         let (stop, stopped) = mpsc::channel::<()>();
         let counts = Arc::new(Counts::default());
@@ -135,7 +108,7 @@ impl Maintenance {
                     thread_counts.passes.fetch_add(1, Ordering::Release);
                 }
             })
-            .map_err(MaintenanceError::Spawn)?;
+            .map_err(|e| ConfigError::ThreadSpawn { kind: e.kind() })?;
         Ok(Maintenance {
             stop: Some(stop),
             thread: Some(thread),

@@ -4,8 +4,8 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use poolside_core::{Metric, MetricKind, Observe, PoolConfig, Stats};
-use poolside_monitor::{Maintenance, MaintenanceError, RegisterError, Registry};
+use poolside_core::{ConfigError, Metric, MetricKind, Observe, PoolConfig, Stats};
+use poolside_monitor::{Maintenance, RegisterError, Registry};
 use poolside_object::ObjectPool;
 
 fn pool() -> ObjectPool<Vec<u8>> {
@@ -367,7 +367,7 @@ fn an_interval_of_no_length_has_no_rate() {
 #[test]
 fn maintenance_refuses_a_zero_interval() {
     let err = Maintenance::start(&Registry::new(), Duration::ZERO).unwrap_err();
-    assert!(matches!(err, MaintenanceError::ZeroInterval));
+    assert_eq!(err, ConfigError::ZeroInterval);
     assert!(err.to_string().contains("zero"));
 }
 

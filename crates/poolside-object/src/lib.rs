@@ -40,8 +40,8 @@ mod table;
 
 pub use builder::ObjectPoolBuilder;
 pub use guard::{OwnedPooled, Pooled};
-pub use limit::LimitReached;
 pub use pool::ObjectPool;
+pub use poolside_core::LimitReached;
 
 /// The README's example, run as a doctest so it cannot rot.
 #[cfg(doctest)]

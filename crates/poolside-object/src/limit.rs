@@ -1,7 +1,8 @@
 //! The optional cap on live objects (handed out and not yet returned).
 
-use std::fmt;
 use std::time::{Duration, Instant};
+
+use poolside_core::LimitReached;
 
 use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
@@ -24,28 +25,6 @@ impl LiveLimit {
         (max > 0).then_some(LiveLimit { max })
     }
 }
-
-/// No object came back within the timeout of
-/// [`get_timeout`](crate::ObjectPool::get_timeout).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct LimitReached {
-    /// The cap that was reached.
-    pub max: usize,
-    /// How long the call waited.
-    pub waited: Duration,
-}
-
-impl fmt::Display for LimitReached {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "all {} live objects stayed in use for {:?}",
-            self.max, self.waited
-        )
-    }
-}
-
-impl std::error::Error for LimitReached {}
 
 /// The live count and the waiters, shared by a pool's handles.
 pub(crate) struct Live {

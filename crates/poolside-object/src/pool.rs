@@ -8,11 +8,11 @@ use std::time::Duration;
 use poolside_local::{clear_all, Budget, Epoch, PoolId, Queue, Recorded, Tag};
 
 use poolside_core::{
-    recycle_guarded, Counters, DefaultPolicy, Discard, Event, Metric, MetricKind, Observable,
-    Observe, PoolConfig, Recorder, Recycle, Reset, Stats,
+    recycle_guarded, Counters, DefaultPolicy, Discard, Event, LimitReached, Metric, MetricKind,
+    Observable, Observe, PoolConfig, Recorder, Recycle, Reset, Stats,
 };
 
-use crate::limit::{LimitReached, Live, LiveLimit};
+use crate::limit::{Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
 use crate::shared::{Idle, Shared, Slot};
 use crate::sync::{AtomicUsize, Ordering};

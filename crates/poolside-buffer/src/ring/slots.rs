@@ -49,38 +49,9 @@ use std::cell::UnsafeCell;
 use std::fmt;
 
 use crossbeam_utils::CachePadded;
+use poolside_core::ConfigError;
 
 use crate::sync::{AtomicU32, AtomicU64, Ordering};
-
-/// Why a ring cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RingError {
-    /// A ring needs at least one slot.
-    ZeroSlots,
-    /// A slot needs at least one byte.
-    ZeroSize,
-    /// More slots than the free list can index (2^31 - 2), or a total size that
-    /// overflows `usize` or, rounded up to whole cache lines, exceeds `isize::MAX`.
-    TooLarge,
-    /// The allocator refused the ring's memory.
-    AllocFailed,
-}
-
-impl fmt::Display for RingError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            RingError::ZeroSlots => "a ring pool needs at least one slot",
-            RingError::ZeroSize => "a ring pool's slots need at least one byte",
-            RingError::TooLarge => {
-                "the ring pool is too large: too many slots, or a total size that overflows"
-            }
-            RingError::AllocFailed => "the allocator refused the ring pool's memory",
-        })
-    }
-}
-
-impl std::error::Error for RingError {}
 
 /// Under loom, one token per slot that a claim holds mutably, so that loom checks claims
 /// of one slot are ordered. Elsewhere, nothing.
@@ -154,32 +125,32 @@ fn bump(count: &AtomicU64) {
 
 impl Slots {
     /// `count` zeroed slots of `size` bytes, all free; lowest index on top.
-    pub(crate) fn new(count: usize, size: usize) -> Result<Self, RingError> {
+    pub(crate) fn new(count: usize, size: usize) -> Result<Self, ConfigError> {
         if count == 0 {
-            return Err(RingError::ZeroSlots);
+            return Err(ConfigError::ZeroSlots);
         }
         if size == 0 {
-            return Err(RingError::ZeroSize);
+            return Err(ConfigError::ZeroSlotSize);
         }
         if count >= INDEX as usize {
-            return Err(RingError::TooLarge);
+            return Err(ConfigError::RingTooLarge);
         }
         // Rounded up to whole lines, the total must still fit an allocation.
         let total = count
             .checked_mul(size)
             .filter(|&t| t <= isize::MAX as usize - LINE);
-        let total = total.ok_or(RingError::TooLarge)?;
+        let total = total.ok_or(ConfigError::RingTooLarge)?;
         let mut cells = Vec::new();
         cells
             .try_reserve_exact(total.div_ceil(LINE))
-            .map_err(|_| RingError::AllocFailed)?;
+            .map_err(|_| ConfigError::OutOfMemory)?;
         cells.resize_with(total.div_ceil(LINE), || {
             Line([const { UnsafeCell::new(0) }; LINE])
         });
         let mut links = Vec::new();
         links
             .try_reserve_exact(count)
-            .map_err(|_| RingError::AllocFailed)?;
+            .map_err(|_| ConfigError::OutOfMemory)?;
         // Slot i sits on slot i + 1: 1 + (i + 1) = i + 2; the last has none below.
         links.extend((0..count).map(|i| Link {
             next: AtomicU32::new(if i + 1 < count { i as u32 + 2 } else { 0 }),
@@ -356,20 +327,17 @@ unsafe impl Sync for Claim<'_> {}
 
 impl<'a> Claim<'a> {
     /// A zeroed heap buffer of `slots`' slot size, for a holder that found every slot
-    /// taken; `None` if the allocator refuses it.
-    pub(crate) fn heap(slots: &'a Slots) -> Option<Self> {
-        let mut bytes = Vec::<u8>::new();
-        bytes.try_reserve_exact(slots.size).ok()?;
-        bytes.resize(slots.size, 0);
-        // Exact capacity, so no reallocation.
-        let bytes: *mut [u8] = Box::into_raw(bytes.into_boxed_slice());
-        Some(Claim {
+    /// taken. The size fitted the ring's own allocation, so it is a valid one; an
+    /// allocator that refuses it ends the process, as `vec!` does.
+    pub(crate) fn heap(slots: &'a Slots) -> Self {
+        let bytes: *mut [u8] = Box::into_raw(vec![0u8; slots.size].into_boxed_slice());
+        Claim {
             slots,
             link: None,
             bytes: bytes.cast::<u8>(),
             len: slots.size,
             token: NO_TOKEN,
-        })
+        }
     }
 
     /// Whether this is a heap buffer.
