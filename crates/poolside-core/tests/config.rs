@@ -119,13 +119,31 @@ fn errors_describe_themselves_and_are_std_errors() {
             prewarm: 9,
             max_idle: 8,
         },
+        ConfigError::ClassTooLarge { size: usize::MAX },
+        ConfigError::TooManyClasses {
+            count: 200,
+            limit: 128,
+        },
+        ConfigError::ThreadSpawn {
+            kind: std::io::ErrorKind::OutOfMemory,
+        },
+        ConfigError::ZeroMaxLive,
+        ConfigError::ZeroSlots,
+        ConfigError::ZeroWorkers,
+        ConfigError::ZeroInterval,
     ];
     let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert!(texts[0].contains("max_idle is 0"));
     assert!(texts[1].contains("1073741824") && texts[1].contains("16777216"));
-    assert!(texts[2].contains("None"));
+    assert!(texts[2].contains("max_idle_bytes is 0"));
     assert!(texts[3].contains("thread_cache (5)") && texts[3].contains("max_idle (4)"));
     assert!(texts[4].contains("prewarm (9)"));
+    assert!(texts[5].contains(&usize::MAX.to_string()));
+    assert!(texts[6].contains("200") && texts[6].contains("128"));
+    assert!(texts[7].contains("thread"));
+    // Every pool's reason reads differently.
+    let distinct: std::collections::BTreeSet<&String> = texts.iter().collect();
+    assert_eq!(distinct.len(), texts.len(), "{texts:#?}");
     for e in errors {
         let boxed: Box<dyn Error + Send + Sync> = Box::new(e);
         assert!(boxed.source().is_none());
