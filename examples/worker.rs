@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use poolside::worker::{FnHandler, WorkerConfig, WorkerPool};
+use poolside::worker::{FnHandler, WorkerPool};
 use poolside::Reset;
 use poolside_examples::{hit_rate, report, scale, Run};
 
@@ -68,16 +68,11 @@ fn main() {
     }
 
     // With reuse.
-    let config = WorkerConfig::builder()
+    let pool = WorkerPool::builder(FnHandler::new(|t: &mut Task| checksum(t.id, &t.data)))
         .workers(2)
         .queue(4)
         .build()
-        .expect("a valid config");
-    let pool = WorkerPool::new(
-        FnHandler::new(|t: &mut Task| checksum(t.id, &t.data)),
-        config,
-    )
-    .expect("threads start");
+        .expect("threads start");
     let with = Run::measure(tasks, || {
         for id in 0..tasks as u64 {
             let out = pool.submit(|t| {

@@ -34,7 +34,7 @@ use std::hint::black_box;
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
-use poolside_worker::{FnHandler, Handler, WorkerConfig, WorkerPool};
+use poolside_worker::{FnHandler, Handler, WorkerPool};
 
 use super::{baseline, case, WARM};
 use crate::{looped, Case, Routine};
@@ -93,13 +93,11 @@ fn each(mut op: impl FnMut() -> u64 + 'static) -> Box<dyn Routine> {
 }
 
 fn poolside(queue: usize) -> WorkerPool<impl Handler<Task = Vec<u8>, Output = u64>> {
-    let config = WorkerConfig::builder()
+    WorkerPool::builder(FnHandler::new(|buf: &mut Vec<u8>| checksum(buf)))
         .workers(WORKERS)
         .queue(queue)
         .name("bench-worker")
         .build()
-        .expect("a valid config");
-    WorkerPool::new(FnHandler::new(|buf: &mut Vec<u8>| checksum(buf)), config)
         .expect("threads start")
 }
 

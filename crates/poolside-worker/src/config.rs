@@ -1,71 +1,35 @@
-//! [`WorkerConfig`]: how many workers, how long a queue, and what the threads are called.
+//! [`WorkerPoolBuilder`]: how many workers, how long a queue, what the threads are
+//! called, checked when the pool is built.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::num::NonZeroUsize;
 use std::thread;
 
-use poolside_core::PoolConfig;
+use poolside_core::{ConfigError, PoolConfig};
 
-use crate::ConfigError;
+use crate::{Handler, WorkerPool};
 
-/// A worker pool's configuration, checked when built.
-///
-/// ```
-/// use poolside_worker::{ConfigError, WorkerConfig};
-///
-/// let config = WorkerConfig::builder().workers(4).queue(64).name("encoder").build()?;
-/// assert_eq!((config.workers(), config.queue()), (4, 64));
-///
-/// assert_eq!(WorkerConfig::builder().workers(0).build(), Err(ConfigError::ZeroWorkers));
-/// assert_eq!(WorkerConfig::builder().queue(0).build(), Err(ConfigError::ZeroQueue));
-/// # Ok::<(), ConfigError>(())
-/// ```
+/// The most workers a pool may have.
+const MAX_WORKERS: usize = 4096;
+/// The longest queue a pool may have; the queue's memory is allocated when the pool
+/// starts, so an absurd length would be an absurd allocation.
+const MAX_QUEUE: usize = 1 << 20;
+
+/// A worker pool's settings, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkerConfig {
-    workers: usize,
-    queue: usize,
-    name: Cow<'static, str>,
-    stack_size: Option<usize>,
+pub(crate) struct WorkerConfig {
+    pub(crate) workers: usize,
+    pub(crate) queue: usize,
+    pub(crate) name: Cow<'static, str>,
+    pub(crate) stack_size: Option<usize>,
     task_pool: Option<PoolConfig>,
 }
 
 impl WorkerConfig {
-    /// The most workers a pool may have.
-    pub const MAX_WORKERS: usize = 4096;
-    /// The longest queue a pool may have; the queue's memory is allocated when the pool
-    /// starts, so an absurd length would be an absurd allocation.
-    pub const MAX_QUEUE: usize = 1 << 20;
-
-    /// A builder that starts from the [`Default`] values.
-    pub fn builder() -> WorkerConfigBuilder {
-        WorkerConfigBuilder {
-            config: WorkerConfig::default(),
-        }
-    }
-
-    /// The number of worker threads.
-    pub fn workers(&self) -> usize {
-        self.workers
-    }
-
-    /// How many tasks can wait in the queue before `submit` blocks.
-    pub fn queue(&self) -> usize {
-        self.queue
-    }
-
-    /// The prefix of the worker threads' names: worker `i` is `"{name}-{i}"`.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The worker threads' stack size, if not the default.
-    pub fn stack_size(&self) -> Option<usize> {
-        self.stack_size
-    }
-
     /// The task pool's configuration. By default it keeps up to one idle task for every
     /// place in the queue and every worker, and at least the object pool's default.
-    pub fn task_pool(&self) -> PoolConfig {
+    pub(crate) fn task_pool(&self) -> PoolConfig {
         if let Some(config) = self.task_pool {
             return config;
         }
@@ -78,41 +42,60 @@ impl WorkerConfig {
     }
 }
 
-impl Default for WorkerConfig {
-    /// One worker per available core (1 if unknown), a queue of twice that (the seed's
-    /// shape), threads named `poolside-worker-{i}`.
-    fn default() -> Self {
+/// Builds a [`WorkerPool`]: [`WorkerPool::builder`], then the setters, then
+/// [`build`](Self::build), which checks them and starts the workers.
+///
+/// ```
+/// use poolside_core::ConfigError;
+/// use poolside_worker::{FnHandler, WorkerPool};
+///
+/// let double = || FnHandler::new(|n: &mut u64| *n * 2);
+/// let pool = WorkerPool::builder(double()).workers(2).queue(64).name("encoder").build()?;
+/// assert_eq!((pool.workers(), pool.queue_capacity()), (2, 64));
+///
+/// let none = WorkerPool::builder(double()).workers(0).build();
+/// assert_eq!(none.unwrap_err(), ConfigError::ZeroWorkers);
+/// # Ok::<(), ConfigError>(())
+/// ```
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct WorkerPoolBuilder<H> {
+    handler: H,
+    config: WorkerConfig,
+}
+
+impl<H: Handler> WorkerPool<H> {
+    /// A builder of a pool running `handler`, with the defaults: one worker per
+    /// available core (1 if unknown), a queue of twice that, threads named
+    /// `poolside-worker-{i}`.
+    pub fn builder(handler: H) -> WorkerPoolBuilder<H> {
         let workers = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        WorkerConfig {
-            workers,
-            queue: workers * 2,
-            name: Cow::Borrowed("poolside-worker"),
-            stack_size: None,
-            task_pool: None,
+        WorkerPoolBuilder {
+            handler,
+            config: WorkerConfig {
+                workers,
+                queue: workers * 2,
+                name: Cow::Borrowed("poolside-worker"),
+                stack_size: None,
+                task_pool: None,
+            },
         }
     }
 }
 
-/// Builds a [`WorkerConfig`]; [`build`](WorkerConfigBuilder::build) checks it.
-#[derive(Debug, Clone)]
-pub struct WorkerConfigBuilder {
-    config: WorkerConfig,
-}
-
-impl WorkerConfigBuilder {
-    /// The number of worker threads, from 1 to [`WorkerConfig::MAX_WORKERS`].
+impl<H: Handler> WorkerPoolBuilder<H> {
+    /// The number of worker threads, from 1 to 4096.
     pub fn workers(mut self, n: usize) -> Self {
         self.config.workers = n;
         self
     }
 
-    /// The queue's length, from 1 to [`WorkerConfig::MAX_QUEUE`].
+    /// How many tasks can wait in the queue before `submit` blocks, from 1 to 2^20.
     pub fn queue(mut self, n: usize) -> Self {
         self.config.queue = n;
         self
     }
 
-    /// The prefix of the worker threads' names.
+    /// The prefix of the worker threads' names: worker `i` is `"{name}-{i}"`.
     pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {
         self.config.name = name.into();
         self
@@ -124,36 +107,47 @@ impl WorkerConfigBuilder {
         self
     }
 
-    /// The configuration of the pool that keeps idle tasks.
+    /// The limits of the pool that keeps idle tasks.
     pub fn task_pool(mut self, config: PoolConfig) -> Self {
         self.config.task_pool = Some(config);
         self
     }
 
-    /// Checks the configuration.
-    pub fn build(self) -> Result<WorkerConfig, ConfigError> {
-        let c = self.config;
+    /// Checks the settings and starts the workers; returns once every one runs. A
+    /// thread the system refuses to start is [`ConfigError::ThreadSpawn`], and the
+    /// threads already started are then stopped and joined.
+    pub fn build(self) -> Result<WorkerPool<H>, ConfigError> {
+        let c = &self.config;
         if c.workers == 0 {
             return Err(ConfigError::ZeroWorkers);
         }
-        if c.workers > WorkerConfig::MAX_WORKERS {
+        if c.workers > MAX_WORKERS {
             return Err(ConfigError::TooManyWorkers {
                 workers: c.workers,
-                limit: WorkerConfig::MAX_WORKERS,
+                limit: MAX_WORKERS,
             });
         }
         if c.queue == 0 {
             return Err(ConfigError::ZeroQueue);
         }
-        if c.queue > WorkerConfig::MAX_QUEUE {
+        if c.queue > MAX_QUEUE {
             return Err(ConfigError::QueueTooLarge {
                 queue: c.queue,
-                limit: WorkerConfig::MAX_QUEUE,
+                limit: MAX_QUEUE,
             });
         }
         if c.name.contains('\0') {
             return Err(ConfigError::NameHasNul);
         }
-        Ok(c)
+        WorkerPool::start(self.handler, self.config)
+            .map_err(|e| ConfigError::ThreadSpawn { kind: e.kind() })
+    }
+}
+
+impl<H> fmt::Debug for WorkerPoolBuilder<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerPoolBuilder")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }

@@ -1,5 +1,4 @@
-//! What can go wrong: a task that was not handed in, a task that panicked, a config
-//! that cannot work.
+//! What can go wrong: a task that was not handed in, a task that panicked.
 
 use std::any::Any;
 use std::borrow::Cow;
@@ -11,12 +10,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// caller can retry, run the work itself, or shed it.
 ///
 /// ```
-/// use poolside_worker::{FnHandler, Rejected, WorkerConfig, WorkerPool};
+/// use poolside_worker::{FnHandler, Rejected, WorkerPool};
 ///
-/// let pool = WorkerPool::new(
-///     FnHandler::new(|n: &mut u64| *n * 2),
-///     WorkerConfig::builder().workers(1).queue(1).build()?,
-/// )?;
+/// let pool = WorkerPool::builder(FnHandler::new(|n: &mut u64| *n * 2)).workers(1).queue(1).build()?;
 /// pool.shutdown();
 /// match pool.try_submit(|n| *n = 21) {
 ///     Err(e) => {
@@ -155,12 +151,9 @@ impl<F> SubmitError<F> {
     /// makes the error borrow too, and `?` into a `Box<dyn Error>` needs `'static`:
     ///
     /// ```
-    /// use poolside_worker::{FnHandler, SubmitError, WorkerConfig, WorkerPool};
+    /// use poolside_worker::{FnHandler, SubmitError, WorkerPool};
     ///
-    /// let pool = WorkerPool::new(
-    ///     FnHandler::new(|buf: &mut Vec<u8>| buf.len()),
-    ///     WorkerConfig::builder().workers(1).build()?,
-    /// )?;
+    /// let pool = WorkerPool::builder(FnHandler::new(|buf: &mut Vec<u8>| buf.len())).workers(1).build()?;
     /// let input = vec![1u8; 100]; // borrowed by the fill closure below
     /// let n = pool
     ///     .submit(|buf| buf.extend_from_slice(&input))
@@ -214,50 +207,3 @@ impl<F> Error for SubmitError<F> {
         }
     }
 }
-
-/// What is wrong with a [`WorkerConfig`](crate::WorkerConfig).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// No workers: no task would ever run.
-    ZeroWorkers,
-    /// More workers than [`WorkerConfig::MAX_WORKERS`](crate::WorkerConfig::MAX_WORKERS).
-    TooManyWorkers {
-        /// The value given.
-        workers: usize,
-        /// The largest accepted value.
-        limit: usize,
-    },
-    /// A queue of 0: `submit` would have nowhere to put a task.
-    ZeroQueue,
-    /// A queue longer than [`WorkerConfig::MAX_QUEUE`](crate::WorkerConfig::MAX_QUEUE);
-    /// the queue is allocated whole when the pool starts.
-    QueueTooLarge {
-        /// The value given.
-        queue: usize,
-        /// The largest accepted value.
-        limit: usize,
-    },
-    /// The thread name holds a NUL byte, which threads cannot be named with.
-    NameHasNul,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::ZeroWorkers => f.write_str("workers is 0, so no task would ever run"),
-            ConfigError::TooManyWorkers { workers, limit } => {
-                write!(f, "workers is {workers}, above the limit of {limit}")
-            }
-            ConfigError::ZeroQueue => {
-                f.write_str("queue is 0, so a submitted task would have nowhere to wait")
-            }
-            ConfigError::QueueTooLarge { queue, limit } => {
-                write!(f, "queue is {queue}, above the limit of {limit}")
-            }
-            ConfigError::NameHasNul => f.write_str("the worker name holds a NUL byte"),
-        }
-    }
-}
-
-impl Error for ConfigError {}

@@ -56,12 +56,9 @@ pub trait Handler: Send + Sync + 'static {
 /// A [`Handler`] made from a function or closure over `&mut T`.
 ///
 /// ```
-/// use poolside_worker::{FnHandler, WorkerConfig, WorkerPool};
+/// use poolside_worker::{FnHandler, WorkerPool};
 ///
-/// let pool = WorkerPool::new(
-///     FnHandler::new(|words: &mut Vec<String>| words.len()),
-///     WorkerConfig::builder().workers(2).build()?,
-/// )?;
+/// let pool = WorkerPool::builder(FnHandler::new(|words: &mut Vec<String>| words.len())).workers(2).build()?;
 /// let n = pool.submit(|words| words.extend(["a".to_owned(), "b".to_owned()]))?;
 /// assert_eq!(n, 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

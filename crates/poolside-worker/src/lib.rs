@@ -6,7 +6,8 @@
 //!   wait on later), their `try_` variants that return [`Rejected::Full`] to shed load,
 //!   and their `_timeout` variants.
 //! - [`Handler`]: what a task holds and how it runs; [`FnHandler`] wraps a closure.
-//! - [`WorkerConfig`]: workers, queue length, thread names, checked when built.
+//! - [`WorkerPoolBuilder`]: workers, queue length, thread names, checked when built
+//!   ([`WorkerPool::builder`]).
 //!
 //! Tasks are pooled in poolside-object's [`ObjectPool`](poolside_object::ObjectPool);
 //! the pool implements [`Observable`](poolside_core::Observable), so a
@@ -33,8 +34,8 @@ mod sync;
 #[cfg(all(test, poolside_loom))]
 mod tests;
 
-pub use config::{WorkerConfig, WorkerConfigBuilder};
-pub use error::{ConfigError, Rejected, SubmitError, TaskPanicked};
+pub use config::WorkerPoolBuilder;
+pub use error::{Rejected, SubmitError, TaskPanicked};
 pub use handler::{FnHandler, Handler};
 pub use pool::{TaskCounts, TaskHandle, WorkerPool};
 

@@ -13,9 +13,10 @@ use crossbeam_utils::CachePadded;
 use poolside_core::{Metric, MetricKind, Observable, Observe, Recycle, Reset, Stats, Verdict};
 use poolside_object::{ObjectPool, Pooled};
 
+use crate::config::WorkerConfig;
 use crate::gate::Gate;
 use crate::slot::{Ran, Slot};
-use crate::{Handler, Rejected, SubmitError, TaskPanicked, WorkerConfig};
+use crate::{Handler, Rejected, SubmitError, TaskPanicked};
 
 /// A task slot as the pool holds it.
 type TaskSlot<H> = Arc<Slot<<H as Handler>::Task, <H as Handler>::Output>>;
@@ -47,13 +48,10 @@ type Message<H> = Option<TaskSlot<H>>;
 /// are all reused (`tests/steady_state.rs` counts).
 ///
 /// ```
-/// use poolside_worker::{FnHandler, SubmitError, WorkerConfig, WorkerPool};
+/// use poolside_worker::{FnHandler, SubmitError, WorkerPool};
 ///
 /// // Each task copies a request into its own buffer; the worker sums it.
-/// let pool = WorkerPool::new(
-///     FnHandler::new(|buf: &mut Vec<u8>| buf.iter().map(|&b| u64::from(b)).sum::<u64>()),
-///     WorkerConfig::builder().workers(2).queue(8).build()?,
-/// )?;
+/// let pool = WorkerPool::builder(FnHandler::new(|buf: &mut Vec<u8>| buf.iter().map(|&b| u64::from(b)).sum::<u64>())).workers(2).queue(8).build()?;
 ///
 /// let request = [1u8; 1024]; // borrowed by the fill closure
 /// let sum = pool.submit(|buf| buf.extend_from_slice(&request));
@@ -136,14 +134,13 @@ thread_local! {
 }
 
 impl<H: Handler> WorkerPool<H> {
-    /// Starts `config.workers()` threads running `handler`.
-    ///
-    /// The only error is the operating system refusing a thread; the threads already
-    /// started are then stopped and joined.
-    pub fn new(handler: H, config: WorkerConfig) -> io::Result<Self> {
-        let (tx, rx) = crossbeam_channel::bounded(config.queue());
+    /// Starts `config.workers` threads running `handler`. The only error is the
+    /// operating system refusing a thread; the threads already started are then stopped
+    /// and joined.
+    pub(crate) fn start(handler: H, config: WorkerConfig) -> io::Result<Self> {
+        let (tx, rx) = crossbeam_channel::bounded(config.queue);
         // Room for every worker in the queue's list of waiting receivers.
-        prepare_to_block(&rx, config.workers());
+        prepare_to_block(&rx, config.workers);
         let policy = SlotPolicy {
             handler: Arc::new(handler),
         };
@@ -156,7 +153,7 @@ impl<H: Handler> WorkerPool<H> {
             tx,
             rx,
             gate: Gate::new(),
-            counters: (0..config.workers())
+            counters: (0..config.workers)
                 .map(|_| CachePadded::default())
                 .collect(),
             rejected: AtomicU64::new(0),
@@ -164,14 +161,13 @@ impl<H: Handler> WorkerPool<H> {
         });
         let pool = WorkerPool {
             shared,
-            threads: Mutex::new(Vec::with_capacity(config.workers())),
+            threads: Mutex::new(Vec::with_capacity(config.workers)),
             config,
         };
         let (ready_tx, ready) = mpsc::channel();
-        for index in 0..pool.config.workers() {
-            let mut builder =
-                thread::Builder::new().name(format!("{}-{index}", pool.config.name()));
-            if let Some(size) = pool.config.stack_size() {
+        for index in 0..pool.config.workers {
+            let mut builder = thread::Builder::new().name(format!("{}-{index}", pool.config.name));
+            if let Some(size) = pool.config.stack_size {
                 builder = builder.stack_size(size);
             }
             let shared = pool.shared.clone();
@@ -185,7 +181,7 @@ impl<H: Handler> WorkerPool<H> {
         // Returns once every worker is running and primed, so the steady state starts
         // here. A worker that died first drops its sender, so `recv` fails, not hangs.
         drop(ready_tx);
-        for _ in 0..pool.config.workers() {
+        for _ in 0..pool.config.workers {
             if ready.recv().is_err() {
                 break;
             }
@@ -345,9 +341,14 @@ impl<H: Handler> WorkerPool<H> {
         self.shared.gate.is_closed()
     }
 
-    /// The configuration the pool was started with.
-    pub fn config(&self) -> &WorkerConfig {
-        &self.config
+    /// The number of worker threads.
+    pub fn workers(&self) -> usize {
+        self.config.workers
+    }
+
+    /// How many tasks can wait in the queue before `submit` blocks.
+    pub fn queue_capacity(&self) -> usize {
+        self.config.queue
     }
 
     /// The handler the workers run.
@@ -450,8 +451,8 @@ impl<H: Handler> Drop for WorkerPool<H> {
 impl<H: Handler> fmt::Debug for WorkerPool<H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkerPool")
-            .field("workers", &self.config.workers())
-            .field("queue", &self.config.queue())
+            .field("workers", &self.config.workers)
+            .field("queue", &self.config.queue)
             .field("queued", &self.queued())
             .field("shut_down", &self.is_shut_down())
             .finish_non_exhaustive()

@@ -7,15 +7,15 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread;
 use std::time::Duration;
 
-use poolside_core::Reset;
+use poolside_core::{ConfigError, Reset};
 use poolside_monitor::Registry;
 use poolside_testkit::quietly;
 use poolside_worker::{
-    ConfigError, FnHandler, Handler, Rejected, SubmitError, TaskHandle, WorkerConfig, WorkerPool,
+    FnHandler, Handler, Rejected, SubmitError, TaskHandle, WorkerPool, WorkerPoolBuilder,
 };
 
-fn config(workers: usize, queue: usize) -> WorkerConfig {
-    WorkerConfig::builder()
+fn start<H: Handler>(handler: H, workers: usize, queue: usize) -> WorkerPool<H> {
+    WorkerPool::builder(handler)
         .workers(workers)
         .queue(queue)
         .name("test-worker")
@@ -36,7 +36,7 @@ fn summer() -> FnHandler<impl Fn(&mut Task) -> (u64, u64) + Send + Sync, Task, (
 
 #[test]
 fn submit_returns_the_output_and_reuses_the_task() {
-    let pool = WorkerPool::new(summer(), config(2, 4)).unwrap();
+    let pool = start(summer(), 2, 4);
     for id in 0..100u64 {
         let out = pool
             .submit(|t| {
@@ -55,7 +55,7 @@ fn submit_returns_the_output_and_reuses_the_task() {
 
 #[test]
 fn spawned_handles_give_each_task_its_own_output() {
-    let pool = WorkerPool::new(summer(), config(2, 16)).unwrap();
+    let pool = start(summer(), 2, 16);
     let handles: Vec<_> = (0..16u64)
         .map(|id| {
             pool.spawn(move |t| {
@@ -93,11 +93,7 @@ fn gated(workers: usize, queue: usize) -> (WorkerPool<Gated>, Receiver<u64>, Sen
         started: Mutex::new(started_tx),
         release: Mutex::new(release_rx),
     };
-    (
-        WorkerPool::new(handler, config(workers, queue)).unwrap(),
-        started,
-        release,
-    )
+    (start(handler, workers, queue), started, release)
 }
 
 #[test]
@@ -201,7 +197,7 @@ fn a_panicking_task_reports_to_its_waiter_and_the_worker_lives_on() {
         }
         *n * 2
     });
-    let pool = WorkerPool::new(handler, config(1, 2)).unwrap();
+    let pool = start(handler, 1, 2);
     let err = quietly(|| pool.submit(|n| *n = 13)).unwrap_err();
     match &err {
         SubmitError::Panicked(p) => assert_eq!(p.message(), Some("unlucky 13")),
@@ -229,7 +225,7 @@ fn a_panicking_fill_goes_up_to_its_caller_and_cancels_the_task() {
     let handler = FnHandler::new(move |_: &mut Vec<u8>| {
         seen.fetch_add(1, Ordering::SeqCst);
     });
-    let pool = WorkerPool::new(handler, config(1, 2)).unwrap();
+    let pool = start(handler, 1, 2);
     let caught = quietly(|| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             pool.submit(|buf| {
@@ -267,7 +263,7 @@ fn a_dropped_handle_still_runs_its_task() {
 
 #[test]
 fn a_handle_dropped_after_its_task_finished_returns_the_slot() {
-    let pool = WorkerPool::new(summer(), config(1, 2)).unwrap();
+    let pool = start(summer(), 1, 2);
     let handle = pool.spawn(|t| t.id = 5).unwrap();
     while !handle.is_finished() {
         thread::yield_now();
@@ -307,7 +303,7 @@ fn shutdown_runs_the_queued_tasks_and_then_refuses_work() {
 
 #[test]
 fn shutdown_while_submissions_are_in_flight_loses_nothing() {
-    let pool = WorkerPool::new(summer(), config(2, 2)).unwrap();
+    let pool = start(summer(), 2, 2);
     let accepted = AtomicUsize::new(0);
     let refused = AtomicUsize::new(0);
     thread::scope(|s| {
@@ -368,7 +364,7 @@ impl Handler for Stopper {
 #[test]
 fn shutdown_from_a_worker_closes_the_pool_without_joining_itself() {
     let cell = Arc::new(OnceLock::new());
-    let pool = Arc::new(WorkerPool::new(Stopper { pool: cell.clone() }, config(1, 1)).unwrap());
+    let pool = Arc::new(start(Stopper { pool: cell.clone() }, 1, 1));
     cell.set(Arc::downgrade(&pool)).unwrap();
     assert!(pool.submit(|()| ()).unwrap());
     let refused = pool.submit(|()| ()).unwrap_err();
@@ -378,49 +374,41 @@ fn shutdown_from_a_worker_closes_the_pool_without_joining_itself() {
 
 #[test]
 fn bad_configs_are_errors_not_hangs() {
-    let err = |b: poolside_worker::WorkerConfigBuilder| b.build().unwrap_err();
+    let builder = || WorkerPool::builder(FnHandler::new(|n: &mut u64| *n));
+    let err = |b: WorkerPoolBuilder<_>| b.build().unwrap_err();
+    assert_eq!(err(builder().workers(0)), ConfigError::ZeroWorkers);
+    assert_eq!(err(builder().queue(0)), ConfigError::ZeroQueue);
     assert_eq!(
-        err(WorkerConfig::builder().workers(0)),
-        ConfigError::ZeroWorkers
-    );
-    assert_eq!(
-        err(WorkerConfig::builder().queue(0)),
-        ConfigError::ZeroQueue
-    );
-    assert_eq!(
-        err(WorkerConfig::builder().queue(usize::MAX)),
+        err(builder().queue(usize::MAX)),
         ConfigError::QueueTooLarge {
             queue: usize::MAX,
-            limit: WorkerConfig::MAX_QUEUE
+            limit: 1 << 20
         }
     );
     assert_eq!(
-        err(WorkerConfig::builder().workers(usize::MAX)),
+        err(builder().workers(usize::MAX)),
         ConfigError::TooManyWorkers {
             workers: usize::MAX,
-            limit: WorkerConfig::MAX_WORKERS
+            limit: 4096
         }
     );
-    assert_eq!(
-        err(WorkerConfig::builder().name("a\0b")),
-        ConfigError::NameHasNul
-    );
+    assert_eq!(err(builder().name("a\0b")), ConfigError::NameHasNul);
     assert!(!ConfigError::ZeroQueue.to_string().is_empty());
-    let default = WorkerConfig::default();
+    let default = builder().build().unwrap();
     assert!(default.workers() >= 1);
-    assert_eq!(default.queue(), default.workers() * 2);
+    assert_eq!(default.queue_capacity(), default.workers() * 2);
 }
 
 #[test]
 fn workers_are_named() {
-    let pool = WorkerPool::new(
+    let pool = start(
         FnHandler::new(|name: &mut String| {
             name.push_str(thread::current().name().unwrap_or(""));
             name.clone()
         }),
-        config(1, 1),
-    )
-    .unwrap();
+        1,
+        1,
+    );
     assert_eq!(pool.submit(|_| ()).unwrap(), "test-worker-0");
 }
 
@@ -440,7 +428,7 @@ impl Handler for Capped {
 
 #[test]
 fn a_task_that_grew_too_large_is_not_kept() {
-    let pool = WorkerPool::new(Capped, config(1, 1)).unwrap();
+    let pool = start(Capped, 1, 1);
     assert_eq!(pool.submit(|b| b.resize(100, 0)).unwrap(), 100);
     assert_eq!(pool.submit(|b| b.resize(1 << 20, 0)).unwrap(), 1 << 20);
     assert_eq!(pool.stats().discards.oversized, 1);
@@ -449,7 +437,7 @@ fn a_task_that_grew_too_large_is_not_kept() {
 
 #[test]
 fn the_monitor_sees_the_task_pool_and_the_workers() {
-    let pool = WorkerPool::new(summer(), config(2, 4)).unwrap();
+    let pool = start(summer(), 2, 4);
     let registry = Registry::new();
     registry.register("checksum", &pool).unwrap();
     for id in 0..50 {

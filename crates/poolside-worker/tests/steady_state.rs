@@ -5,7 +5,7 @@
 
 use poolside_core::Reset;
 use poolside_testkit::{measure_global, measure_threads, serial, CountingAlloc};
-use poolside_worker::{FnHandler, WorkerConfig, WorkerPool};
+use poolside_worker::{FnHandler, WorkerPool};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
@@ -29,12 +29,11 @@ fn pool(
     workers: usize,
     queue: usize,
 ) -> WorkerPool<impl poolside_worker::Handler<Task = Task, Output = u64>> {
-    let config = WorkerConfig::builder()
+    WorkerPool::builder(FnHandler::new(checksum))
         .workers(workers)
         .queue(queue)
         .build()
-        .unwrap();
-    WorkerPool::new(FnHandler::new(checksum), config).unwrap()
+        .unwrap()
 }
 
 const INPUT: [u8; 1024] = [7; 1024];

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::thread;
 
 use poolside_core::Reset;
-use poolside_worker::{Handler, Rejected, WorkerConfig, WorkerPool};
+use poolside_worker::{Handler, Rejected, WorkerPool};
 
 const SUBMITTERS: u64 = 4;
 const PER_SUBMITTER: u64 = 25_000;
@@ -52,8 +52,11 @@ fn every_task_runs_once_and_every_waiter_wakes() {
     let checker = Checker {
         runs: (0..TASKS).map(|_| AtomicU8::new(0)).collect(),
     };
-    let config = WorkerConfig::builder().workers(2).queue(8).build().unwrap();
-    let pool = WorkerPool::new(checker, config).unwrap();
+    let pool = WorkerPool::builder(checker)
+        .workers(2)
+        .queue(8)
+        .build()
+        .unwrap();
     thread::scope(|s| {
         for who in 0..SUBMITTERS {
             let pool = &pool;

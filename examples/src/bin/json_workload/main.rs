@@ -29,7 +29,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use data::Corpus;
-use poolside::worker::{Handler, WorkerConfig, WorkerPool};
+use poolside::worker::{Handler, WorkerPool};
 use poolside::BytePool;
 use poolside::ObjectPool;
 use poolside::Reset;
@@ -194,13 +194,12 @@ fn run_variant(o: &Options) -> Result<(), String> {
         }
     };
     const IN_FLIGHT: usize = 32;
-    let config = WorkerConfig::builder()
+    let pool = WorkerPool::builder(Service { corpus, pools })
         .workers(o.workers)
         .queue(IN_FLIGHT)
         .name("workload")
         .build()
         .map_err(|e| e.to_string())?;
-    let pool = WorkerPool::new(Service { corpus, pools }, config).map_err(|e| e.to_string())?;
 
     // One warm-up round, then the measured ones.
     let serve_all = |rounds: usize| -> Result<usize, String> {
