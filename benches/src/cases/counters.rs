@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
-use poolside_core::{Event, LocalCounters, NoStats, Recorder, ThreadCounters};
+use poolside_core::internals::{Event, LocalCounters, ThreadCounters};
+use poolside_core::{NoStats, Recorder};
 
 use crate::{looped, two_threads, Case};
 

@@ -4,9 +4,8 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, Weak};
 
-use poolside_core::{
-    ConfigError, Discard, Event, Metric, MetricKind, Observable, Observe, PoolConfig, Stats,
-};
+use poolside_core::internals::{Discard, Event};
+use poolside_core::{ConfigError, Metric, MetricKind, Observable, Observe, PoolConfig, Stats};
 use poolside_local::Tag;
 
 use crate::engine::{put_hot, take_hot, with_last, Engine, Extra, Idle, Mags, Shape, MAG};

@@ -24,9 +24,8 @@
 use std::collections::TryReserveError;
 use std::sync::{Arc, Weak};
 
-use poolside_core::{
-    Counters, Discard, Event, LocalCounters, Metric, MetricKind, Observe, Recorder, Stats,
-};
+use poolside_core::internals::{Discard, Event, LocalCounters};
+use poolside_core::{Counters, Metric, MetricKind, Observe, Recorder, Stats};
 use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Queue, Registry, Since, Tag};
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};

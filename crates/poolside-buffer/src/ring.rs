@@ -10,9 +10,9 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use poolside_core::internals::{Discard, Event, LocalCounters};
 use poolside_core::{
-    ConfigError, Counters, Discard, Event, LimitReached, LocalCounters, Metric, MetricKind,
-    Observable, Observe, Recorder, Stats,
+    ConfigError, Counters, LimitReached, Metric, MetricKind, Observable, Observe, Recorder, Stats,
 };
 
 use slots::{Claim, Released, Slots};

@@ -5,7 +5,8 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Arc, Weak};
 
-use poolside_core::{ConfigError, Discard, Event, Metric, Observable, Observe, PoolConfig, Stats};
+use poolside_core::internals::{Discard, Event};
+use poolside_core::{ConfigError, Metric, Observable, Observe, PoolConfig, Stats};
 use poolside_local::Tag;
 
 use crate::engine::{

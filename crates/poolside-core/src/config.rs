@@ -67,14 +67,14 @@ impl PoolConfig {
     }
 
     /// Idle objects the shared tier may hold; returns beyond it are dropped and counted as
-    /// [`PoolFull`](crate::Discard::PoolFull).
+    /// `pool_full` ([`Discards::pool_full`](crate::Discards::pool_full)).
     pub fn max_idle(&self) -> usize {
         self.max_idle
     }
 
     /// Retained bytes that all idle objects together may hold, in every tier and every
     /// thread's cache, if limited; an object that does not fit is dropped and counted as
-    /// [`PoolFull`](crate::Discard::PoolFull). Sizes come from
+    /// `pool_full` ([`Discards::pool_full`](crate::Discards::pool_full)). Sizes come from
     /// the pool's [`Recycle::retained_bytes`](crate::Recycle::retained_bytes): a policy
     /// that does not measure them (`DefaultPolicy` and `FnPolicy` report 0) makes this
     /// limit bind nothing; use [`CapPolicy`](crate::CapPolicy) or your own policy.

@@ -1,21 +1,19 @@
 //! The traits and types that every poolside pool shares.
 //!
 //! - [`Reset`]: brings an object back to its clean state, keeping its allocations;
-//!   `#[derive(Reset)]` writes it for your structs (the default `derive` feature).
-//! - [`Recycle`]: a pool's recycle policy: how it makes an object, and what it does
-//!   with one that comes back. Built-ins: [`DefaultPolicy`], [`FnPolicy`], and
-//!   [`CapPolicy`] over any [`Capacity`] type.
-//! - [`recycle_guarded`]: runs a policy under `catch_unwind`, so a panicking reset
-//!   discards the object instead of the pool.
-//! - [`PoolConfig`]: limits that every pool understands, validated into a
-//!   [`ConfigError`] instead of a panic.
-//! - [`Stats`], [`Discards`]: a snapshot of what a pool did; [`Recorder`] is how every
-//!   pool records it, chosen by type: [`Counters`] (per-thread counts, summed when read)
-//!   or [`NoStats`] (nothing at all). [`LocalCounters`] is one thread's counts, for pools
-//!   to embed in their own per-thread state; [`ThreadCounters`] finds them by a
-//!   thread-local lookup, for pools that have none.
+//!   `#[derive(Reset)]` writes it for your structs (the default `derive` feature), and
+//!   [`reset_inner`] resets an `Option`'s contents in place.
+//! - [`Recycle`]: a pool's recycle policy: how it makes an object, and what it does with
+//!   one that comes back ([`Verdict`]). Built-ins: [`DefaultPolicy`], [`FnPolicy`] (with
+//!   [`FnCreate`] and [`FnCreateRecycle`] for function pointers), and [`CapPolicy`] over
+//!   any [`Capacity`] type.
+//! - [`PoolConfig`] and its [`PoolConfigBuilder`]: the limits every pool understands.
+//! - [`ConfigError`]: why a pool could not be built, for every pool; [`LimitReached`]:
+//!   what every pool's `get_timeout` returns when its limit stayed reached.
+//! - [`Stats`] and [`Discards`]: a snapshot of what a pool did. [`Recorder`] is how a
+//!   pool records it, chosen by type: [`Counters`] or [`NoStats`].
 //! - [`Observe`]: the object-safe view of a pool that monitors hold, with extra
-//!   [`Metric`]s.
+//!   [`Metric`]s of a [`MetricKind`]; [`Observable`]: a pool a monitor can hold weakly.
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -31,15 +29,29 @@ mod stats;
 mod sync;
 
 pub use config::{ConfigError, LimitReached, PoolConfig, PoolConfigBuilder};
+#[doc(hidden)]
+pub use policy::ResetOnly;
 pub use policy::{
-    recycle_guarded, CapPolicy, Capacity, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy,
-    OverCap, Recycle, ResetOnly, Verdict,
+    CapPolicy, Capacity, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy, Recycle, Verdict,
 };
 pub use reset::{reset_inner, Reset};
 pub use stats::{
-    Counters, Discard, Discards, Event, LocalCounters, Metric, MetricKind, NoStats, Observable,
-    Observe, Recorder, Stats, ThreadCounters,
+    Counters, Discards, Metric, MetricKind, NoStats, Observable, Observe, Recorder, Stats,
 };
+
+/// What poolside's own crates share beyond the API: the events pools record and the
+/// counters they record them in, the guarded recycle step, the list of statistics the
+/// exporters walk. Not part of the API: it may change in any release. The benchmarks of
+/// the counters reach them here too.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::policy::recycle_guarded;
+    pub use crate::stats::{Discard, Event, LocalCounters, Statistic, ThreadCounters, STATISTICS};
+    pub use crate::sync::PerThread;
+
+    #[cfg(poolside_loom)]
+    pub use crate::sync::exiting_for_loom;
+}
 
 /// Derives [`Reset`] for a struct by resetting each field.
 ///
@@ -73,15 +85,6 @@ pub use stats::{
 /// ```
 #[cfg(feature = "derive")]
 pub use poolside_derive::Reset;
-
-#[doc(hidden)]
-pub use stats::{Statistic, STATISTICS};
-#[doc(hidden)]
-pub use sync::PerThread;
-
-#[cfg(poolside_loom)]
-#[doc(hidden)]
-pub use sync::exiting_for_loom;
 
 /// The READMEs' examples, run as doctests so they cannot rot.
 #[cfg(doctest)]

@@ -6,7 +6,8 @@ use std::hash::{BuildHasher, Hash};
 use std::mem::size_of;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::{Discard, Reset};
+use crate::stats::Discard;
+use crate::Reset;
 
 /// What a policy decided about an object that came back to the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,7 +93,8 @@ pub trait Recycle<T> {
 /// nothing is caught: the process ends, as with any panic.
 ///
 /// ```
-/// use poolside_core::{recycle_guarded, Discard, FnPolicy, Verdict};
+/// use poolside_core::internals::{recycle_guarded, Discard};
+/// use poolside_core::{FnPolicy, Verdict};
 ///
 /// let policy = FnPolicy::new(Vec::<u8>::new).with_recycle(|v: &mut Vec<u8>| {
 ///     if v.len() == 13 {
@@ -344,9 +346,8 @@ impl<T: Eq + Hash, S: BuildHasher> Capacity for HashSet<T, S> {
 
 /// What [`CapPolicy`] does with an object above its cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OverCap {
-    /// Drop it; the pool counts an [`Oversized`](Discard::Oversized) discard.
+enum OverCap {
+    /// Drop it; the pool counts an `oversized` discard.
     Drop,
     /// Shrink its allocation to the cap and keep it; if it cannot shrink that far, drop
     /// it as for [`Drop`](OverCap::Drop).
@@ -380,8 +381,7 @@ pub struct CapPolicy<P> {
 }
 
 impl<P> CapPolicy<P> {
-    /// Caps `inner` at `max_bytes`, acting as `over` says above it.
-    pub fn new(inner: P, max_bytes: usize, over: OverCap) -> Self {
+    fn new(inner: P, max_bytes: usize, over: OverCap) -> Self {
         CapPolicy {
             inner,
             max_bytes,

@@ -33,7 +33,7 @@ use std::time::Duration;
 ///    allocation. Memory that the clean state cannot hold (the nodes of a `BTreeMap` or
 ///    `LinkedList`, the contents of an `Option`) is freed.
 /// 3. **No surprises.** `reset` should not panic. If it does, poolside's pools discard
-///    the object (see [`recycle_guarded`](crate::recycle_guarded)) and count it; they
+///    the object and count it (`reset_panicked` in [`Discards`](crate::Discards)); they
 ///    never hand a half-reset object out again.
 ///
 /// The clean state is the type's own, not the pool's. When a pool's objects start from

@@ -571,7 +571,7 @@ impl Recorder for NoStats {
 /// in `crossbeam_utils::CachePadded`).
 ///
 /// ```
-/// use poolside_core::{Event, LocalCounters};
+/// use poolside_core::internals::{Event, LocalCounters};
 ///
 /// let mine = LocalCounters::new();
 /// let theirs = LocalCounters::new();
@@ -680,7 +680,7 @@ impl fmt::Debug for LocalCounters {
 /// lost nor a cause of a panic.
 ///
 /// ```
-/// use poolside_core::{Event, ThreadCounters};
+/// use poolside_core::internals::{Event, ThreadCounters};
 ///
 /// let counters = ThreadCounters::new();
 /// std::thread::scope(|s| {

@@ -3,7 +3,7 @@
 //!
 //! What is modelled is the shipped `ThreadCounters` code: each thread's owner-only load and
 //! store, readers summing while threads run, and the shared counters that threads in
-//! teardown add to with an atomic add (`poolside_core::exiting_for_loom` puts a model
+//! teardown add to with an atomic add (`poolside_core::internals::exiting_for_loom` puts a model
 //! thread on that path). What is not: the `thread_local` crate's lookup of a thread's
 //! slot, which loom cannot see into; under loom `PerThread` keys slots by loom's thread id
 //! instead (see `src/sync.rs`). The counters use no `unsafe`; these models guard the
@@ -13,7 +13,7 @@
 use loom::sync::Arc;
 use loom::thread;
 
-use poolside_core::{exiting_for_loom, Event, ThreadCounters};
+use poolside_core::internals::{exiting_for_loom, Event, ThreadCounters};
 
 /// Two threads count into their own slots while a third reads: a read mid-run sees at
 /// most what was counted, and the totals are exact once both have joined.

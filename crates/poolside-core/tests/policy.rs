@@ -3,10 +3,8 @@
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use poolside_core::{
-    recycle_guarded, CapPolicy, Capacity, DefaultPolicy, Discard, FnPolicy, OverCap, Recycle,
-    Reset, Verdict,
-};
+use poolside_core::internals::{recycle_guarded, Discard};
+use poolside_core::{CapPolicy, Capacity, DefaultPolicy, FnPolicy, Recycle, Reset, Verdict};
 use poolside_testkit::quietly;
 
 #[derive(Default, Reset)]
@@ -85,7 +83,7 @@ fn cap_policy_drops_or_shrinks_above_the_cap() {
         Err(Discard::Oversized)
     );
 
-    let shrinking = CapPolicy::new(DefaultPolicy, 1024, OverCap::Shrink);
+    let shrinking = CapPolicy::shrink_above(DefaultPolicy, 1024);
     let mut grown: Vec<u32> = Vec::with_capacity(10_000);
     grown.push(1);
     assert_eq!(recycle_guarded(&shrinking, &mut grown), Ok(()));

@@ -3,9 +3,8 @@
 
 use rayon::prelude::*;
 
-use poolside_core::{
-    Counters, Discard, Event, LocalCounters, NoStats, Observe, Recorder, Stats, ThreadCounters,
-};
+use poolside_core::internals::{Discard, Event, LocalCounters, ThreadCounters};
+use poolside_core::{Counters, NoStats, Observe, Recorder, Stats};
 
 const THREADS: usize = 8;
 const UPDATES: u64 = if cfg!(miri) { 100 } else { 100_000 };
@@ -160,7 +159,8 @@ fn every_discard_reason_has_its_own_count() {
 
 #[test]
 fn a_panicking_reset_is_counted_as_such() {
-    use poolside_core::{recycle_guarded, FnPolicy, Verdict};
+    use poolside_core::internals::recycle_guarded;
+    use poolside_core::{FnPolicy, Verdict};
     let policy = FnPolicy::new(Vec::<u8>::new).with_recycle(|v: &mut Vec<u8>| {
         if v.is_empty() {
             std::panic::resume_unwind(Box::new("reset failed"));

@@ -25,7 +25,9 @@
 //!   readings.
 //!
 //! It is plumbing for poolside's pools, not an interface for users: the pools' crates
-//! (`poolside-object`, `poolside-buffer`) are the ones to depend on.
+//! (`poolside-object`, `poolside-buffer`, or the `poolside` crate over them) are the ones
+//! to depend on. Its items are public only so that those crates can reach them; they are
+//! hidden from the documentation and may change in any release.
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -50,11 +52,19 @@ mod table;
 #[cfg(all(test, poolside_loom))]
 mod tests;
 
+#[doc(hidden)]
 pub use budget::Budget;
+#[doc(hidden)]
 pub use epoch::{since, Epoch, Since};
+#[doc(hidden)]
 pub use ids::{PoolId, Tag};
+#[doc(hidden)]
 pub use magazine::Magazine;
+#[doc(hidden)]
 pub use queue::Queue;
+#[doc(hidden)]
 pub use registry::{Recorded, Registry};
+#[doc(hidden)]
 pub use shortcut::clear_all;
+#[doc(hidden)]
 pub use table::{with_block, with_last, Counts, Local};

@@ -14,7 +14,8 @@
 use std::fmt;
 use std::ptr::NonNull;
 
-use poolside_core::{Event, Recorder, Stats};
+use poolside_core::internals::Event;
+use poolside_core::{Recorder, Stats};
 
 use crate::sync::{Mutex, MutexGuard};
 

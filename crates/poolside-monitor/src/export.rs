@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use poolside_core::{MetricKind, Statistic, STATISTICS};
+use poolside_core::internals::{Statistic, STATISTICS};
+use poolside_core::MetricKind;
 
 use crate::Snapshot;
 

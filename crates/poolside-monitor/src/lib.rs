@@ -19,7 +19,7 @@
 //!
 //! No wrapper pool is needed: every poolside pool records its own statistics, and
 //! wrapping one in a second counter would count each operation twice. A pool of your
-//! own that records nothing can keep core's `ThreadCounters` and implement `Observe`.
+//! own implements `Observe` and registers as an `Arc`.
 //!
 //! ```
 //! use poolside_monitor::Registry;

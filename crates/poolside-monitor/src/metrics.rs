@@ -1,7 +1,8 @@
 //! The `metrics` exporter: a snapshot reported to whatever recorder the program installed.
 
 use metrics::{Label, SharedString};
-use poolside_core::{MetricKind, STATISTICS};
+use poolside_core::internals::STATISTICS;
+use poolside_core::MetricKind;
 
 use crate::export::{builtin, OwnMetrics, SKIPPED, SKIPPED_FAMILY};
 use crate::Snapshot;

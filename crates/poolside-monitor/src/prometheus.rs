@@ -2,7 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
-use poolside_core::{MetricKind, STATISTICS};
+use poolside_core::internals::STATISTICS;
+use poolside_core::MetricKind;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{
     DescriptorEncoder, EncodeCounterValue, EncodeGaugeValue, EncodeLabelSet, EncodeLabelValue,

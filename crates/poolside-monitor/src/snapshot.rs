@@ -4,7 +4,8 @@
 use std::fmt::{self, Write as _};
 use std::time::Instant;
 
-use poolside_core::{MetricKind, Observe, Statistic, Stats, STATISTICS};
+use poolside_core::internals::{Statistic, STATISTICS};
+use poolside_core::{MetricKind, Observe, Stats};
 
 /// What every registered pool reported at one moment. `Display` prints it as a table
 /// whose columns are padded to at most 64 characters; a longer name is printed whole.

@@ -6,7 +6,8 @@
 
 use std::sync::{Arc, Weak};
 
-use poolside_core::{Discard, Event, PoolConfig, Recorder};
+use poolside_core::internals::{Discard, Event};
+use poolside_core::{PoolConfig, Recorder};
 use poolside_local::{since, Magazine, Since};
 
 use crate::budget::{claim, unclaim};

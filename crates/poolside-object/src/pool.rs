@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use poolside_local::{clear_all, Budget, Epoch, PoolId, Queue, Recorded, Tag};
 
+use poolside_core::internals::{recycle_guarded, Discard, Event};
 use poolside_core::{
-    recycle_guarded, Counters, DefaultPolicy, Discard, Event, LimitReached, Metric, MetricKind,
-    Observable, Observe, PoolConfig, Recorder, Recycle, Reset, Stats,
+    Counters, DefaultPolicy, LimitReached, Metric, MetricKind, Observable, Observe, PoolConfig,
+    Recorder, Recycle, Reset, Stats,
 };
 
 use crate::limit::{Live, LiveLimit};

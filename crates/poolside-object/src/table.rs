@@ -10,7 +10,8 @@
 
 use std::sync::atomic::{fence, Ordering};
 
-use poolside_core::{Event, Recorder};
+use poolside_core::internals::Event;
+use poolside_core::Recorder;
 use poolside_local::{Counts, Local, PoolId, Registry, Tag};
 
 use crate::local::LocalCache;

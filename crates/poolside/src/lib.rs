@@ -55,8 +55,8 @@
 
 pub use poolside_core::{
     CapPolicy, Capacity, ConfigError, Counters, DefaultPolicy, Discards, FnCreate, FnCreateRecycle,
-    FnPolicy, Metric, MetricKind, NoStats, Observable, Observe, OverCap, PoolConfig, Recorder,
-    Recycle, Reset, Stats, Verdict,
+    FnPolicy, LimitReached, Metric, MetricKind, NoStats, Observable, Observe, PoolConfig,
+    PoolConfigBuilder, Recorder, Recycle, Reset, Stats, Verdict,
 };
 
 #[cfg(feature = "buffer")]
