@@ -26,7 +26,7 @@ use std::sync::{Arc, Weak};
 
 use poolside_core::internals::{Discard, Event, LocalCounters};
 use poolside_core::{Counters, Metric, MetricKind, Observe, Recorder, Stats};
-use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Queue, Registry, Since, Tag};
+use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Queue, Roster, Since, Tag};
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
@@ -65,7 +65,7 @@ pub(crate) trait Extra: Send + Sync + 'static {
     fn own(param: Self::Param, retired: &Self) -> Self::Own;
 
     /// Folds an exiting thread's counts and own part into `retired`, under the
-    /// registry's lock, which every reader of them holds too.
+    /// roster's lock, which every reader of them holds too.
     fn retire(&self, own: &Self::Own, retired: &Self, param: Self::Param);
 
     /// Counts a returned buffer of `capacity`; true when the pool's periodic work (a
@@ -199,7 +199,7 @@ pub(crate) struct Engine<X: Extra> {
     batch: usize,
     /// Trims and decays so far.
     epoch: Epoch,
-    registry: Registry<Counts<X>>,
+    roster: Roster<Counts<X>>,
     /// Counts of exited threads, and of events recorded with no block at hand.
     shared: LocalCounters,
     /// What each thread's `Extra` counts start from.
@@ -275,7 +275,7 @@ impl<X: Extra> Engine<X> {
             thread_cache,
             batch: (thread_cache / 2).max(1),
             epoch: Epoch::new(),
-            registry: Registry::new(),
+            roster: Roster::new(),
             shared: LocalCounters::new(),
             param,
             retired: X::empty(),
@@ -444,12 +444,12 @@ impl<X: Extra> Engine<X> {
     }
 
     /// A snapshot of the statistics, and each class's idle bytes. The classes' own idle
-    /// bytes are read under the registry's lock too, so that a thread whose counts are
+    /// bytes are read under the roster's lock too, so that a thread whose counts are
     /// folded into them meanwhile is counted once.
     pub(crate) fn stats(&self) -> (Stats, Vec<u64>) {
         let n = self.classes.len();
         let mut idle = vec![0i64; n];
-        let mut stats = self.registry.read(|live| {
+        let mut stats = self.roster.read(|live| {
             let stats = Counters::stats(
                 &self.shared,
                 live.inspect(|counts| {
@@ -470,9 +470,9 @@ impl<X: Extra> Engine<X> {
     }
 
     /// Runs `f` over what every live thread's counts add (`Extra`), under the
-    /// registry's lock.
+    /// roster's lock.
     pub(crate) fn read_extra<R>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &X>) -> R) -> R {
-        self.registry
+        self.roster
             .read(|live| f(&mut live.map(|c| &c.extra).chain(std::iter::once(&self.retired))))
     }
 }
@@ -797,7 +797,7 @@ pub(crate) fn with_last<X: Extra, A, R>(
     }
 }
 
-// SAFETY: `alive`, `may_arm`, `new_counts` and `registry` read a weak count and integers,
+// SAFETY: `alive`, `may_arm`, `new_counts` and `roster` read a weak count and integers,
 // or build zeroed counts: no user code, no table, no panic. `close` retires the counts
 // first, while the pool lives, and then only moves and drops `Vec<u8>`s.
 #[allow(unsafe_code)]
@@ -818,8 +818,8 @@ unsafe impl<X: Extra> Local for Mags<X> {
         }
     }
 
-    fn registry(engine: &Engine<X>) -> Option<&Registry<Counts<X>>> {
-        Some(&engine.registry)
+    fn roster(engine: &Engine<X>) -> Option<&Roster<Counts<X>>> {
+        Some(&engine.roster)
     }
 
     fn alive(&self) -> bool {
@@ -834,13 +834,13 @@ unsafe impl<X: Extra> Local for Mags<X> {
     /// its own, then hand the idle buffers to the queues, and give the leases back.
     fn close(&mut self, counts: &Counts<X>) {
         let Some(engine) = self.engine.upgrade() else {
-            // The registry's reads of these counts happened before the pool's last
+            // The roster's reads of these counts happened before the pool's last
             // reference went; this fence acquires that drop, as in the object pool
             // (std's fence: it pairs with std's `Arc`).
             std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
             return;
         };
-        engine.registry.retire(counts, |counts| {
+        engine.roster.retire(counts, |counts| {
             Counters::retire(&engine.shared, &counts.base);
             counts
                 .extra

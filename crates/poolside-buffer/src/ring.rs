@@ -15,7 +15,7 @@ use poolside_core::{
     ConfigError, Counters, LimitReached, Metric, MetricKind, Observable, Observe, Recorder, Stats,
 };
 
-use slots::{Claim, Released, Slots};
+use slots::{Claim, Returned, Slots};
 
 use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
 
@@ -432,8 +432,8 @@ impl Ring {
             if self.zero_on_return || claim.is_heap() {
                 break 'hot Some(claim);
             }
-            match claim.release(put) {
-                Released::Slot => return,
+            match claim.give_back(put) {
+                Returned::Slot => return,
                 // A slot back on a list a waiter marked.
                 _ => None,
             }
@@ -452,10 +452,10 @@ impl Ring {
         if self.zero_on_return {
             zero(&mut claim);
         }
-        match claim.release(put) {
-            Released::Slot => {}
-            Released::SlotWaitedOn => self.wake_waiters(),
-            Released::Heap => {
+        match claim.give_back(put) {
+            Returned::Slot => {}
+            Returned::SlotWaitedOn => self.wake_waiters(),
+            Returned::Heap => {
                 if put {
                     self.count(Event::Put);
                     self.count(Event::Discard(Discard::PoolFull));

@@ -3,7 +3,7 @@
 //! The statistics are listed once, in the `statistics!` table below. Each row is a field
 //! of [`Stats`] (or of [`Discards`]) with its docs, its exported help text and kind, its
 //! terminal-table heading, and the [`Event`] that counts it, if one does; the macro
-//! writes the types, the counter slots, the mapping from events to slots, the sums, the
+//! writes the types, the tallies, the mapping from events to tallies, the sums, the
 //! additions and the `STATISTICS` table that monitors export from. Rows without an
 //! event are derived from the counts, in `stats_from_sums`.
 
@@ -124,10 +124,10 @@ macro_rules! statistics {
             }
         }
 
-        /// Where [`LocalCounters`] keeps each count: one slot per event and per discard
+        /// Where [`LocalCounters`] keeps each count: one tally per event and per discard
         /// reason, then the idle bytes.
         #[derive(Clone, Copy)]
-        enum Slot {
+        enum Tally {
             $($($Event,)?)*
             $($Reason,)*
             IdleBytes,
@@ -136,18 +136,18 @@ macro_rules! statistics {
         #[inline]
         fn index_of(event: Event) -> usize {
             let slot = match event {
-                $($(Event::$Event => Slot::$Event,)?)*
-                $(Event::Discard(Discard::$Reason) => Slot::$Reason,)*
+                $($(Event::$Event => Tally::$Event,)?)*
+                $(Event::Discard(Discard::$Reason) => Tally::$Reason,)*
             };
             slot as usize
         }
 
-        /// A snapshot with the fields that events count read from the slots, and the
+        /// A snapshot with the fields that events count read from the tallies, and the
         /// others at 0.
-        fn counted(c: &[u64; SLOTS]) -> Stats {
+        fn counted(c: &[u64; TALLIES]) -> Stats {
             let mut s = Stats::default();
-            $($(s.$field = c[Slot::$Event as usize];)?)*
-            $(s.discards.$reason_field = c[Slot::$Reason as usize];)*
+            $($(s.$field = c[Tally::$Event as usize];)?)*
+            $(s.discards.$reason_field = c[Tally::$Reason as usize];)*
             s
         }
 
@@ -394,14 +394,14 @@ impl Field for u64 {
     }
 }
 
-/// How many counter slots a [`LocalCounters`] has.
-const SLOTS: usize = Slot::IdleBytes as usize + 1;
+/// How many tallies a [`LocalCounters`] keeps.
+const TALLIES: usize = Tally::IdleBytes as usize + 1;
 /// Idle bytes, as a wrapping sum of signed deltas.
-const IDLE_BYTES: usize = Slot::IdleBytes as usize;
+const IDLE_BYTES: usize = Tally::IdleBytes as usize;
 
-/// A snapshot from summed slots: the counted fields as they are, and the derived ones
+/// A snapshot from summed tallies: the counted fields as they are, and the derived ones
 /// from them (`high_water` is left at 0 for the recorder to fill in).
-fn stats_from_sums(c: &[u64; SLOTS]) -> Stats {
+fn stats_from_sums(c: &[u64; TALLIES]) -> Stats {
     let mut s = counted(c);
     s.gets = s.hits + s.misses;
     s.in_use = s.gets.saturating_sub(s.puts + s.detached);
@@ -517,7 +517,7 @@ impl Recorder for Counters {
         shared: &LocalCounters,
         live: impl IntoIterator<Item = &'a LocalCounters>,
     ) -> Stats {
-        let mut sums = [0u64; SLOTS];
+        let mut sums = [0u64; TALLIES];
         for local in live {
             local.add_into(&mut sums);
         }
@@ -581,7 +581,7 @@ impl Recorder for NoStats {
 /// assert_eq!((stats.gets, stats.puts, stats.in_use), (1, 1, 0));
 /// ```
 pub struct LocalCounters {
-    counts: [AtomicU64; SLOTS],
+    counts: [AtomicU64; TALLIES],
 }
 
 impl LocalCounters {
@@ -589,7 +589,7 @@ impl LocalCounters {
     #[cfg(not(poolside_loom))]
     pub const fn new() -> Self {
         LocalCounters {
-            counts: [const { AtomicU64::new(0) }; SLOTS],
+            counts: [const { AtomicU64::new(0) }; TALLIES],
         }
     }
 
@@ -634,7 +634,7 @@ impl LocalCounters {
     /// Sums every thread's counters into a snapshot. `high_water` is left at 0 for the
     /// pool to fill in.
     pub fn stats<'a>(all: impl IntoIterator<Item = &'a LocalCounters>) -> Stats {
-        let mut sums = [0u64; SLOTS];
+        let mut sums = [0u64; TALLIES];
         for local in all {
             local.add_into(&mut sums);
         }
@@ -648,7 +648,7 @@ impl LocalCounters {
         self.counts[index].fetch_add(n, Ordering::Relaxed);
     }
 
-    fn add_into(&self, sums: &mut [u64; SLOTS]) {
+    fn add_into(&self, sums: &mut [u64; TALLIES]) {
         for (sum, cell) in sums.iter_mut().zip(&self.counts) {
             *sum = sum.wrapping_add(cell.load(Ordering::Relaxed));
         }

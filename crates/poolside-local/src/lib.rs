@@ -15,7 +15,7 @@
 //!   one load and one compare).
 //! - [`clear_all`]: turns every thread's shortcut off, so that its next use of any pool
 //!   goes through the table and acts on a change (a trim or decay).
-//! - [`Registry`]: a pool's registry of each thread's counts, in their blocks, and
+//! - [`Roster`]: a pool's roster of each thread's counts, in their blocks, and
 //!   [`Recorded`], core's `Recorder` over it.
 //! - [`Magazine`]: a fixed array of idle objects, the stack a block keeps them in.
 //! - [`Budget`]: a byte budget that every tier and thread of a pool shares.
@@ -35,7 +35,7 @@
     clippy::undocumented_unsafe_blocks
 )]
 // `unsafe` is allowed in `table` and `shortcut`, for the shortcut and the blocks it
-// points to, in `registry`, for its pointers to each thread's counts, and in `magazine`,
+// points to, in `roster`, for its pointers to each thread's counts, and in `magazine`,
 // for its array of slots (see their docs).
 #![deny(unsafe_code)]
 
@@ -44,7 +44,7 @@ mod epoch;
 mod ids;
 mod magazine;
 mod queue;
-mod registry;
+mod roster;
 mod shortcut;
 mod sync;
 mod table;
@@ -63,7 +63,7 @@ pub use magazine::Magazine;
 #[doc(hidden)]
 pub use queue::Queue;
 #[doc(hidden)]
-pub use registry::{Recorded, Registry};
+pub use roster::{Recorded, Roster};
 #[doc(hidden)]
 pub use shortcut::clear_all;
 #[doc(hidden)]

@@ -25,10 +25,10 @@
 //! writes a non-zero value, and the locked instructions are on the table path only; the
 //! hot path is one load and one compare.
 //!
-//! Every live thread's word is in a registry ([`enrol`]) that `clear_all` walks; a thread
+//! Every live thread's word is in a roster ([`enrol`]) that `clear_all` walks; a thread
 //! leaves it ([`unenrol`]) from a thread-local destructor, before its thread-locals are
-//! freed, and never arms its shortcut after. Reaching those words through the registry's
-//! pointers is this module's only `unsafe`. Under loom the registry stays empty and no
+//! freed, and never arms its shortcut after. Reaching those words through the roster's
+//! pointers is this module's only `unsafe`. Under loom the roster stays empty and no
 //! shortcut is armed (every get and put takes the table, which the models check), and
 //! the arming protocol has models of its own (`tests::loom`).
 #![allow(unsafe_code)]
@@ -87,7 +87,7 @@ impl Word {
 }
 
 #[cfg(not(poolside_loom))]
-mod registry {
+mod roster {
     use std::sync::{Mutex, MutexGuard};
 
     use super::Word;
@@ -96,8 +96,8 @@ mod registry {
     struct Enrolled(*const Word);
 
     // SAFETY: a `Word` is an atomic, usable from any thread through a shared reference;
-    // the pointer is valid while it is in the registry (see `enrol`), and is only used
-    // under the registry's lock, which `unenrol` takes to remove it.
+    // the pointer is valid while it is in the roster (see `enrol`), and is only used
+    // under the roster's lock, which `unenrol` takes to remove it.
     unsafe impl Send for Enrolled {}
 
     static WORDS: Mutex<Vec<Enrolled>> = Mutex::new(Vec::new());
@@ -109,7 +109,7 @@ mod registry {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Puts a thread's word in the registry, so that `clear_all` reaches it.
+    /// Puts a thread's word in the roster, so that `clear_all` reaches it.
     ///
     /// # Safety
     ///
@@ -118,7 +118,7 @@ mod registry {
         words().push(Enrolled(word));
     }
 
-    /// Takes a thread's word out of the registry, and turns it off.
+    /// Takes a thread's word out of the roster, and turns it off.
     pub(crate) fn unenrol(word: &Word) {
         words().retain(|w| !std::ptr::eq(w.0, word));
         word.clear();
@@ -138,7 +138,7 @@ mod registry {
 }
 
 #[cfg(poolside_loom)]
-mod registry {
+mod roster {
     use super::Word;
 
     /// Under loom no word is enrolled, so none is armed.
@@ -150,8 +150,8 @@ mod registry {
     pub fn clear_all() {}
 }
 
-pub use registry::clear_all;
-pub(crate) use registry::{enrol, unenrol};
+pub use roster::clear_all;
+pub(crate) use roster::{enrol, unenrol};
 
 /// Whether shortcuts are armed at all: not under loom (see the module docs).
 pub(crate) const ENABLED: bool = cfg!(not(poolside_loom));

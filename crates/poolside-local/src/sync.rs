@@ -1,5 +1,5 @@
 //! The pieces loom must see, switched under `cfg(poolside_loom)`: the shortcut's word
-//! (an atomic), the registry's mutex, and thread-local storage, which is loom's
+//! (an atomic), the roster's mutex, and thread-local storage, which is loom's
 //! `thread_local!` under loom (loom runs model threads on one OS thread).
 
 #[cfg(not(poolside_loom))]

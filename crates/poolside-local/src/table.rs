@@ -56,7 +56,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 
 use crate::ids::{PoolId, Tag, DROPPED};
-use crate::registry::Registry;
+use crate::roster::Roster;
 use crate::shortcut::{self, Word};
 use crate::sync::cache_table;
 
@@ -66,7 +66,7 @@ use crate::sync::cache_table;
 ///
 /// The table calls these methods while it holds blocks (rule 3 in the module docs), so an
 /// implementation must keep the contract of [`with_block`]'s function: [`alive`],
-/// [`may_arm`], [`Local::new_counts`] and [`Local::registry`] run no user code, never reach the table (no
+/// [`may_arm`], [`Local::new_counts`] and [`Local::roster`] run no user code, never reach the table (no
 /// `with_block` or `with_last`, on any pool) and never panic. [`close`] runs as the block
 /// is freed, outside the table's borrow, and may run user code after it has retired the
 /// counts.
@@ -76,7 +76,7 @@ use crate::sync::cache_table;
 /// [`close`]: Local::close
 pub unsafe trait Local: Sized + 'static {
     /// The thread's counts, in the block beside this state, which the pool's statistics
-    /// read from other threads through its [`Registry`].
+    /// read from other threads through its [`Roster`].
     type Counts: Sync + 'static;
     /// The pool's shared part, which [`with_block`] is given.
     type Pool: ?Sized;
@@ -87,9 +87,9 @@ pub unsafe trait Local: Sized + 'static {
     /// A thread's counts, at zero, for a block of `pool`.
     fn new_counts(pool: &Self::Pool) -> Self::Counts;
 
-    /// The pool's registry, where a new block's counts are registered; `None` if the
+    /// The pool's roster, where a new block's counts are registered; `None` if the
     /// pool reads no counts.
-    fn registry(pool: &Self::Pool) -> Option<&Registry<Self::Counts>>;
+    fn roster(pool: &Self::Pool) -> Option<&Roster<Self::Counts>>;
 
     /// Whether this block's pool is still alive; a thread's sweep frees the blocks of
     /// pools that are not.
@@ -101,8 +101,8 @@ pub unsafe trait Local: Sized + 'static {
     fn may_arm(&self, pool: &Self::Pool) -> bool;
 
     /// Closes the block, as its thread exits or its pool is found dropped. While the
-    /// pool lives, it must retire `counts` from the pool's registry
-    /// ([`Registry::retire`]) before it returns, and before any user code runs.
+    /// pool lives, it must retire `counts` from the pool's roster
+    /// ([`Roster::retire`]) before it returns, and before any user code runs.
     fn close(&mut self, counts: &Counts<Self>);
 }
 
@@ -134,13 +134,13 @@ impl Entry {
             counts: L::new_counts(pool),
             local,
         }));
-        if let Some(registry) = L::registry(pool) {
+        if let Some(roster) = L::roster(pool) {
             // SAFETY: `block` is the box's own pointer, so its counts are live, and they
             // stay at this address until `free_block` closes the block, which retires
             // them (`Local`'s contract), before it frees it. No `&mut` to the block or its
             // counts is made until then: the state is lent on its own (`lend`), so the
-            // registry's shared reads never overlap one.
-            unsafe { registry.register(NonNull::from(&(*block).counts)) };
+            // roster's shared reads never overlap one.
+            unsafe { roster.register(NonNull::from(&(*block).counts)) };
         }
         Entry {
             tag: L::id(pool).tag,
@@ -181,7 +181,7 @@ unsafe fn lend<'a, L: Local>(block: *mut ()) -> (&'a mut L, &'a Counts<L>) {
     let block = block.cast::<Block<L>>();
     // SAFETY: the caller's contract. The two references cover disjoint fields, each
     // reached from the block's own pointer, so the `&mut` covers the state alone and
-    // the registry's shared reads of the counts never overlap it.
+    // the roster's shared reads of the counts never overlap it.
     unsafe { (&mut (*block).local, &(*block).counts) }
 }
 
@@ -191,7 +191,7 @@ unsafe fn lend<'a, L: Local>(block: *mut ()) -> (&'a mut L, &'a Counts<L>) {
 ///
 /// `block` must come from `Entry::new::<L>`, and not have been freed, or be borrowed.
 unsafe fn free_block<L: Local>(block: NonNull<()>) {
-    // SAFETY: the caller's contract; `close` retires the counts from the registry
+    // SAFETY: the caller's contract; `close` retires the counts from the roster
     // before anything else (`Local`'s contract), so only then is the box, and a `&mut`
     // to all of it, made.
     unsafe {
@@ -217,13 +217,13 @@ impl Drop for Entry {
 /// The shortcut: the tag of the pool whose block this thread used last, while armed (see
 /// `shortcut`), and that block's address. A plain struct with no destructor, so it can be
 /// read and turned off even while the table is being destroyed; other threads reach its
-/// word through the registry of `shortcut`, while this thread is enrolled.
+/// word through the roster of `shortcut`, while this thread is enrolled.
 struct Shortcut {
     word: Word,
     /// The block of the pool whose tag `word` holds; written only by this thread, and only
     /// once `word` is armed.
     block: Cell<*mut ()>,
-    /// Whether `word` is in `shortcut`'s registry: [`NOT_YET`], [`ENROLLED`], or [`LEFT`]
+    /// Whether `word` is in `shortcut`'s roster: [`NOT_YET`], [`ENROLLED`], or [`LEFT`]
     /// once this thread's [`Enrolment`] is dropped (it is exiting), after which the
     /// shortcut is never armed again.
     enrolment: Cell<u8>,
@@ -257,7 +257,7 @@ impl Shortcut {
     fn enrolled(&self) -> bool {
         if self.enrolment.get() == NOT_YET && shortcut::ENABLED {
             // The enrolment's destructor must be registered first: it is what takes the
-            // word out of the registry before this thread-local is freed.
+            // word out of the roster before this thread-local is freed.
             if ENROLMENT.try_with(|_| ()).is_ok() {
                 // SAFETY: `self` is this thread's `SHORTCUT`, which lives until the
                 // thread-locals are freed, and `Enrolment`'s drop, which runs before that,
@@ -270,7 +270,7 @@ impl Shortcut {
     }
 }
 
-/// Takes this thread's shortcut out of the registry when dropped, as the thread exits.
+/// Takes this thread's shortcut out of the roster when dropped, as the thread exits.
 struct Enrolment;
 
 impl Drop for Enrolment {

@@ -54,7 +54,7 @@ impl Live {
     pub(crate) fn try_acquire(&self) -> bool {
         let acquired = self
             .live
-            // SeqCst, with `release`'s decrement and the waiter count: see `release`.
+            // SeqCst, with `leave`'s decrement and the waiter count: see `leave`.
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
                 (n < self.max).then_some(n + 1)
             });
@@ -84,7 +84,7 @@ impl Live {
         let start = Instant::now();
         let deadline = start.checked_add(timeout);
         self.waiters.fetch_add(1, Ordering::SeqCst);
-        // Pairs with the fence in `release`: see there.
+        // Pairs with the fence in `leave`: see there.
         fence(Ordering::SeqCst);
         let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         let outcome = loop {
@@ -115,7 +115,7 @@ impl Live {
     }
 
     /// Gives a place back, waking a waiter if there is one.
-    pub(crate) fn release(&self) {
+    pub(crate) fn leave(&self) {
         self.live.fetch_sub(1, Ordering::SeqCst);
         // A waiter counts itself, then re-checks the live count; this decrements the
         // live count, then checks for waiters. With a SeqCst fence between the two steps

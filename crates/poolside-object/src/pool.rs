@@ -15,7 +15,7 @@ use poolside_core::{
 
 use crate::limit::{Live, LiveLimit};
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
-use crate::shared::{Idle, Shared, Slot};
+use crate::shared::{Idle, Kept, Shared};
 use crate::sync::{AtomicUsize, Ordering};
 use crate::table::{with_cache, with_last};
 use crate::{OwnedPooled, Pooled};
@@ -168,7 +168,7 @@ where
         for _ in 0..n {
             let obj = self.inner.policy.create();
             let bytes = self.measure(&obj);
-            let idle = Box::new(Slot { obj, bytes });
+            let idle = Box::new(Kept { obj, bytes });
             shared.stats.add(Event::Prewarm, 1);
             match shared.push_shared(idle) {
                 Ok(()) => shared.stats.add_idle_bytes(bytes as i64),
@@ -284,7 +284,7 @@ where
 
     #[cold]
     fn create(&self) -> Idle<T> {
-        Box::new(Slot {
+        Box::new(Kept {
             obj: self.inner.policy.create(),
             bytes: 0,
         })
@@ -567,7 +567,7 @@ where
             self.record(&[Event::Detach]);
         }
         if let Some(live) = &self.inner.live {
-            live.release();
+            live.leave();
         }
     }
 
@@ -631,7 +631,7 @@ impl Drop for LivePlace<'_> {
     #[inline]
     fn drop(&mut self) {
         if let Some(live) = self.0 {
-            live.release();
+            live.leave();
         }
     }
 }

@@ -16,13 +16,13 @@ use crate::sync::{AtomicUsize, Ordering};
 /// and the guard was measured 3 to 4 times slower for a `Vec<u8>`: each round trip
 /// reloaded what the previous one had just stored, in pieces the processor could not
 /// forward.
-pub(crate) struct Slot<T> {
+pub(crate) struct Kept<T> {
     pub(crate) obj: T,
     pub(crate) bytes: usize,
 }
 
-/// An idle (or held) object: its [`Slot`], boxed.
-pub(crate) type Idle<T> = Box<Slot<T>>;
+/// An idle (or held) object: its [`Kept`], boxed.
+pub(crate) type Idle<T> = Box<Kept<T>>;
 
 /// What every thread's cache of one pool shares: the shared tier and the statistics.
 pub(crate) struct Shared<T: Send + 'static, S: Recorder> {

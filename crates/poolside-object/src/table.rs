@@ -12,15 +12,15 @@ use std::sync::atomic::{fence, Ordering};
 
 use poolside_core::internals::Event;
 use poolside_core::Recorder;
-use poolside_local::{Counts, Local, PoolId, Registry, Tag};
+use poolside_local::{Counts, Local, PoolId, Roster, Tag};
 
 use crate::local::LocalCache;
 use crate::shared::Shared;
 
 /// The block's contract (see the module docs): `alive` and `may_arm` read a weak count
 /// and two integers; `close` retires the counts first.
-// SAFETY: `alive`, `may_arm`, `new_counts` and `registry` run no user code, reach no table and cannot
-// panic; `close` retires the counts from the registry before anything else, while the
+// SAFETY: `alive`, `may_arm`, `new_counts` and `roster` run no user code, reach no table and cannot
+// panic; `close` retires the counts from the roster before anything else, while the
 // pool lives (`Recorded::retire`), and only then hands objects on, which may run user
 // code (`Drop` of `T`).
 unsafe impl<T: Send + 'static, S: Recorder> Local for LocalCache<T, S> {
@@ -36,8 +36,8 @@ unsafe impl<T: Send + 'static, S: Recorder> Local for LocalCache<T, S> {
         S::new_local()
     }
 
-    fn registry(pool: &Shared<T, S>) -> Option<&Registry<S::Local>> {
-        pool.stats.registry()
+    fn roster(pool: &Shared<T, S>) -> Option<&Roster<S::Local>> {
+        pool.stats.roster()
     }
 
     fn alive(&self) -> bool {
@@ -51,12 +51,12 @@ unsafe impl<T: Send + 'static, S: Recorder> Local for LocalCache<T, S> {
     }
 
     /// The thread has exited, or the pool behind this cache is gone: if the pool lives,
-    /// fold the counters into its statistics (so its registry lets go of them), then
+    /// fold the counters into its statistics (so its roster lets go of them), then
     /// hand the idle objects to the shared tier. What is left drops with the block.
     fn close(&mut self, counters: &Counts<Self>) {
         let Some(shared) = self.shared.upgrade() else {
-            // The pool is gone, and its registry with it; its objects drop with the
-            // block. The registry's reads of these counters happened before the pool's
+            // The pool is gone, and its roster with it; its objects drop with the
+            // block. The roster's reads of these counters happened before the pool's
             // last reference went (its decrement releases them, as std's `Arc` orders a
             // drop), and the failed upgrade read that decrement, relaxed: this fence
             // acquires it, so the block is freed after those reads (std's fence: it
@@ -64,7 +64,7 @@ unsafe impl<T: Send + 'static, S: Recorder> Local for LocalCache<T, S> {
             fence(Ordering::Acquire);
             return;
         };
-        // First, so the registry holds no pointer to a block about to be freed, even if
+        // First, so the roster holds no pointer to a block about to be freed, even if
         // a `Drop` of `T` below panics; what happens after is counted in the shared
         // counters.
         shared.stats.retire(counters);

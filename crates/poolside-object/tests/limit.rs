@@ -68,7 +68,10 @@ fn get_timeout_gives_up_with_an_error() {
     assert_eq!(err.max, 1);
     let err = pool.get_timeout(Duration::from_millis(20)).unwrap_err();
     assert!(err.waited >= Duration::from_millis(20), "{err:?}");
-    assert!(err.to_string().contains("all 1 of the pool's objects"), "{err}");
+    assert!(
+        err.to_string().contains("all 1 of the pool's objects"),
+        "{err}"
+    );
     assert_eq!(pool.live(), Some(1), "a failed wait takes no place");
 }
 

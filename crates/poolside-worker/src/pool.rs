@@ -15,11 +15,11 @@ use poolside_object::{ObjectPool, Pooled};
 
 use crate::config::WorkerConfig;
 use crate::gate::Gate;
-use crate::slot::{Ran, Slot};
+use crate::slot::{Ran, TaskCell};
 use crate::{Handler, Rejected, SubmitError, TaskPanicked};
 
 /// A task slot as the pool holds it.
-type TaskSlot<H> = Arc<Slot<<H as Handler>::Task, <H as Handler>::Output>>;
+type TaskSlot<H> = Arc<TaskCell<<H as Handler>::Task, <H as Handler>::Output>>;
 
 /// What travels down the queue: a task to run, or `None`, which stops one worker.
 type Message<H> = Option<TaskSlot<H>>;
@@ -114,7 +114,7 @@ struct SlotPolicy<H> {
 
 impl<H: Handler> Recycle<TaskSlot<H>> for SlotPolicy<H> {
     fn create(&self) -> TaskSlot<H> {
-        Arc::new(Slot::new(H::Task::default()))
+        Arc::new(TaskCell::new(H::Task::default()))
     }
 
     fn recycle(&self, slot: &mut TaskSlot<H>) -> Verdict {
@@ -617,7 +617,7 @@ impl<H: Handler> TaskHandle<'_, H> {
 impl<H: Handler> Drop for TaskHandle<'_, H> {
     fn drop(&mut self) {
         // Then the guard returns the slot to the pool, whose policy refuses it if a
-        // worker still has it (see `Slot::recycle`).
+        // worker still has it (see `TaskCell::recycle`).
         if !self.slot.is_finished() {
             self.slot.abandon();
         }

@@ -53,7 +53,7 @@ struct State<T, O> {
 }
 
 /// One task's reusable state and completion signal.
-pub(crate) struct Slot<T, O> {
+pub(crate) struct TaskCell<T, O> {
     state: Mutex<State<T, O>>,
     done: Condvar,
     /// Mirrors "the stage is `Done`", for a waiter that spins before it sleeps.
@@ -71,10 +71,10 @@ pub(crate) enum Ran {
     Cancelled,
 }
 
-impl<T, O> Slot<T, O> {
+impl<T, O> TaskCell<T, O> {
     /// An idle slot around a fresh task.
     pub(crate) fn new(task: T) -> Self {
-        Slot {
+        TaskCell {
             state: Mutex::new(State {
                 stage: Stage::Idle,
                 task: Some(task),
@@ -226,9 +226,9 @@ impl<T, O> Slot<T, O> {
     }
 }
 
-impl<T, O> std::fmt::Debug for Slot<T, O> {
+impl<T, O> std::fmt::Debug for TaskCell<T, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Slot")
+        f.debug_struct("TaskCell")
             .field("finished", &self.is_finished())
             .finish_non_exhaustive()
     }

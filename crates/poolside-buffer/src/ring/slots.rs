@@ -17,7 +17,7 @@
 //!   wrongly only if exactly 2^32 changes happened while one thread sat between its load
 //!   and its swap.
 //! - An index leaves the list only by a successful pop, into exactly one new `Claim`, and
-//!   comes back only when that claim is released (`Claim::release`, which consumes it),
+//!   comes back only when that claim is given back (`Claim::give_back`, which consumes it),
 //!   after its `&mut` is gone.
 //! - A claim's writes happen before the next claimant's reads: the push that frees the
 //!   slot is a release, the pop that takes it an acquire on the same atomic.
@@ -295,7 +295,7 @@ impl Slots {
 }
 
 /// One slot, held by one holder, or a temporary heap buffer of the slot's size, until
-/// [`release`](Claim::release) gives the slot back or frees the buffer. A claim that is
+/// [`give_back`](Claim::give_back) gives the slot back or frees the buffer. A claim that is
 /// dropped instead (never, in this crate) keeps its slot out of the list, or leaks its
 /// buffer: a leak, not unsoundness.
 ///
@@ -313,7 +313,7 @@ pub(crate) struct Claim<'a> {
     /// How many bytes: the slot size, kept beside the pointer so that a borrow of the
     /// bytes loads nothing through `slots` (3 instructions a round trip).
     len: usize,
-    /// Given up before the slot is released.
+    /// Given up before the slot is given back.
     token: TokenGuard,
 }
 
@@ -350,7 +350,7 @@ impl<'a> Claim<'a> {
     #[inline]
     pub(crate) fn bytes(&self) -> &[u8] {
         // SAFETY: `bytes` is valid for `len` initialised bytes (see `claimed` and `heap`)
-        // while the claim exists, as `release` consumes it, and no `&mut` to them exists
+        // while the claim exists, as `give_back` consumes it, and no `&mut` to them exists
         // while `&self` does: `bytes_mut` needs `&mut self`, and no other claim of this
         // slot exists (the module docs).
         unsafe { std::slice::from_raw_parts(self.bytes, self.len) }
@@ -367,7 +367,7 @@ impl<'a> Claim<'a> {
     /// Gives the slot back, counting a return when `counted`, or frees the heap buffer.
     /// Says which it did.
     #[inline(always)]
-    pub(crate) fn release(self, counted: bool) -> Released {
+    pub(crate) fn give_back(self, counted: bool) -> Returned {
         match self.link {
             Some(link) => {
                 if counted {
@@ -380,9 +380,9 @@ impl<'a> Claim<'a> {
                     let _token = self.token;
                 }
                 if self.slots.push(link) {
-                    Released::SlotWaitedOn
+                    Returned::SlotWaitedOn
                 } else {
-                    Released::Slot
+                    Returned::Slot
                 }
             }
             None => free_heap(self.bytes, self.len),
@@ -390,9 +390,9 @@ impl<'a> Claim<'a> {
     }
 }
 
-/// What [`Claim::release`] did.
+/// What [`Claim::give_back`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Released {
+pub(crate) enum Returned {
     /// Gave the slot back.
     Slot,
     /// Gave the slot back to a list a waiter had marked: the caller wakes the waiters.
@@ -403,11 +403,11 @@ pub(crate) enum Released {
 
 /// Frees a claim's heap buffer, `len` bytes at `bytes`.
 #[cold]
-fn free_heap(bytes: *mut u8, len: usize) -> Released {
+fn free_heap(bytes: *mut u8, len: usize) -> Returned {
     // SAFETY: the heap buffer from `Box::into_raw` in `Claim::heap`, `len` bytes long;
-    // `release` consumes the claim, so it is freed once.
+    // `give_back` consumes the claim, so it is freed once.
     drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(bytes, len)) });
-    Released::Heap
+    Returned::Heap
 }
 
 impl fmt::Debug for Slots {

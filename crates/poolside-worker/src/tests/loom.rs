@@ -10,12 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::gate::Gate;
-use crate::slot::{Ran, Slot};
+use crate::slot::{Ran, TaskCell};
 use loom::sync::Mutex;
 use loom::thread;
 use poolside_core::Verdict;
 
-type TestSlot = Slot<u64, Out>;
+type TestCell = TaskCell<u64, Out>;
 
 /// An output that counts its drops, so a model can check each is dropped exactly once.
 #[derive(Debug)]
@@ -28,7 +28,7 @@ impl Drop for Out {
 }
 
 /// Hands `input` in as a submitter does: lock, queue (start a worker), fill.
-fn hand_in(slot: &Arc<TestSlot>, input: u64, drops: &Arc<AtomicUsize>) -> thread::JoinHandle<Ran> {
+fn hand_in(slot: &Arc<TestCell>, input: u64, drops: &Arc<AtomicUsize>) -> thread::JoinHandle<Ran> {
     let filling = slot.begin();
     let (queued, drops) = (slot.clone(), drops.clone());
     let worker = thread::spawn(move || queued.run(|n| Out(*n * 2, drops)));
@@ -45,7 +45,7 @@ fn reset(n: &mut u64) -> Verdict {
 fn the_waiter_wakes_with_its_output() {
     loom::model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
-        let slot = Arc::new(TestSlot::new(0));
+        let slot = Arc::new(TestCell::new(0));
         let worker = hand_in(&slot, 21, &drops);
         let out = slot.wait().unwrap();
         assert_eq!(out.0, 42);
@@ -60,7 +60,7 @@ fn the_waiter_wakes_with_its_output() {
 fn an_abandoned_task_is_never_recycled_while_its_worker_has_it() {
     loom::model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
-        let slot = Arc::new(TestSlot::new(0));
+        let slot = Arc::new(TestCell::new(0));
         let worker = hand_in(&slot, 1, &drops);
         if !slot.is_finished() {
             slot.abandon();
@@ -89,7 +89,7 @@ fn an_abandoned_task_is_never_recycled_while_its_worker_has_it() {
 fn a_slot_reused_while_the_last_worker_still_holds_it_wakes_the_right_waiter() {
     loom::model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
-        let slot = Arc::new(TestSlot::new(0));
+        let slot = Arc::new(TestCell::new(0));
         let first = hand_in(&slot, 1, &drops);
         assert_eq!(slot.wait().unwrap().0, 2);
         // The first worker may not have dropped its clone yet.
@@ -105,7 +105,7 @@ fn a_slot_reused_while_the_last_worker_still_holds_it_wakes_the_right_waiter() {
 fn a_cancelled_fill_is_never_run() {
     loom::model(|| {
         let drops = Arc::new(AtomicUsize::new(0));
-        let slot = Arc::new(TestSlot::new(0));
+        let slot = Arc::new(TestCell::new(0));
         let filling = slot.begin();
         let (queued, d) = (slot.clone(), drops.clone());
         let worker = thread::spawn(move || queued.run(|n| Out(*n, d)));

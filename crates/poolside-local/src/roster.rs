@@ -1,13 +1,13 @@
-//! The registry of a pool's per-thread counts: a pointer to each thread's, in that
+//! The roster of a pool's per-thread counts: a pointer to each thread's, in that
 //! thread's block (`table`); and [`Recorded`], core's [`Recorder`] over it with the
 //! pool's shared counts beside them: a thread adds to its block's counts, and to the
 //! shared ones when it has no block at hand.
 //!
 //! The one `unsafe` here is reading a block's
-//! counts through the registry's pointer. It rests on the registration contract
-//! (`Registry::register`, which the table calls as it makes a block): a block's counts
+//! counts through the roster's pointer. It rests on the registration contract
+//! (`Roster::register`, which the table calls as it makes a block): a block's counts
 //! stay at their address, reached only through shared references, until the block
-//! retires them, under the registry's lock, before it is freed; and the registry reads
+//! retires them, under the roster's lock, before it is freed; and the roster reads
 //! them only under the lock.
 #![allow(unsafe_code)]
 
@@ -21,7 +21,7 @@ use crate::sync::{Mutex, MutexGuard};
 
 /// Pointers to the counts of every thread that has used a pool, each in that thread's
 /// block, for the pool's statistics to read.
-pub struct Registry<C: 'static> {
+pub struct Roster<C: 'static> {
     live: Mutex<Vec<Registered<C>>>,
 }
 
@@ -30,14 +30,14 @@ struct Registered<C>(NonNull<C>);
 
 // SAFETY: the counts are read from any thread through a shared reference (`C: Sync`); the
 // registration contract keeps them valid while registered, and they are read only under
-// the registry's lock, which `retire` takes to remove them.
+// the roster's lock, which `retire` takes to remove them.
 unsafe impl<C: Sync> Send for Registered<C> {}
 
-impl<C: Sync + 'static> Registry<C> {
-    /// A registry with no thread's counts yet.
+impl<C: Sync + 'static> Roster<C> {
+    /// A roster with no thread's counts yet.
     #[allow(clippy::new_without_default)] // (one per pool, made with it)
     pub fn new() -> Self {
-        Registry {
+        Roster {
             live: Mutex::new(Vec::new()),
         }
     }
@@ -52,7 +52,7 @@ impl<C: Sync + 'static> Registry<C> {
     /// # Safety
     ///
     /// `counts` must stay valid at its address, with no `&mut` to it, until it is passed
-    /// to [`retire`](Registry::retire).
+    /// to [`retire`](Roster::retire).
     pub(crate) unsafe fn register(&self, counts: NonNull<C>) {
         self.lock().push(Registered(counts));
     }
@@ -77,17 +77,17 @@ impl<C: Sync + 'static> Registry<C> {
     }
 }
 
-impl<C> fmt::Debug for Registry<C> {
+impl<C> fmt::Debug for Roster<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registry").finish_non_exhaustive()
+        f.debug_struct("Roster").finish_non_exhaustive()
     }
 }
 
 /// A pool's statistics as core's [`Recorder`] `S` keeps them: each thread's counts,
-/// through a [`Registry`], and the pool's shared counts beside them, for threads that
+/// through a [`Roster`], and the pool's shared counts beside them, for threads that
 /// have exited and for events recorded with no block at hand.
 pub struct Recorded<S: Recorder> {
-    registry: Registry<S::Local>,
+    roster: Roster<S::Local>,
     shared: S::Shared,
 }
 
@@ -96,21 +96,21 @@ impl<S: Recorder> Recorded<S> {
     #[allow(clippy::new_without_default)] // (one per pool, made with it)
     pub fn new() -> Self {
         Recorded {
-            registry: Registry::new(),
+            roster: Roster::new(),
             shared: S::Shared::default(),
         }
     }
 
     /// Where a block's counts are registered: nowhere if `S` records nothing.
-    pub fn registry(&self) -> Option<&Registry<S::Local>> {
-        S::ENABLED.then_some(&self.registry)
+    pub fn roster(&self) -> Option<&Roster<S::Local>> {
+        S::ENABLED.then_some(&self.roster)
     }
 
     /// Moves a thread's counts into the shared ones and forgets its pointer
-    /// ([`Registry::retire`]).
+    /// ([`Roster::retire`]).
     pub fn retire(&self, local: &S::Local) {
         if S::ENABLED {
-            self.registry
+            self.roster
                 .retire(local, |local| S::retire(&self.shared, local));
         }
     }
@@ -130,7 +130,7 @@ impl<S: Recorder> Recorded<S> {
         if !S::ENABLED {
             return Stats::default();
         }
-        self.registry.read(|live| S::stats(&self.shared, live))
+        self.roster.read(|live| S::stats(&self.shared, live))
     }
 }
 
