@@ -55,8 +55,8 @@ impl RingPoolBuilder {
 }
 
 /// A fixed number of fixed-size byte buffers, carved from one zeroed allocation when the
-/// pool is made. Buffers are handed out lock-free and no slot is ever held by two holders
-/// (the Go ring pool this replaces hands out the same slot again once its index wraps).
+/// pool is made. Buffers are handed out lock-free and no slot is ever held by two
+/// holders, however the index wraps.
 /// After construction the pool allocates nothing, except the temporary heap buffers that
 /// [`get`](Self::get) hands out when every slot is taken.
 ///

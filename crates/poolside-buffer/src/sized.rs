@@ -120,8 +120,7 @@ impl<L: ClassLayout> SizedPoolBuilder<L> {
 
 /// Byte buffers in size classes: `get(n)` returns an empty `Vec<u8>` with capacity of at
 /// least `n`, from the smallest class that fits, and a returned buffer goes to the
-/// largest class its capacity fills, so a buffer that grew still comes home (the Go
-/// sized pool in the seed took back only exact sizes).
+/// largest class its capacity fills, so a buffer that grew still comes home.
 ///
 /// - A buffer that grew past the largest class is dropped, not kept, and counted as
 ///   `oversized`.

@@ -672,9 +672,9 @@ impl fmt::Debug for LocalCounters {
 /// A [`Recorder`]'s counts for a pool with no per-thread state of its own: each update
 /// finds the calling thread's counts through a thread-local lookup.
 ///
-/// The lookup costs about 2 ns and 20 instructions an update; a pool that keeps
-/// per-thread state embeds [`Recorder::Local`] there instead and pays none (see the
-/// `counter_update_*` benchmark groups). A thread that records while it tears down (a
+/// Each update pays for the lookup; a pool that keeps per-thread state embeds
+/// [`Recorder::Local`] there instead and pays none (the `counter_update_*` benchmark
+/// groups compare them). A thread that records while it tears down (a
 /// guard kept in a `thread_local!`, dropped by its destructor) can no longer reach its
 /// own counts; its updates go to the shared ones with an atomic add, so they are neither
 /// lost nor a cause of a panic.

@@ -13,9 +13,8 @@ use crate::sync::{AtomicUsize, Ordering};
 ///
 /// Each object lives in a box of its own for its whole life in the pool, so a get, a
 /// put or a move between tiers moves one pointer. Moving `T` itself through the tiers
-/// and the guard was measured 3 to 4 times slower for a `Vec<u8>`: each round trip
-/// reloaded what the previous one had just stored, in pieces the processor could not
-/// forward.
+/// and the guard is slower: each round trip would reload what the previous one had just
+/// stored, in pieces the processor cannot forward.
 pub(crate) struct Kept<T> {
     pub(crate) obj: T,
     pub(crate) bytes: usize,

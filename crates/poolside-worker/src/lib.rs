@@ -2,7 +2,7 @@
 //!
 //! - [`WorkerPool`]: a fixed set of named worker threads, a bounded queue, and task
 //!   objects reused with their buffers and their completion signal. Hand work in with
-//!   `submit` (waits for the output, the seed's shape), `spawn` (a [`TaskHandle`] to
+//!   `submit` (waits for the output), `spawn` (a [`TaskHandle`] to
 //!   wait on later), their `try_` variants that return [`Rejected::Full`] to shed load,
 //!   and their `_timeout` variants.
 //! - [`Handler`]: what a task holds and how it runs; [`FnHandler`] wraps a closure.

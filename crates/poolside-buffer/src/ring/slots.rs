@@ -311,7 +311,7 @@ pub(crate) struct Claim<'a> {
     /// The first byte, of the slot or of the heap buffer (from `Box::into_raw`).
     bytes: *mut u8,
     /// How many bytes: the slot size, kept beside the pointer so that a borrow of the
-    /// bytes loads nothing through `slots` (3 instructions a round trip).
+    /// bytes loads nothing through `slots`.
     len: usize,
     /// Given up before the slot is given back.
     token: TokenGuard,
