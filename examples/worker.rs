@@ -90,9 +90,10 @@ fn main() {
         &with,
         hit_rate(&pool.stats()),
     );
-    let counts = pool.counts();
     println!(
         "  the workers completed {} tasks, {} panicked, {} were refused",
-        counts.completed, counts.panicked, counts.rejected
+        pool.completed(),
+        pool.panicked(),
+        pool.rejected()
     );
 }

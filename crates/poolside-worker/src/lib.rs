@@ -37,7 +37,7 @@ mod tests;
 pub use config::WorkerPoolBuilder;
 pub use error::{Rejected, SubmitError, TaskPanicked};
 pub use handler::{FnHandler, Handler};
-pub use pool::{TaskCounts, TaskHandle, WorkerPool};
+pub use pool::{TaskHandle, WorkerPool};
 
 /// The README's example, run as a doctest so it cannot rot.
 #[cfg(doctest)]

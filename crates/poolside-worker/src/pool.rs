@@ -377,9 +377,19 @@ impl<H: Handler> WorkerPool<H> {
         self.shared.tasks.stats()
     }
 
-    /// Counts of what the workers did, summed over the workers.
-    pub fn counts(&self) -> TaskCounts {
-        self.shared.counts()
+    /// Tasks that ran to an output so far.
+    pub fn completed(&self) -> u64 {
+        self.shared.completed()
+    }
+
+    /// Tasks whose handler panicked so far.
+    pub fn panicked(&self) -> u64 {
+        self.shared.panicked()
+    }
+
+    /// Hand-ins refused so far: a full queue, a timeout, or a pool shut down.
+    pub fn rejected(&self) -> u64 {
+        self.shared.rejected.load(Ordering::Relaxed)
     }
 
     fn on_own_worker(&self) -> bool {
@@ -459,18 +469,6 @@ impl<H: Handler> fmt::Debug for WorkerPool<H> {
     }
 }
 
-/// What the workers have done: see [`WorkerPool::counts`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct TaskCounts {
-    /// Tasks that ran to an output.
-    pub completed: u64,
-    /// Tasks whose handler panicked.
-    pub panicked: u64,
-    /// Hand-ins refused: full queue, timeout, or shut down.
-    pub rejected: u64,
-}
-
 impl<H: Handler> Shared<H> {
     /// Queues `msg` if the queue has room. If it is full, the caller counts as blocked
     /// while `wait` queues it, so the count costs nothing while the queue has room.
@@ -505,16 +503,18 @@ impl<H: Handler> Shared<H> {
             .count()
     }
 
-    fn counts(&self) -> TaskCounts {
-        let mut counts = TaskCounts {
-            rejected: self.rejected.load(Ordering::Relaxed),
-            ..TaskCounts::default()
-        };
-        for c in self.counters.iter() {
-            counts.completed += c.completed.load(Ordering::Relaxed);
-            counts.panicked += c.panicked.load(Ordering::Relaxed);
-        }
-        counts
+    fn completed(&self) -> u64 {
+        self.counters
+            .iter()
+            .map(|c| c.completed.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    fn panicked(&self) -> u64 {
+        self.counters
+            .iter()
+            .map(|c| c.panicked.load(Ordering::Relaxed))
+            .sum()
     }
 }
 
@@ -526,7 +526,6 @@ impl<H: Handler> Observe for Shared<H> {
     }
 
     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-        let counts = self.counts();
         let gauge = |name, help, value: usize| Metric {
             name,
             help,
@@ -550,17 +549,17 @@ impl<H: Handler> Observe for Shared<H> {
         visit(counter(
             "completed",
             "tasks that ran to an output",
-            counts.completed,
+            self.completed(),
         ));
         visit(counter(
             "panicked",
             "tasks whose handler panicked",
-            counts.panicked,
+            self.panicked(),
         ));
         visit(counter(
             "rejected",
             "hand-ins refused: full queue, timeout or shut down",
-            counts.rejected,
+            self.rejected.load(Ordering::Relaxed),
         ));
         self.tasks.visit_metrics(visit);
     }

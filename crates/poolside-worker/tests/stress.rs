@@ -90,13 +90,12 @@ fn every_task_runs_once_and_every_waiter_wakes() {
             });
         }
     });
-    let counts = pool.counts();
-    assert_eq!(counts.completed, TASKS);
-    assert_eq!(counts.panicked, 0);
+    assert_eq!(pool.completed(), TASKS);
+    assert_eq!(pool.panicked(), 0);
     assert_eq!(pool.queued(), 0);
     let stats = pool.stats();
     // A refused `try_spawn` took a task object and gave it back unused.
-    assert_eq!(stats.gets, TASKS + counts.rejected, "{stats:?}");
+    assert_eq!(stats.gets, TASKS + pool.rejected(), "{stats:?}");
     assert_eq!(stats.puts, stats.gets, "every task object came back");
     assert!(stats.misses < 200, "task objects are reused: {stats:?}");
     let pool_handler_runs = &pool.handler().runs;
