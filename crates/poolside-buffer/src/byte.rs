@@ -2,6 +2,8 @@
 //! make new buffers with and which to keep.
 
 use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, Weak};
 
 use poolside_core::internals::{Discard, Event};
@@ -348,25 +350,37 @@ impl BytePool {
     /// none, growing as it is written, if the allocator refuses that capacity).
     #[inline]
     pub fn get(&self) -> ByteBuf<'_> {
+        ByteBuf(Held::new(self, self.take()), PhantomData)
+    }
+
+    /// [`get`](Self::get) for a pool held by an `Arc`: the buffer holds a handle to the
+    /// pool instead of borrowing it, so it is `'static` (and, with the `bytes` feature,
+    /// can `freeze`). Costs a reference count increment and decrement per use.
+    pub fn get_owned(self: &Arc<Self>) -> ByteBuf<'static, Arc<Self>> {
+        ByteBuf(Held::new(self.clone(), self.take()), PhantomData)
+    }
+
+    /// A buffer for `get`: the hit in the thread's magazine inline, the rest out of line.
+    #[inline(always)]
+    fn take(&self) -> Idle {
         if let Ok(Some(buf)) = with_last(self.tag, 0, take_hot) {
-            return ByteBuf(Held::new(self, buf));
+            return buf;
         }
-        self.get_slow()
+        self.take_slow()
     }
 
     /// Every get that is not a hit in the thread's magazine.
     #[cold]
     #[inline(never)]
-    fn get_slow(&self) -> ByteBuf<'_> {
-        let buf = self.engine.take_idle(0).unwrap_or_else(|| {
+    fn take_slow(&self) -> Idle {
+        self.engine.take_idle(0).unwrap_or_else(|| {
             let mut buf = Vec::new();
             // A capacity the allocator refuses leaves the buffer empty, to grow as it is
             // written, rather than aborting the process.
             let _ = buf.try_reserve_exact(self.default_capacity());
             self.engine.count_miss();
             Box::new(buf)
-        });
-        ByteBuf(Held::new(self, buf))
+        })
     }
 
     fn tuning(&self) -> &Tuning {
@@ -538,9 +552,14 @@ impl fmt::Debug for BytePool {
 }
 
 /// A buffer from a [`BytePool`], returned (and counted for calibration) when dropped.
-pub struct ByteBuf<'a>(Held<'a, BytePool>);
+///
+/// `H` is how it holds its pool: a borrow, or the `Arc` of
+/// [`get_owned`](BytePool::get_owned).
+pub struct ByteBuf<'a, H = &'a BytePool>(Held<H>, PhantomData<&'a ()>)
+where
+    H: Deref<Target = BytePool>;
 
-vec_guard!(ByteBuf);
+vec_guard!(ByteBuf[H: Deref<Target = BytePool>] ByteBuf<'_, H>);
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
-//! `bytes` interop (feature `bytes`): the guards are `BufMut`, and a guard of a `static`
-//! pool freezes into a `Bytes` that gives the buffer back when its last clone drops.
+//! `bytes` interop (feature `bytes`): the guards are `BufMut`, and a guard that outlives
+//! any scope (of a `static` pool, or from `get_owned`) freezes into a `Bytes` that gives
+//! the buffer back when its last clone drops.
 //!
 //! `BufMut` is an `unsafe` trait: an implementation promises that `chunk_mut` is
 //! writable and that `advance_mut` only moves past bytes the caller initialised. The
@@ -11,13 +12,17 @@
 use bytes::buf::UninitSlice;
 use bytes::{BufMut, Bytes};
 
-use crate::{ByteBuf, RingBuf, SizedBuf};
+use std::ops::Deref;
 
+use crate::{ByteBuf, BytePool, ClassLayout, RingBuf, SizedBuf, SizedPool};
+
+/// `BufMut` and `freeze` for a `Vec<u8>` guard: its impl generics in brackets and its
+/// type for any lifetime, then the same for a guard that lives for ever.
 macro_rules! vec_buf_mut {
-    ($guard:ident $(<$g:ident: $bound:path>)?) => {
+    ([$($g:tt)*] $ty:ty, [$($sg:tt)*] $static_ty:ty) => {
         // SAFETY: every method delegates to `Vec<u8>`'s `BufMut`, which keeps the trait's
         // promises, on the one `Vec<u8>` this guard holds for its whole life.
-        unsafe impl<$($g: $bound)?> BufMut for $guard<'_ $(, $g)?> {
+        unsafe impl<$($g)*> BufMut for $ty {
             fn remaining_mut(&self) -> usize {
                 BufMut::remaining_mut(&**self)
             }
@@ -33,11 +38,11 @@ macro_rules! vec_buf_mut {
             }
         }
 
-        impl<$($g: $bound)?> $guard<'static $(, $g)?> {
+        impl<$($sg)*> $static_ty {
             /// Turns the buffer into a [`Bytes`], without a copy. The buffer goes back to
-            /// its pool when the last clone of the `Bytes` drops. Only for a pool that
-            /// lives for ever (a `static`, say through `LazyLock`), since the `Bytes` may
-            /// outlive any scope.
+            /// its pool when the last clone of the `Bytes` drops. For a buffer that
+            /// outlives any scope: one of a pool in a `static` (say through `LazyLock`),
+            /// or one from `get_owned`, which holds its pool.
             pub fn freeze(self) -> Bytes {
                 Bytes::from_owner(self)
             }
@@ -45,8 +50,14 @@ macro_rules! vec_buf_mut {
     };
 }
 
-vec_buf_mut!(SizedBuf<L: crate::ClassLayout>);
-vec_buf_mut!(ByteBuf);
+vec_buf_mut!(
+    [L: ClassLayout, H: Deref<Target = SizedPool<L>>] SizedBuf<'_, L, H>,
+    [L: ClassLayout, H: Deref<Target = SizedPool<L>> + Send + 'static] SizedBuf<'static, L, H>
+);
+vec_buf_mut!(
+    [H: Deref<Target = BytePool>] ByteBuf<'_, H>,
+    [H: Deref<Target = BytePool> + Send + 'static] ByteBuf<'static, H>
+);
 
 // SAFETY: `chunk_mut` is the slot past the filled length: writable, and initialised
 // (slots are zeroed at construction, heap stand-ins made with `resize`). `advance_mut`

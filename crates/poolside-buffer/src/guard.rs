@@ -2,11 +2,11 @@
 
 /// Implements `detach`, `Deref<Target = Vec<u8>>`, `DerefMut`, `AsRef<[u8]>`,
 /// `AsMut<[u8]>`, `io::Write` (appending) and `Debug` for a guard that wraps the
-/// engine's [`Held`](crate::held::Held) (`$guard(Held<'_, Pool>)`), with at most one type
-/// parameter and its bound (`SizedBuf<L: ClassLayout>`).
+/// engine's [`Held`](crate::held::Held) (`$guard(Held<H>, _)`): the guard's name, then
+/// its impl generics in brackets (`SizedBuf[L: ClassLayout, H: ...]`), then its type.
 macro_rules! vec_guard {
-    ($guard:ident $(<$g:ident: $bound:path>)?) => {
-        impl<$($g: $bound)?> $guard<'_ $(, $g)?> {
+    ($guard:ident [$($g:tt)*] $ty:ty) => {
+        impl<$($g)*> $ty {
             /// Takes the buffer out of the pool for good (counted as detached).
             pub fn detach(self) -> Vec<u8> {
                 self.0.detach()
@@ -23,7 +23,7 @@ macro_rules! vec_guard {
             }
         }
 
-        impl<$($g: $bound)?> std::ops::Deref for $guard<'_ $(, $g)?> {
+        impl<$($g)*> std::ops::Deref for $ty {
             type Target = Vec<u8>;
 
             #[inline]
@@ -32,26 +32,26 @@ macro_rules! vec_guard {
             }
         }
 
-        impl<$($g: $bound)?> std::ops::DerefMut for $guard<'_ $(, $g)?> {
+        impl<$($g)*> std::ops::DerefMut for $ty {
             #[inline]
             fn deref_mut(&mut self) -> &mut Vec<u8> {
                 self.vec_mut()
             }
         }
 
-        impl<$($g: $bound)?> AsRef<[u8]> for $guard<'_ $(, $g)?> {
+        impl<$($g)*> AsRef<[u8]> for $ty {
             fn as_ref(&self) -> &[u8] {
                 self.vec()
             }
         }
 
-        impl<$($g: $bound)?> AsMut<[u8]> for $guard<'_ $(, $g)?> {
+        impl<$($g)*> AsMut<[u8]> for $ty {
             fn as_mut(&mut self) -> &mut [u8] {
                 self.vec_mut()
             }
         }
 
-        impl<$($g: $bound)?> std::io::Write for $guard<'_ $(, $g)?> {
+        impl<$($g)*> std::io::Write for $ty {
             fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
                 self.vec_mut().extend_from_slice(data);
                 Ok(data.len())
@@ -67,7 +67,7 @@ macro_rules! vec_guard {
             }
         }
 
-        impl<$($g: $bound)?> std::fmt::Debug for $guard<'_ $(, $g)?> {
+        impl<$($g)*> std::fmt::Debug for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($guard))
                     .field("len", &self.vec().len())

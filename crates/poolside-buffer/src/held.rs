@@ -2,8 +2,8 @@
 //! drop or a deref to test.
 //!
 //! The buffer sits in a `ManuallyDrop`, taken out exactly once: by `Drop`, which hands it
-//! to the pool, or by [`Held::detach`], which forgets the guard first. That is the
-//! whole of the `unsafe` here.
+//! to the pool, or by [`Held::detach`], which forgets the guard first and takes the
+//! buffer and the pool's holder out of it. That is the whole of the `unsafe` here.
 #![allow(unsafe_code)]
 
 use std::mem::ManuallyDrop;
@@ -20,15 +20,23 @@ pub(crate) trait GiveBack {
     fn detached(&self);
 }
 
-/// A pool's buffer, lent out: given back when dropped.
-pub(crate) struct Held<'a, P: GiveBack> {
-    pool: &'a P,
+/// A pool's buffer, lent out: given back when dropped. `H` is how the guard holds its
+/// pool: a borrow (`&P`, the common guard) or an owned handle (`Arc<P>`, a guard that
+/// may outlive any scope).
+pub(crate) struct Held<H: Deref>
+where
+    H::Target: GiveBack,
+{
+    pool: H,
     buf: ManuallyDrop<Idle>,
 }
 
-impl<'a, P: GiveBack> Held<'a, P> {
+impl<H: Deref> Held<H>
+where
+    H::Target: GiveBack,
+{
     #[inline(always)]
-    pub(crate) fn new(pool: &'a P, buf: Idle) -> Self {
+    pub(crate) fn new(pool: H, buf: Idle) -> Self {
         Held {
             pool,
             buf: ManuallyDrop::new(buf),
@@ -37,31 +45,44 @@ impl<'a, P: GiveBack> Held<'a, P> {
 
     /// The pool it goes back to.
     #[inline(always)]
-    pub(crate) fn pool(&self) -> &'a P {
-        self.pool
+    pub(crate) fn pool(&self) -> &H::Target {
+        &self.pool
     }
 
     /// The buffer, which no longer goes back (counted as detached).
     pub(crate) fn detach(self) -> Vec<u8> {
         self.pool.detached();
         let mut this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so `Drop` never takes the buffer; this is the
-        // one take.
-        *unsafe { ManuallyDrop::take(&mut this.buf) }
+        // SAFETY: `this` is never dropped, so `Drop` never takes the buffer nor drops the
+        // holder; each is taken here, once, and nothing reads the fields after.
+        let (buf, pool) = unsafe {
+            (
+                ManuallyDrop::take(&mut this.buf),
+                std::ptr::read(&this.pool),
+            )
+        };
+        drop(pool);
+        *buf
     }
 }
 
-impl<P: GiveBack> Drop for Held<'_, P> {
+impl<H: Deref> Drop for Held<H>
+where
+    H::Target: GiveBack,
+{
     #[inline(always)]
     fn drop(&mut self) {
-        // SAFETY: `drop` runs once, and `into_inner` forgets the guard instead of dropping
+        // SAFETY: `drop` runs once, and `detach` forgets the guard instead of dropping
         // it, so the buffer is taken once; nothing reads the field after.
         let buf = unsafe { ManuallyDrop::take(&mut self.buf) };
         self.pool.give_back(buf);
     }
 }
 
-impl<P: GiveBack> Deref for Held<'_, P> {
+impl<H: Deref> Deref for Held<H>
+where
+    H::Target: GiveBack,
+{
     type Target = Vec<u8>;
 
     #[inline(always)]
@@ -70,7 +91,10 @@ impl<P: GiveBack> Deref for Held<'_, P> {
     }
 }
 
-impl<P: GiveBack> DerefMut for Held<'_, P> {
+impl<H: Deref> DerefMut for Held<H>
+where
+    H::Target: GiveBack,
+{
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut Vec<u8> {
         &mut self.buf

@@ -15,9 +15,10 @@
 //!
 //! Every guard derefs to its bytes (`Vec<u8>` for the sized and byte pools), implements
 //! `AsRef<[u8]>`, `AsMut<[u8]>`, `io::Write` and `Debug`, and can `detach()`. With the
-//! `bytes` feature, every guard is a `bytes::BufMut`, and a guard of a `static` pool
-//! `freeze`s into a `Bytes` that gives the buffer back when its last clone drops: what
-//! hyper and tokio users need.
+//! `bytes` feature, every guard is a `bytes::BufMut`, and a guard that outlives any scope
+//! (of a `static` pool, or from `get_owned` on a pool in an `Arc`) `freeze`s into a
+//! `Bytes` that gives the buffer back when its last clone drops: what hyper and tokio
+//! users need.
 //!
 //! The crate is `#![deny(unsafe_code)]` except in small places: the ring's slot memory
 //! (`src/ring/slots.rs`); the guards of the engine (`src/held.rs`) and of the ring

@@ -3,6 +3,7 @@
 use std::collections::TryReserveError;
 use std::fmt;
 use std::marker::PhantomData;
+use std::ops::Deref;
 use std::sync::{Arc, Weak};
 
 use poolside_core::internals::{Discard, Event};
@@ -567,18 +568,60 @@ impl<L: ClassLayout> SizedPool<L> {
     /// the memory (`usize::MAX` bytes, say).
     #[inline]
     pub fn get(&self, n: usize) -> Result<SizedBuf<'_, L>, TryReserveError> {
-        let class = self.bits.class_for::<L>(n);
-        if let Ok(Some(buf)) = with_last(self.tag, class, take_hot) {
-            return Ok(SizedBuf(Held::new(self, buf)));
+        match self.take_hot(n) {
+            Some(buf) => Ok(SizedBuf(Held::new(self, buf), PhantomData)),
+            None => self.get_slow(n),
         }
-        self.get_slow(n)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_slow(&self, n: usize) -> Result<SizedBuf<'_, L>, TryReserveError> {
+        let buf = self.take_slow(n)?;
+        Ok(SizedBuf(Held::new(self, buf), PhantomData))
+    }
+
+    /// [`get`](Self::get) for a pool held by an `Arc`: the buffer holds a handle to the
+    /// pool instead of borrowing it, so it is `'static` (and, with the `bytes` feature,
+    /// can `freeze`). Costs a reference count increment and decrement per use.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use poolside_buffer::SizedPool;
+    ///
+    /// let pool = Arc::new(SizedPool::new());
+    /// let buf = pool.get_owned(100)?;
+    /// let worker = std::thread::spawn(move || buf.capacity()); // it outlives this scope
+    /// assert_eq!(worker.join().unwrap(), 128);
+    /// assert_eq!(pool.stats().puts, 1, "back from the other thread");
+    /// # Ok::<(), std::collections::TryReserveError>(())
+    /// ```
+    pub fn get_owned(
+        self: &Arc<Self>,
+        n: usize,
+    ) -> Result<SizedBuf<'static, L, Arc<Self>>, TryReserveError> {
+        let buf = match self.take_hot(n) {
+            Some(buf) => buf,
+            None => self.take_slow(n)?,
+        };
+        Ok(SizedBuf(Held::new(self.clone(), buf), PhantomData))
+    }
+
+    /// The hit in the thread's magazine, if it is one.
+    #[inline(always)]
+    fn take_hot(&self, n: usize) -> Option<Idle> {
+        let class = self.bits.class_for::<L>(n);
+        match with_last(self.tag, class, take_hot) {
+            Ok(Some(buf)) => Some(buf),
+            _ => None,
+        }
     }
 
     /// Every get that is not a hit in the thread's magazine: a first use, a trim or decay
     /// to act on, an empty magazine, a request of 0 or above the largest class.
     #[cold]
     #[inline(never)]
-    fn get_slow(&self, n: usize) -> Result<SizedBuf<'_, L>, TryReserveError> {
+    fn take_slow(&self, n: usize) -> Result<Idle, TryReserveError> {
         let class = self.lookup.find(n, &self.engine.classes);
         let buf = if class < self.engine.classes.len() {
             self.engine.take(class)?
@@ -589,12 +632,7 @@ impl<L: ClassLayout> SizedPool<L> {
             self.engine.count_miss();
             Box::new(buf)
         };
-        Ok(SizedBuf(Held::new(self, buf)))
-    }
-
-    /// [`get`](Self::get), or `None` if the allocator refuses.
-    pub fn try_get(&self, n: usize) -> Option<SizedBuf<'_, L>> {
-        self.get(n).ok()
+        Ok(buf)
     }
 
     /// The statistics of all classes as one pool.
@@ -705,9 +743,17 @@ impl<L: ClassLayout> fmt::Debug for SizedPool<L> {
 ///     pool.get(10).unwrap() // error: returns a value referencing the local `pool`
 /// }
 /// ```
-pub struct SizedBuf<'a, L: ClassLayout = PowersOfTwo>(Held<'a, SizedPool<L>>);
+///
+/// `H` is how it holds its pool: a borrow, or the `Arc` of
+/// [`get_owned`](SizedPool::get_owned).
+pub struct SizedBuf<'a, L: ClassLayout = PowersOfTwo, H = &'a SizedPool<L>>(
+    Held<H>,
+    PhantomData<&'a ()>,
+)
+where
+    H: Deref<Target = SizedPool<L>>;
 
-impl<L: ClassLayout> SizedBuf<'_, L> {
+impl<L: ClassLayout, H: Deref<Target = SizedPool<L>>> SizedBuf<'_, L, H> {
     /// Whether its capacity is above the largest class, so that it will not go back to
     /// the pool: a plain allocation for a request above the largest class, or a buffer
     /// that grew past it.
@@ -717,7 +763,7 @@ impl<L: ClassLayout> SizedBuf<'_, L> {
     }
 }
 
-vec_guard!(SizedBuf<L: ClassLayout>);
+vec_guard!(SizedBuf[L: ClassLayout, H: Deref<Target = SizedPool<L>>] SizedBuf<'_, L, H>);
 
 #[cfg(test)]
 mod tests {

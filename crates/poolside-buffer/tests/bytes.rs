@@ -55,3 +55,37 @@ fn the_byte_pool_guard_freezes_too() {
     drop(frozen);
     assert_eq!(BYTE.stats().in_use, 0);
 }
+
+#[test]
+fn a_buffer_of_a_pool_held_by_an_arc_freezes_and_keeps_its_pool_alive() {
+    use std::sync::Arc;
+
+    let pool = Arc::new(SizedPool::new());
+    let mut buf = pool.get_owned(100).unwrap();
+    fill(&mut buf);
+    let frozen = buf.freeze();
+    let watch = Arc::downgrade(&pool);
+    drop(pool);
+    assert!(
+        watch.upgrade().is_some(),
+        "the frozen buffer holds its pool"
+    );
+    assert_eq!(&frozen[..4], b"HTTP");
+    let pool = watch.upgrade().unwrap();
+    assert_eq!(pool.stats().in_use, 1);
+    drop(frozen);
+    assert_eq!((pool.stats().in_use, pool.stats().puts), (0, 1));
+    drop(pool);
+    assert!(
+        watch.upgrade().is_none(),
+        "and lets it go with its last clone"
+    );
+
+    let bytes = Arc::new(BytePool::new());
+    let mut buf = bytes.get_owned();
+    buf.put_bytes(b'y', 5);
+    let frozen = std::thread::spawn(move || buf.freeze()).join().unwrap();
+    assert_eq!(&frozen[..], b"yyyyy");
+    drop(frozen);
+    assert_eq!(bytes.stats().in_use, 0);
+}

@@ -46,7 +46,9 @@ fn what_the_allocator_refuses_is_an_error_not_an_abort() {
     if !cfg!(miri) {
         assert!(pool.get(isize::MAX as usize).is_err());
     }
-    assert!(pool.try_get(usize::MAX).is_none());
+    assert!(std::sync::Arc::new(SizedPool::new())
+        .get_owned(usize::MAX)
+        .is_err());
     assert_eq!(pool.stats().in_use, 0);
     // A class as large as an allocation can be: the pool is made, its buffers refused.
     let huge = SizedPool::builder()
@@ -488,4 +490,29 @@ fn a_decay_releases_what_went_unused_since_the_one_before() {
     drop(pool.get(64).unwrap());
     let s = pool.stats();
     assert_eq!((s.trimmed, s.idle_objects), (4, 1));
+}
+
+#[test]
+fn an_owned_buffer_holds_its_pool_and_detaches_without_leaking_it() {
+    use std::sync::Arc;
+
+    let pool = Arc::new(SizedPool::new());
+    let buf = pool.get_owned(64).unwrap();
+    assert_eq!(Arc::strong_count(&pool), 2);
+    drop(buf);
+    assert_eq!(Arc::strong_count(&pool), 1);
+    assert_eq!(pool.stats().puts, 1);
+
+    let buf = pool.get_owned(64).unwrap();
+    assert_eq!(pool.stats().hits, 1, "the same buffer");
+    let vec = buf.detach();
+    assert_eq!(Arc::strong_count(&pool), 1, "detach lets the handle go");
+    assert!(vec.capacity() >= 64);
+    assert_eq!(pool.stats().detached, 1);
+
+    let bytes = Arc::new(poolside_buffer::BytePool::new());
+    let owned = bytes.get_owned();
+    let vec = owned.detach();
+    assert_eq!(Arc::strong_count(&bytes), 1);
+    assert!(vec.is_empty());
 }
