@@ -3,11 +3,19 @@
 //!
 //! - [`RingPool`]: a fixed number of fixed-size buffers in one allocation, handed out
 //!   lock-free; after construction it allocates nothing, and no slot is ever held twice.
+//!   Built by [`RingPoolBuilder`]; its guard is [`RingBuf`].
 //! - [`SizedPool`]: size classes; `get(n)` gives capacity of at least `n`, a buffer that
 //!   grew goes home to the class it fills, and idle bytes stay within a budget however
-//!   many threads use it.
+//!   many threads use it. Built by [`SizedPoolBuilder`]; its guard is [`SizedBuf`]; its
+//!   classes' spacing is a type, a [`ClassLayout`]: [`PowersOfTwo`], [`Quarters`] or
+//!   [`Listed`].
 //! - [`BytePool`]: one pool that learns from the capacities coming back which capacity
-//!   to make new buffers with and which to keep.
+//!   to make new buffers with and which to keep. Built by [`BytePoolBuilder`]; its guard
+//!   is [`ByteBuf`].
+//!
+//! Taking a buffer means the same in every pool: `get` never waits (at the ring's limit
+//! it hands out a heap buffer), `try_get` never goes past a limit, `get_timeout` waits
+//! for one. `get_owned`, on a pool in an `Arc`, gives a guard that holds its pool.
 //!
 //! The sized and byte pools share one engine (`src/engine.rs`): one block per thread per
 //! pool, on poolside-local's per-thread table, with a stack of idle buffers for every

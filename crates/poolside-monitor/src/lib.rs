@@ -7,9 +7,11 @@
 //! - [`Registry`]: named pools, held weakly, with a process-wide [`Registry::global`].
 //!   Anything that implements core's [`Observe`](poolside_core::Observe) can be
 //!   registered: every poolside pool, and your own.
+//!   [`RegisterError`] says why a name was refused.
 //! - [`Snapshot`]: every pool's statistics plus hit rate, discard rate and average
-//!   retained bytes; a `Display` table for the terminal; rates over an [`Interval`] from
-//!   two snapshots.
+//!   retained bytes, one [`PoolSnapshot`] per pool with its own metrics as
+//!   [`MetricValue`]s; a `Display` table for the terminal; rates over an [`Interval`]
+//!   from two snapshots, one [`PoolInterval`] per pool.
 //! - [`Maintenance`]: a background thread that decays the pools every interval, so idle
 //!   pools shrink, and can report a snapshot after each pass.
 //! - Exporters behind features: `prometheus` (a `prometheus-client` [`PrometheusCollector`]),
