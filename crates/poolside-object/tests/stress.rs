@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
 
-use poolside_core::{FnPolicy, PoolConfig, Reset, Verdict};
+use poolside_core::{FnPolicy, Recycle, Reset, Verdict};
 use poolside_object::{ObjectPool, OwnedPooled};
 use poolside_testkit::OwnershipChecker;
 
@@ -18,6 +18,15 @@ struct Tracked {
     scratch: Vec<u8>,
 }
 
+/// Makes objects that register with an ownership checker, and keeps every one back.
+fn tracked(register: impl Fn() -> usize) -> impl Recycle<Tracked> {
+    FnPolicy::new(move || Tracked {
+        id: register(),
+        scratch: Vec::new(),
+    })
+    .with_recycle(keep)
+}
+
 fn keep(t: &mut Tracked) -> Verdict {
     t.scratch.reset();
     Verdict::Keep
@@ -28,19 +37,10 @@ fn no_double_hand_out_and_exact_accounting() {
     // The factory must be `'static`, so it shares the checker through an `Arc`.
     let checker = Arc::new(OwnershipChecker::new(MAX_OBJECTS));
     let registering = Arc::clone(&checker);
-    let config = PoolConfig::builder()
+    let pool = ObjectPool::builder()
+        .policy(tracked(move || registering.register()))
         .max_idle(64)
         .thread_cache(8)
-        .build()
-        .unwrap();
-    let policy = FnPolicy::new(move || Tracked {
-        id: registering.register(),
-        scratch: Vec::new(),
-    })
-    .with_recycle(keep);
-    let pool = ObjectPool::builder()
-        .policy(policy)
-        .config(config)
         .build()
         .unwrap();
 
@@ -190,15 +190,9 @@ fn statistics_read_while_threads_come_and_go_stay_exact() {
 #[test]
 fn trims_and_drops_racing_threads_that_come_and_go_keep_the_books() {
     let checker = OwnershipChecker::new(MAX_OBJECTS);
-    let config = PoolConfig::builder().thread_cache(4).build().unwrap();
-    let policy = FnPolicy::new(|| Tracked {
-        id: checker.register(),
-        scratch: Vec::new(),
-    })
-    .with_recycle(keep);
     let pool = ObjectPool::builder()
-        .policy(policy)
-        .config(config)
+        .policy(tracked(|| checker.register()))
+        .thread_cache(4)
         .build()
         .unwrap();
     let ops = in_waves_beside(
