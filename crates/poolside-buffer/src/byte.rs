@@ -307,16 +307,16 @@ impl BytePoolBuilder {
         if !sizes_ok {
             return Err(ConfigError::CapacitiesOutOfOrder);
         }
+        if config.thread_cache > MAG {
+            return Err(ConfigError::ThreadCacheTooLarge {
+                thread_cache: config.thread_cache,
+                limit: MAG,
+            });
+        }
         let limits = PoolConfig::builder()
             .thread_cache(config.thread_cache)
             .max_idle_bytes(Some(config.max_idle_bytes))
             .build()?;
-        if limits.thread_cache() > MAG {
-            return Err(ConfigError::ThreadCacheTooLarge {
-                thread_cache: limits.thread_cache(),
-                limit: MAG,
-            });
-        }
         let engine = Engine::new(
             Shape {
                 // One class: a new buffer's capacity is the learned default, not the class's.
@@ -356,7 +356,7 @@ impl BytePool {
     /// [`get`](Self::get) for a pool held by an `Arc`: the buffer holds a handle to the
     /// pool instead of borrowing it, so it is `'static` (and, with the `bytes` feature,
     /// can `freeze`). Costs a reference count increment and decrement per use.
-    pub fn get_owned(self: &Arc<Self>) -> ByteBuf<'static, Arc<Self>> {
+    pub fn get_owned(self: &Arc<Self>) -> OwnedByteBuf {
         ByteBuf(Held::new(self.clone(), self.take()), PhantomData)
     }
 
@@ -558,6 +558,9 @@ impl fmt::Debug for BytePool {
 pub struct ByteBuf<'a, H = &'a BytePool>(Held<H>, PhantomData<&'a ()>)
 where
     H: Deref<Target = BytePool>;
+
+/// A [`ByteBuf`] from [`BytePool::get_owned`]: it holds its pool, so it is `'static`.
+pub type OwnedByteBuf = ByteBuf<'static, Arc<BytePool>>;
 
 vec_guard!(ByteBuf[H: Deref<Target = BytePool>] ByteBuf<'_, H>);
 

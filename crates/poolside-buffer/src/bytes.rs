@@ -60,7 +60,7 @@ vec_buf_mut!(
 );
 
 // SAFETY: `chunk_mut` is the slot past the filled length: writable, and initialised
-// (slots are zeroed at construction, heap stand-ins made with `resize`). `advance_mut`
+// (slots are zeroed at construction, heap stand-ins made zeroed). `advance_mut`
 // moves the filled length, at most to the capacity, over bytes that are initialised
 // whatever the caller wrote.
 unsafe impl BufMut for RingBuf<'_> {

@@ -2,7 +2,9 @@
 //! encode buffers, I/O scratch.
 //!
 //! - [`RingPool`]: a fixed number of fixed-size buffers in one allocation, handed out
-//!   lock-free; after construction it allocates nothing, and no slot is ever held twice.
+//!   lock-free; after construction it allocates nothing but the heap buffers `get` lends
+//!   when every slot is taken (`try_get` and `get_timeout` never do), and no slot is ever
+//!   held twice.
 //!   Built by [`RingPoolBuilder`]; its guard is [`RingBuf`].
 //! - [`SizedPool`]: size classes; `get(n)` gives capacity of at least `n`, a buffer that
 //!   grew goes home to the class it fills, and idle bytes stay within a budget however
@@ -52,10 +54,11 @@ mod ring;
 mod sized;
 mod sync;
 
-pub use byte::{ByteBuf, BytePool, BytePoolBuilder};
+pub use byte::{ByteBuf, BytePool, BytePoolBuilder, OwnedByteBuf};
 pub use ring::{RingBuf, RingPool, RingPoolBuilder};
 pub use sized::{
-    ClassLayout, Listed, PowersOfTwo, Quarters, SizedBuf, SizedPool, SizedPoolBuilder,
+    ClassLayout, Listed, OwnedSizedBuf, PowersOfTwo, Quarters, SizedBuf, SizedPool,
+    SizedPoolBuilder,
 };
 
 /// The README's example, run as a doctest so it cannot rot.

@@ -1,5 +1,6 @@
 //! `RingPool`: a fixed number of fixed-size byte buffers in one allocation, handed out
-//! lock-free, never allocating after construction.
+//! lock-free, allocating after construction only the heap buffers `get` lends when every
+//! slot is taken.
 
 mod slots;
 
@@ -130,6 +131,12 @@ impl RingPool {
     /// A free slot, or, when every slot is taken, a temporary heap buffer of the slot
     /// size (counted as a miss, and freed when it comes back). Never waits; lock-free
     /// while a slot is free.
+    ///
+    /// # Aborts
+    ///
+    /// If every slot is taken and the allocator refuses the heap buffer, the process
+    /// aborts, as `vec!` does. [`try_get`](Self::try_get) and
+    /// [`get_timeout`](Self::get_timeout) never allocate.
     #[inline]
     pub fn get(&self) -> RingBuf<'_> {
         match self.ring.try_get() {
@@ -226,12 +233,7 @@ impl Ring {
             let left = match deadline {
                 Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => left,
-                    _ => {
-                        break Err(LimitReached {
-                            max: self.slots.count(),
-                            waited: start.elapsed(),
-                        })
-                    }
+                    _ => break Err(LimitReached::new(self.slots.count(), start.elapsed())),
                 },
                 // A timeout too long to add to now: wait a day at a time.
                 None => Duration::from_secs(86_400),
@@ -301,7 +303,7 @@ impl Observe for Ring {
     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
         visit(Metric {
             name: "waiters",
-            help: "threads in get waiting for a slot",
+            help: "threads in get_timeout waiting for a slot",
             kind: MetricKind::Gauge,
             value: self.waiters.load(Ordering::Relaxed) as f64,
         });

@@ -38,7 +38,8 @@ pub struct SizedPoolBuilder<L: ClassLayout = PowersOfTwo> {
     classes: Vec<usize>,
     max_idle_bytes: usize,
     max_idle: usize,
-    thread_cache: usize,
+    /// Set, or the default (8, or `max_idle` if smaller).
+    thread_cache: Option<usize>,
     layout: PhantomData<L>,
 }
 
@@ -114,7 +115,7 @@ impl<L: ClassLayout> SizedPoolBuilder<L> {
     /// Idle buffers each thread may keep per class, at most 16; 0 turns the per-thread
     /// tier off.
     pub fn thread_cache(mut self, n: usize) -> Self {
-        self.thread_cache = n;
+        self.thread_cache = Some(n);
         self
     }
 }
@@ -492,7 +493,7 @@ impl SizedPool {
             classes: Vec::new(),
             max_idle_bytes: DEFAULT_MAX_IDLE_BYTES,
             max_idle: 256,
-            thread_cache: 8,
+            thread_cache: None,
             layout: PhantomData,
         };
         defaults.powers_of_two(64, 1 << 20)
@@ -520,19 +521,25 @@ impl<L: ClassLayout> SizedPoolBuilder<L> {
                 limit: MAX_CLASSES,
             });
         }
-        let share = config.max_idle_bytes / sizes.len();
-        // The per-class limits, checked as an object pool's would be.
-        let per_class = PoolConfig::builder()
-            .max_idle(config.max_idle)
-            .thread_cache(config.thread_cache)
-            .max_idle_bytes(Some(share))
-            .build()?;
-        if per_class.thread_cache() > MAG {
+        if let Some(thread_cache) = config.thread_cache.filter(|&n| n > MAG) {
             return Err(ConfigError::ThreadCacheTooLarge {
-                thread_cache: per_class.thread_cache(),
+                thread_cache,
                 limit: MAG,
             });
         }
+        let share = config.max_idle_bytes / sizes.len();
+        if config.max_idle_bytes > 0 && share == 0 {
+            return Err(ConfigError::MaxIdleBytesBelowClasses {
+                max_idle_bytes: config.max_idle_bytes,
+                classes: sizes.len(),
+            });
+        }
+        // The per-class limits, checked as an object pool's would be.
+        let per_class = PoolConfig::builder()
+            .max_idle(config.max_idle)
+            .thread_cache(config.thread_cache.unwrap_or(8.min(config.max_idle)))
+            .max_idle_bytes(Some(share))
+            .build()?;
         let (min, top) = (sizes[0], *sizes.last().expect("not empty"));
         let lookup = Lookup::for_classes(&sizes);
         let engine = Engine::new(
@@ -596,10 +603,7 @@ impl<L: ClassLayout> SizedPool<L> {
     /// assert_eq!(pool.stats().puts, 1, "back from the other thread");
     /// # Ok::<(), std::collections::TryReserveError>(())
     /// ```
-    pub fn get_owned(
-        self: &Arc<Self>,
-        n: usize,
-    ) -> Result<SizedBuf<'static, L, Arc<Self>>, TryReserveError> {
+    pub fn get_owned(self: &Arc<Self>, n: usize) -> Result<OwnedSizedBuf<L>, TryReserveError> {
         let buf = match self.take_hot(n) {
             Some(buf) => buf,
             None => self.take_slow(n)?,
@@ -752,6 +756,9 @@ pub struct SizedBuf<'a, L: ClassLayout = PowersOfTwo, H = &'a SizedPool<L>>(
 )
 where
     H: Deref<Target = SizedPool<L>>;
+
+/// A [`SizedBuf`] from [`SizedPool::get_owned`]: it holds its pool, so it is `'static`.
+pub type OwnedSizedBuf<L = PowersOfTwo> = SizedBuf<'static, L, Arc<SizedPool<L>>>;
 
 impl<L: ClassLayout, H: Deref<Target = SizedPool<L>>> SizedBuf<'_, L, H> {
     /// Whether its capacity is above the largest class, so that it will not go back to

@@ -46,9 +46,14 @@ fn what_the_allocator_refuses_is_an_error_not_an_abort() {
     if !cfg!(miri) {
         assert!(pool.get(isize::MAX as usize).is_err());
     }
-    assert!(std::sync::Arc::new(SizedPool::new())
-        .get_owned(usize::MAX)
-        .is_err());
+    let shared = std::sync::Arc::new(SizedPool::new());
+    assert!(shared.get_owned(usize::MAX).is_err());
+    assert_eq!(shared.stats().in_use, 0);
+    assert_eq!(
+        std::sync::Arc::strong_count(&shared),
+        1,
+        "no handle kept by the failure"
+    );
     assert_eq!(pool.stats().in_use, 0);
     // A class as large as an allocation can be: the pool is made, its buffers refused.
     let huge = SizedPool::builder()
@@ -199,8 +204,25 @@ fn bad_configurations_are_errors() {
     // 3 bytes over 15 classes leave each class a budget of 0.
     assert_eq!(
         err(SizedPool::builder().max_idle_bytes(3)),
+        ConfigError::MaxIdleBytesBelowClasses {
+            max_idle_bytes: 3,
+            classes: 15
+        }
+    );
+    assert_eq!(
+        err(SizedPool::builder().max_idle_bytes(0)),
         ConfigError::ZeroMaxIdleBytes
     );
+    assert_eq!(
+        err(SizedPool::builder().thread_cache(100)),
+        ConfigError::ThreadCacheTooLarge {
+            thread_cache: 100,
+            limit: 16
+        },
+        "the buffer pools' own limit, not the object pool's"
+    );
+    // An unset thread cache follows a small shared tier down, as the object pool's does.
+    assert!(SizedPool::builder().max_idle(4).build().is_ok());
     assert_eq!(
         err(SizedPool::builder().max_idle(0)),
         ConfigError::ZeroMaxIdle

@@ -226,6 +226,14 @@ pub enum ConfigError {
     },
     /// A cap of 0 live objects: every get would be over it.
     ZeroMaxLive,
+    /// A size-class pool's byte budget too small to give each class a byte: it is split
+    /// evenly between the classes.
+    MaxIdleBytesBelowClasses {
+        /// The budget given.
+        max_idle_bytes: usize,
+        /// The number of classes.
+        classes: usize,
+    },
     /// A size-class pool with no class.
     NoClasses,
     /// A size class of 0 bytes.
@@ -318,6 +326,13 @@ impl fmt::Display for ConfigError {
             ConfigError::ZeroMaxLive => {
                 f.write_str("max_live is 0, so every get would be over the cap")
             }
+            ConfigError::MaxIdleBytesBelowClasses {
+                max_idle_bytes,
+                classes,
+            } => write!(
+                f,
+                "max_idle_bytes ({max_idle_bytes}) leaves no byte for each of the {classes} size classes it is split between"
+            ),
             ConfigError::NoClasses => f.write_str("a sized pool needs at least one size class"),
             ConfigError::ZeroClass => f.write_str("a size class must be above 0 bytes"),
             ConfigError::ClassTooLarge { size } => {
@@ -366,11 +381,20 @@ impl Error for ConfigError {}
 /// came back in time. Every pool with a limit returns it from `get_timeout`: the object
 /// pool at its live cap, the ring pool with every slot taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct LimitReached {
     /// The limit that was reached: live objects, or slots.
     pub max: usize,
     /// How long the call waited.
     pub waited: std::time::Duration,
+}
+
+impl LimitReached {
+    /// The error of a wait that gave up: for poolside's pools to make.
+    #[doc(hidden)]
+    pub fn new(max: usize, waited: std::time::Duration) -> Self {
+        LimitReached { max, waited }
+    }
 }
 
 impl fmt::Display for LimitReached {

@@ -30,8 +30,8 @@ pub enum Verdict {
 /// some state other than the type's clean [`Reset`] state (say `status = 200`) restores
 /// that state here.
 ///
-/// Pools call `recycle` through [`recycle_guarded`], so a panic inside it discards the
-/// object and is counted; the pool lives on.
+/// Pools call `recycle` under `catch_unwind`, so a panic inside it discards the object
+/// and is counted; the pool lives on.
 ///
 /// ```
 /// use poolside_core::{Recycle, Reset, Verdict};

@@ -421,7 +421,7 @@ mod sealed {
 ///
 /// Every pool records the same way. Each thread writes counts of its own
 /// ([`Local`](Recorder::Local)), kept in the pool's per-thread state where it has one, or
-/// found through a [`ThreadCounters`] lookup where it does not; the pool keeps one
+/// found through a thread-local lookup where it does not; the pool keeps one
 /// [`Shared`](Recorder::Shared) set beside them for the counts of threads that have
 /// exited and for events recorded with no thread's counts at hand. A snapshot sums them
 /// all ([`stats`](Recorder::stats)).

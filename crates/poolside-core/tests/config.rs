@@ -131,6 +131,32 @@ fn errors_describe_themselves_and_are_std_errors() {
         ConfigError::ZeroSlots,
         ConfigError::ZeroWorkers,
         ConfigError::ZeroInterval,
+        ConfigError::ThreadCacheTooLarge {
+            thread_cache: 65,
+            limit: 64,
+        },
+        ConfigError::MaxIdleBytesBelowClasses {
+            max_idle_bytes: 3,
+            classes: 15,
+        },
+        ConfigError::NoClasses,
+        ConfigError::ZeroClass,
+        ConfigError::PercentileOutOfRange,
+        ConfigError::ZeroCalibration,
+        ConfigError::CapacitiesOutOfOrder,
+        ConfigError::ZeroSlotSize,
+        ConfigError::RingTooLarge,
+        ConfigError::OutOfMemory,
+        ConfigError::TooManyWorkers {
+            workers: 5000,
+            limit: 4096,
+        },
+        ConfigError::ZeroQueue,
+        ConfigError::QueueTooLarge {
+            queue: 1 << 21,
+            limit: 1 << 20,
+        },
+        ConfigError::NameHasNul,
     ];
     let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert!(texts[0].contains("max_idle is 0"));

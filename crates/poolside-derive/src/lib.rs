@@ -175,39 +175,132 @@ fn struct_attrs(input: &DeriveInput, errors: &mut Errors) -> Path {
     krate.unwrap_or_else(default_crate)
 }
 
-/// The path to the `Reset` trait when the struct names none: `::poolside_core` for a
-/// crate that depends on poolside-core (or is it), else `::poolside` for a crate that
-/// depends on the `poolside` facade only, read from the crate's manifest as Cargo
-/// gives it; `::poolside_core` when the manifest cannot be read.
+/// The path to the crate that defines `Reset` when the struct names none, from the
+/// deriving crate's manifest as Cargo gives it: the name the crate's normal dependencies
+/// (`[dependencies]`, `[target.<cfg>.dependencies]`) give poolside-core, else the name
+/// they give the `poolside` facade (renames followed), else `::poolside_core`, which is
+/// also the answer when the manifest cannot be read. `#[reset(crate = path)]` overrides
+/// it.
 fn default_crate() -> Path {
     let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(|dir| std::path::PathBuf::from(dir).join("Cargo.toml"))
         .and_then(|path| std::fs::read_to_string(path).ok())
         .unwrap_or_default();
     let own = std::env::var("CARGO_PKG_NAME").unwrap_or_default();
-    if own != "poolside"
-        && !names_key(&manifest, "poolside-core")
-        && names_key(&manifest, "poolside")
-    {
-        parse_quote!(::poolside)
-    } else {
-        parse_quote!(::poolside_core)
-    }
+    let name = crate_name(&manifest, &own);
+    let ident = Ident::new(&name, proc_macro2::Span::call_site());
+    parse_quote!(::#ident)
 }
 
-/// Whether a line of a Cargo manifest starts with `key` as a whole TOML key
-/// (`key = ...`, `key.workspace = true`, `[dependencies.key]`).
-fn names_key(manifest: &str, key: &str) -> bool {
-    manifest.lines().any(|line| {
-        let line = line.trim_start();
-        let line = line
-            .strip_prefix('[')
-            .and_then(|table| table.split_once('.').map(|(_, rest)| rest))
-            .unwrap_or(line);
-        line.strip_prefix(key).is_some_and(|rest| {
-            rest.starts_with(|c: char| c == '=' || c == '.' || c == ']' || c.is_whitespace())
-        })
-    })
+/// The name, as code spells it, under which a crate of package `own` with this manifest
+/// reaches `Reset` (see [`default_crate`]).
+fn crate_name(manifest: &str, own: &str) -> String {
+    let deps = dependencies(manifest);
+    let named = |package: &str| {
+        deps.iter()
+            .find(|(p, _)| p == package)
+            .map(|(_, name)| name.replace('-', "_"))
+    };
+    if own == "poolside-core" {
+        return "poolside_core".into();
+    }
+    named("poolside-core")
+        .or_else(|| named("poolside"))
+        .unwrap_or_else(|| "poolside_core".into())
+}
+
+/// A manifest's normal dependencies, as (package, the name the crate uses): the keys of
+/// `[dependencies]` and `[target.<cfg>.dependencies]`, and the tables
+/// `[dependencies.<name>]`, with a `package = "..."` rename followed. Dev and build
+/// dependencies, workspace and patch tables are not the crate's own code's.
+fn dependencies(manifest: &str) -> Vec<(String, String)> {
+    enum Table {
+        /// A table of dependencies, one per key.
+        Dependencies,
+        /// One dependency's own table: the index of its entry.
+        One(usize),
+        Other,
+    }
+    let mut deps: Vec<(String, String)> = Vec::new();
+    let mut table = Table::Other;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if let Some(header) = line.strip_prefix('[') {
+            let header = header.trim_start_matches('[').trim_end_matches(']');
+            let keys = key_parts(header);
+            let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+            table = match keys.as_slice() {
+                ["dependencies"] | ["target", _, "dependencies"] => Table::Dependencies,
+                ["dependencies", name] | ["target", _, "dependencies", name] => {
+                    deps.push(((*name).to_owned(), (*name).to_owned()));
+                    Table::One(deps.len() - 1)
+                }
+                _ => Table::Other,
+            };
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key_parts(key.trim());
+        match table {
+            Table::Dependencies => {
+                let Some(name) = key.first() else { continue };
+                let package = match key.get(1).map(String::as_str) {
+                    // `name.package = "..."`
+                    Some("package") => unquote(value.trim()),
+                    _ => package_in(value).unwrap_or_else(|| name.clone()),
+                };
+                match deps.iter_mut().find(|(_, n)| n == name) {
+                    Some(entry) if key.get(1).map(String::as_str) == Some("package") => {
+                        entry.0 = package;
+                    }
+                    Some(_) => {}
+                    None => deps.push((package, name.clone())),
+                }
+            }
+            Table::One(index) => {
+                if key.first().map(String::as_str) == Some("package") {
+                    deps[index].0 = unquote(value.trim());
+                }
+            }
+            Table::Other => {}
+        }
+    }
+    deps
+}
+
+/// The dotted parts of a TOML key, unquoted: `target.'cfg(unix)'.dependencies`.
+fn key_parts(key: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut part = String::new();
+    let mut quote = None;
+    for c in key.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => part.push(c),
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '.') => parts.push(std::mem::take(&mut part).trim().to_owned()),
+            (None, c) => part.push(c),
+        }
+    }
+    parts.push(part.trim().to_owned());
+    parts
+}
+
+/// A quoted TOML string's contents (or the value as it is, trimmed).
+fn unquote(value: &str) -> String {
+    let value = value.split('#').next().unwrap_or("").trim();
+    value.trim_matches(|c| c == '"' || c == '\'').to_owned()
+}
+
+/// The `package = "..."` of an inline table, if it has one.
+fn package_in(value: &str) -> Option<String> {
+    let (_, rest) = value.split_once("package")?;
+    let rest = rest.trim_start().strip_prefix('=')?.trim_start();
+    let quote = rest.chars().next().filter(|&c| c == '"' || c == '\'')?;
+    let rest = &rest[1..];
+    Some(rest[..rest.find(quote)?].to_owned())
 }
 
 /// Reads `#[reset(skip)]` and `#[reset(with = path)]` off a field.
@@ -369,4 +462,64 @@ fn mentions_any(tokens: TokenStream2, params: &[&Ident]) -> bool {
         }
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crate_name;
+
+    #[test]
+    fn the_trait_is_named_through_the_crate_the_manifest_depends_on() {
+        let pick = |manifest: &str| crate_name(manifest, "user");
+        assert_eq!(pick("[dependencies]\npoolside = \"0.1\"\n"), "poolside");
+        assert_eq!(
+            pick("[dependencies]\npoolside-core = \"0.1\"\n"),
+            "poolside_core"
+        );
+        assert_eq!(
+            pick("[dependencies]\npoolside = \"0.1\"\npoolside-core = \"0.1\"\n"),
+            "poolside_core",
+            "poolside-core, when there is both"
+        );
+        assert_eq!(
+            pick("[dependencies]\npoolside.workspace = true\n"),
+            "poolside"
+        );
+        assert_eq!(
+            pick("[dependencies.poolside]\nversion = \"0.1\"\n"),
+            "poolside"
+        );
+        assert_eq!(pick("[dependencies]\n\"poolside\" = \"0.1\"\n"), "poolside");
+        assert_eq!(
+            pick("[target.'cfg(unix)'.dependencies]\npoolside = \"0.1\"\n"),
+            "poolside"
+        );
+        assert_eq!(
+            pick("[dependencies]\npool = { package = \"poolside\", version = \"0.1\" }\n"),
+            "pool",
+            "a rename"
+        );
+        assert_eq!(
+            pick("[dependencies.pool]\npackage = \"poolside\"\nversion = \"0.1\"\n"),
+            "pool"
+        );
+        // Only normal dependencies count: the facade in `[dependencies]` wins over
+        // poolside-core in dev-dependencies, a workspace table or a patch.
+        let facade = "[dependencies]\npoolside = \"0.1\"\n";
+        for other in [
+            "[dev-dependencies]\npoolside-core = \"0.1\"\n",
+            "[workspace.dependencies]\npoolside-core = \"0.1\"\n",
+            "[patch.crates-io]\npoolside-core = { git = \"x\" }\n",
+            "[build-dependencies]\npoolside-core = \"0.1\"\n",
+        ] {
+            assert_eq!(pick(&format!("{facade}{other}")), "poolside", "{other}");
+        }
+        // Neither, or no manifest: poolside-core's own name.
+        assert_eq!(pick("[package]\nname = \"user\"\n"), "poolside_core");
+        assert_eq!(pick(""), "poolside_core");
+        assert_eq!(
+            crate_name("[dependencies]\npoolside = \"0.1\"\n", "poolside-core"),
+            "poolside_core"
+        );
+    }
 }

@@ -24,7 +24,12 @@ impl Snapshot {
     /// discards also with `reason`. A pool's own metrics become `poolside_<name>` (a
     /// counter's ending in `_total`), and those whose name clashes or whose value is
     /// invalid are left out and counted in `poolside_skipped_metrics{pool, reason}`,
-    /// by the same rule as the collector's.
+    /// by the same rule as the collector's. A pool's own counter loses its fraction, as
+    /// counters in the `metrics` facade are whole.
+    ///
+    /// A recorder keeps what it was last told: a pool that was dropped keeps its last
+    /// values there until the recorder forgets them (the Prometheus collector, which
+    /// takes a snapshot per scrape, drops it at once).
     ///
     /// ```
     /// use poolside_monitor::Registry;
@@ -43,12 +48,12 @@ impl Snapshot {
             describe(&name, stat.kind, stat.help);
             for pool in self.pools() {
                 if stat.by_reason.is_empty() {
-                    let value = (stat.read)(&pool.stats) as f64;
-                    report(&name, stat.kind, labels(&pool.name, None), value);
+                    let value = (stat.read)(&pool.stats);
+                    report_count(&name, stat.kind, labels(&pool.name, None), value);
                 }
                 for &(reason, read) in stat.by_reason {
-                    let value = read(&pool.stats) as f64;
-                    report(&name, stat.kind, labels(&pool.name, Some(reason)), value);
+                    let value = read(&pool.stats);
+                    report_count(&name, stat.kind, labels(&pool.name, Some(reason)), value);
                 }
             }
         }
@@ -100,11 +105,19 @@ fn describe(name: &str, kind: MetricKind, help: &str) {
     }
 }
 
+/// A pool's own metric: a counter's value is whole in the `metrics` facade, so its
+/// fraction is dropped (a NaN or negative one is left out before).
 fn report(name: &str, kind: MetricKind, labels: Vec<Label>, value: f64) {
-    let name = name.to_owned();
     match kind {
-        // A counter's value never goes down; a NaN or negative one is left out before.
-        MetricKind::Counter => metrics::counter!(name, labels).absolute(value as u64),
-        _ => metrics::gauge!(name, labels).set(value),
+        MetricKind::Counter => metrics::counter!(name.to_owned(), labels).absolute(value as u64),
+        _ => metrics::gauge!(name.to_owned(), labels).set(value),
+    }
+}
+
+/// A core statistic: a count, passed as it is.
+fn report_count(name: &str, kind: MetricKind, labels: Vec<Label>, value: u64) {
+    match kind {
+        MetricKind::Counter => metrics::counter!(name.to_owned(), labels).absolute(value),
+        _ => metrics::gauge!(name.to_owned(), labels).set(value as f64),
     }
 }

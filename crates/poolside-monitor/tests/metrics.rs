@@ -140,14 +140,20 @@ impl Observe for Own {
 #[test]
 fn a_report_carries_every_statistic_and_own_metric_to_the_recorder() {
     let registry = Registry::new();
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+    let pool = ObjectPool::<Vec<u8>>::builder()
+        .drop_above(1 << 20)
+        .build()
+        .unwrap();
     let own = Arc::new(Own);
     registry.register("bodies", &pool).unwrap();
     registry.register("own", &own).unwrap();
     for _ in 0..3 {
-        drop(pool.get());
+        pool.get().reserve(64);
     }
-    pool.get().reserve(1 << 30);
+    // Two at once: the one kept, and one that grew past the cap.
+    let (kept, mut grown) = (pool.get(), pool.get());
+    grown.reserve(1 << 21);
+    drop((kept, grown));
 
     let capture = Capture::default();
     let snapshot = registry.snapshot();
@@ -155,10 +161,10 @@ fn a_report_carries_every_statistic_and_own_metric_to_the_recorder() {
 
     let bodies = [("pool", "bodies")];
     let stats = &snapshot.get("bodies").unwrap().stats;
-    assert_eq!(stats.gets, 4);
-    assert_eq!(capture.value("poolside_gets_total", &bodies), Some(4.0));
+    assert_eq!((stats.gets, stats.hits, stats.idle_objects), (5, 3, 1));
+    assert_eq!(capture.value("poolside_gets_total", &bodies), Some(5.0));
     assert_eq!(capture.value("poolside_hits_total", &bodies), Some(3.0));
-    assert_eq!(capture.value("poolside_misses_total", &bodies), Some(1.0));
+    assert_eq!(capture.value("poolside_misses_total", &bodies), Some(2.0));
     assert_eq!(
         capture.value("poolside_idle_objects", &bodies),
         Some(stats.idle_objects as f64)
@@ -168,10 +174,12 @@ fn a_report_carries_every_statistic_and_own_metric_to_the_recorder() {
         Some(stats.idle_bytes as f64)
     );
     // Discards, one sample per reason.
+    assert!(stats.idle_bytes >= 64, "{stats:?}");
     let oversized = [("pool", "bodies"), ("reason", "oversized")];
+    assert_eq!(stats.discards.oversized, 1);
     assert_eq!(
         capture.value("poolside_discards_total", &oversized),
-        Some(stats.discards.oversized as f64)
+        Some(1.0)
     );
     assert_eq!(capture.value("poolside_discards_total", &bodies), None);
 

@@ -118,7 +118,8 @@ impl<T, P, S> ObjectPoolBuilder<T, P, S> {
         self
     }
 
-    /// All four limits at once, from a [`PoolConfig`] (checked again in `build`).
+    /// All four limits at once, from a [`PoolConfig`], `thread_cache` included: it
+    /// replaces the limits set so far (and is checked again in `build`).
     pub fn config(mut self, config: PoolConfig) -> Self {
         self.config = PoolConfig::builder()
             .max_idle(config.max_idle())
@@ -137,14 +138,8 @@ impl<T, P, S> ObjectPoolBuilder<T, P, S> {
         self
     }
 
-    /// Makes objects with `create` and cleans them with the pool's
-    /// [`Reset`](poolside_core::Reset), unless [`recycle`](Self::recycle) says otherwise.
-    pub fn create(self, create: fn() -> T) -> ObjectPoolBuilder<T, FnCreate<T>, S> {
-        self.policy(FnPolicy::new(create))
-    }
-
     /// Any [`Recycle`] policy: a [`FnPolicy`] of closures that capture, a
-    /// [`CapPolicy`], one of your own.
+    /// [`CapPolicy`], one of your own. It replaces the policy so far.
     pub fn policy<Q>(self, policy: Q) -> ObjectPoolBuilder<T, Q, S> {
         ObjectPoolBuilder {
             config: self.config,
@@ -191,6 +186,15 @@ impl<T, P, S> ObjectPoolBuilder<T, P, S> {
             None => None,
         };
         Ok(ObjectPool::build(self.policy, config, live))
+    }
+}
+
+impl<T, S> ObjectPoolBuilder<T, DefaultPolicy, S> {
+    /// Makes objects with `create` and cleans them with the pool's
+    /// [`Reset`](poolside_core::Reset), unless [`recycle`](Self::recycle) says otherwise.
+    /// Given before any other policy, so that no policy set earlier is lost.
+    pub fn create(self, create: fn() -> T) -> ObjectPoolBuilder<T, FnCreate<T>, S> {
+        self.policy(FnPolicy::new(create))
     }
 }
 

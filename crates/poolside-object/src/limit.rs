@@ -94,10 +94,7 @@ impl Live {
             let now = Instant::now();
             let left = match deadline {
                 Some(deadline) if now >= deadline => {
-                    break Err(LimitReached {
-                        max: self.max,
-                        waited: now - start,
-                    })
+                    break Err(LimitReached::new(self.max, now - start))
                 }
                 Some(deadline) => deadline - now,
                 // A timeout too large to add to now: wait in long steps.

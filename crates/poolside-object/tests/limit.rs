@@ -14,7 +14,13 @@ fn capped(max: usize) -> ObjectPool<Vec<u8>> {
 fn a_zero_limit_is_refused() {
     let zero = ObjectPool::<Vec<u8>>::builder().max_live(0).build();
     assert_eq!(zero.unwrap_err(), ConfigError::ZeroMaxLive);
-    assert_eq!(capped(3).stats().in_use, 0);
+    let three = capped(3);
+    let held: Vec<_> = (0..3)
+        .map(|_| three.try_get().expect("under the cap"))
+        .collect();
+    assert!(three.try_get().is_none(), "the fourth is over it");
+    assert_eq!(three.live(), Some(3));
+    drop(held);
 }
 
 #[test]

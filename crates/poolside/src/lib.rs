@@ -21,9 +21,16 @@
 //!
 //! # What is here
 //!
-//! - At the root: the pools and their guards, and the traits they share: [`Reset`] (with
-//!   `#[derive(Reset)]`), recycle policies ([`Recycle`]), [`PoolConfig`], statistics
+//! - At the root: the pools, their builders and their guards, and the traits they share:
+//!   [`Reset`] (with `#[derive(Reset)]`), recycle policies ([`Recycle`]),
+//!   [`PoolConfig`], [`ConfigError`] (why any pool could not be built), [`LimitReached`]
+//!   (what any `get_timeout` returns when its limit stayed reached), statistics
 //!   ([`Stats`]) and [`Observe`], the view of a pool that a monitor holds.
+//!
+//! Taking from a pool means the same everywhere: `get` never waits, and goes past a
+//! pool's limit if it has one (counted); `try_get` never waits and never goes past the
+//! limit; `get_timeout` waits for a return. Every pool is made by its `builder()`, whose
+//! `build()` checks the settings.
 //! - [`object`]: [`ObjectPool`], for structs of any kind (feature `object`, default).
 //! - [`buffer`]: byte buffer pools (feature `buffer`, default): [`SizedPool`] (size
 //!   classes), [`BytePool`] (learns the sizes it serves), [`RingPool`] (a fixed number of
@@ -60,11 +67,14 @@ pub use poolside_core::{
 };
 
 #[cfg(feature = "buffer")]
-pub use poolside_buffer::{ByteBuf, BytePool, RingBuf, RingPool, SizedBuf, SizedPool};
+pub use poolside_buffer::{
+    ByteBuf, BytePool, BytePoolBuilder, RingBuf, RingPool, RingPoolBuilder, SizedBuf, SizedPool,
+    SizedPoolBuilder,
+};
 #[cfg(feature = "object")]
-pub use poolside_object::{ObjectPool, OwnedPooled, Pooled};
+pub use poolside_object::{ObjectPool, ObjectPoolBuilder, OwnedPooled, Pooled};
 #[cfg(feature = "worker")]
-pub use poolside_worker::WorkerPool;
+pub use poolside_worker::{FnHandler, Handler, WorkerPool, WorkerPoolBuilder};
 
 /// The object pool: [`poolside-object`](https://docs.rs/poolside-object).
 #[cfg(feature = "object")]
@@ -117,7 +127,7 @@ pub mod prelude {
     #[cfg(feature = "object")]
     pub use poolside_object::ObjectPool;
     #[cfg(feature = "worker")]
-    pub use poolside_worker::WorkerPool;
+    pub use poolside_worker::{FnHandler, Handler, WorkerPool};
 }
 
 /// The workspace README's examples, run as doctests so they cannot rot.
