@@ -195,15 +195,15 @@ fn default_crate() -> Path {
 /// The name, as code spells it, under which a crate of package `own` with this manifest
 /// reaches `Reset` (see [`default_crate`]).
 fn crate_name(manifest: &str, own: &str) -> String {
+    if own == "poolside-core" {
+        return "poolside_core".into();
+    }
     let deps = dependencies(manifest);
     let named = |package: &str| {
         deps.iter()
             .find(|(p, _)| p == package)
             .map(|(_, name)| name.replace('-', "_"))
     };
-    if own == "poolside-core" {
-        return "poolside_core".into();
-    }
     named("poolside-core")
         .or_else(|| named("poolside"))
         .unwrap_or_else(|| "poolside_core".into())
@@ -246,15 +246,15 @@ fn dependencies(manifest: &str) -> Vec<(String, String)> {
         match table {
             Table::Dependencies => {
                 let Some(name) = key.first() else { continue };
-                let package = match key.get(1).map(String::as_str) {
-                    // `name.package = "..."`
-                    Some("package") => unquote(value.trim()),
-                    _ => package_in(value).unwrap_or_else(|| name.clone()),
+                // `name.package = "..."`, a dotted key of an entry already seen or not.
+                let dotted = key.get(1).map(String::as_str) == Some("package");
+                let package = if dotted {
+                    unquote(value.trim())
+                } else {
+                    package_in(value).unwrap_or_else(|| name.clone())
                 };
                 match deps.iter_mut().find(|(_, n)| n == name) {
-                    Some(entry) if key.get(1).map(String::as_str) == Some("package") => {
-                        entry.0 = package;
-                    }
+                    Some(entry) if dotted => entry.0 = package,
                     Some(_) => {}
                     None => deps.push((package, name.clone())),
                 }

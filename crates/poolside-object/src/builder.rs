@@ -8,7 +8,6 @@ use poolside_core::{
     PoolConfig, PoolConfigBuilder, Recorder, Recycle, Verdict,
 };
 
-use crate::limit::LiveLimit;
 use crate::ObjectPool;
 
 /// Builds an [`ObjectPool`]: [`ObjectPool::builder`], then any of the setters, then
@@ -181,11 +180,10 @@ impl<T, P, S> ObjectPoolBuilder<T, P, S> {
         S: Recorder,
     {
         let config = self.config.build()?;
-        let live = match self.max_live {
-            Some(n) => Some(LiveLimit::new(n).ok_or(ConfigError::ZeroMaxLive)?),
-            None => None,
-        };
-        Ok(ObjectPool::build(self.policy, config, live))
+        if self.max_live == Some(0) {
+            return Err(ConfigError::ZeroMaxLive);
+        }
+        Ok(ObjectPool::build(self.policy, config, self.max_live))
     }
 }
 

@@ -7,26 +7,14 @@ use poolside_core::LimitReached;
 use crate::sync::{fence, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// A cap on the objects a pool has handed out at once, set with
-/// [`ObjectPoolBuilder::max_live`](crate::ObjectPoolBuilder::max_live).
+/// [`ObjectPoolBuilder::max_live`](crate::ObjectPoolBuilder::max_live): the live count
+/// and the waiters, shared by a pool's handles.
 ///
 /// Counting live objects takes a shared atomic read-modify-write on every get and put,
 /// the very thing the per-thread caches avoid, so the cap is opt-in. The caller chooses
 /// what happens at the cap by the method it calls, as with `Mutex::lock` and
 /// `try_lock`, rather than by a setting that would make `get` fallible for everyone.
 /// Detached objects no longer count as live.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) struct LiveLimit {
-    max: usize,
-}
-
-impl LiveLimit {
-    /// At most `max` live objects; `None` for 0, which would make every get fail.
-    pub(crate) fn new(max: usize) -> Option<LiveLimit> {
-        (max > 0).then_some(LiveLimit { max })
-    }
-}
-
-/// The live count and the waiters, shared by a pool's handles.
 pub(crate) struct Live {
     max: usize,
     live: AtomicUsize,
@@ -38,9 +26,10 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    pub(crate) fn new(limit: LiveLimit) -> Live {
+    /// At most `max` live objects, above 0 (the builder refuses 0).
+    pub(crate) fn new(max: usize) -> Live {
         Live {
-            max: limit.max,
+            max,
             live: AtomicUsize::new(0),
             high_water: AtomicUsize::new(0),
             over_limit: AtomicUsize::new(0),

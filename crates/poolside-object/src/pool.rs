@@ -13,7 +13,7 @@ use poolside_core::{
     Recorder, Recycle, Reset, Stats,
 };
 
-use crate::limit::{Live, LiveLimit};
+use crate::limit::Live;
 use crate::local::{put_in_cache, put_local, take_from_cache, take_local, LocalCache, Put, Taken};
 use crate::shared::{Idle, Kept, Shared};
 use crate::sync::{AtomicUsize, Ordering};
@@ -133,8 +133,8 @@ where
     S: Recorder,
 {
     /// The pool a builder describes, its limits checked.
-    pub(crate) fn build(policy: P, config: PoolConfig, limit: Option<LiveLimit>) -> Self {
-        let live = limit.map(Live::new);
+    pub(crate) fn build(policy: P, config: PoolConfig, max_live: Option<usize>) -> Self {
+        let live = max_live.map(Live::new);
         let batch = (config.thread_cache() / 2).max(1);
         let shared = Arc::new(Shared {
             id: PoolId::new(),
