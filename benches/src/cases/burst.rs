@@ -1,7 +1,7 @@
 //! Bursts: a thread takes many 1 KiB buffers, holds them all, then gives them all back.
 //!
 //! When a thread holds more objects than its per-thread cache (poolside's
-//! `PoolConfig::thread_cache`, 32 by default), the returns past the cache spill to the
+//! `the object pool's `thread_cache`, 32 by default), the returns past the cache spill to the
 //! shared tier, and the next burst's gets past it refill from there: the cost a
 //! single get/put (`object_hit_touch_1k`) never shows.
 //!
@@ -25,7 +25,7 @@
 //! and 8 a thread, the byte pool 16 a thread, the hand-written stack 32) allocates
 //! for the rest, as it would in use.
 
-use poolside_core::PoolConfig;
+use poolside_core::internals::PoolConfig;
 
 use super::kib::{
     Buffers, BytePoolCrate, Fresh, Linear, ObjectPoolCrate, Opool, OpoolLocal, PoolsideByte,

@@ -9,7 +9,7 @@
 //! # The pools
 //!
 //! - [`Fresh`], `new`: `Vec::with_capacity(1024)` from the allocator each time.
-//! - [`PoolsideObject`], `poolside`: `ObjectPool<Vec<u8>>`, default `PoolConfig` (a thread
+//! - [`PoolsideObject`], `poolside`: `ObjectPool<Vec<u8>>`, default limits (a thread
 //!   cache of 32, a shared tier of up to 1024).
 //! - [`PoolsideSized`], `poolside_sized`: `SizedPool::get(1024)`, default configuration (per
 //!   class a thread cache of 8 and a shared tier of up to 256).

@@ -48,7 +48,7 @@
 //! # Cases
 //!
 //! - `new`: the baseline, above.
-//! - `poolside`: `ObjectPool` with the default `PoolConfig` (a `FnPolicy` factory for
+//! - `poolside`: `ObjectPool` with the default limits (a `FnPolicy` factory for
 //!   the capacity, `Reset` on return; the response uses `ObjectPool::new()`).
 //! - `thread_local_stack`: what one writes by hand: a `thread_local!`
 //!   `RefCell<Vec<T>>` of up to `STACK_DEPTH` idle objects, popped (or made) and pushed

@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use poolside_core::{NoStats, PoolConfig};
+use poolside_core::NoStats;
 use poolside_object::ObjectPool;
 
 use super::{entry, warmed};
@@ -43,28 +43,23 @@ use crate::{Case, Routine};
 type Small = ObjectPool<Vec<u8>>;
 
 fn small() -> Small {
-    let config = PoolConfig::builder()
+    ObjectPool::builder()
         .max_idle(8)
         .thread_cache(4)
         .build()
-        .expect("a valid config");
-    ObjectPool::builder().config(config).build().unwrap()
+        .expect("valid limits")
 }
 
 /// The cheapest pool there is, for the bystanders: only their ids matter.
 type Bystander = ObjectPool<u8, poolside_core::DefaultPolicy, NoStats>;
 
 fn bystander() -> Bystander {
-    let config = PoolConfig::builder()
+    ObjectPool::builder()
         .max_idle(1)
         .thread_cache(0)
-        .build()
-        .expect("a valid config");
-    ObjectPool::builder()
-        .config(config)
         .no_stats()
         .build()
-        .unwrap()
+        .expect("valid limits")
 }
 
 /// `n` live pools and `n` free indices among them: `2n` made, every other one dropped.

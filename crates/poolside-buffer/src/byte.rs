@@ -6,8 +6,9 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, Weak};
 
+use poolside_core::internals::PoolConfig;
 use poolside_core::internals::{Discard, Event};
-use poolside_core::{ConfigError, Metric, MetricKind, Observable, Observe, PoolConfig, Stats};
+use poolside_core::{ConfigError, Metric, MetricKind, Observable, Observe, Stats};
 use poolside_local::Tag;
 
 use crate::engine::{put_hot, take_hot, with_last, Engine, Extra, Idle, Mags, Shape, MAG};

@@ -9,8 +9,7 @@
 //! - [`SizedPool`]: size classes; `get(n)` gives capacity of at least `n`, a buffer that
 //!   grew goes home to the class it fills, and idle bytes stay within a budget however
 //!   many threads use it. Built by [`SizedPoolBuilder`]; its guard is [`SizedBuf`]; its
-//!   classes' spacing is a type, a [`ClassLayout`]: [`PowersOfTwo`], [`Quarters`] or
-//!   [`Listed`].
+//!   classes' spacing is a type: [`PowersOfTwo`], [`Quarters`] or [`Listed`].
 //! - [`BytePool`]: one pool that learns from the capacities coming back which capacity
 //!   to make new buffers with and which to keep. Built by [`BytePoolBuilder`]; its guard
 //!   is [`ByteBuf`].
@@ -56,9 +55,12 @@ mod sync;
 
 pub use byte::{ByteBuf, BytePool, BytePoolBuilder, OwnedByteBuf};
 pub use ring::{RingBuf, RingPool, RingPoolBuilder};
+/// The bound every layout meets: sealed, its arithmetic the pool's business; users pick a
+/// layout type and never name the trait.
+#[doc(hidden)]
+pub use sized::ClassLayout;
 pub use sized::{
-    ClassLayout, Listed, OwnedSizedBuf, PowersOfTwo, Quarters, SizedBuf, SizedPool,
-    SizedPoolBuilder,
+    Listed, OwnedSizedBuf, PowersOfTwo, Quarters, SizedBuf, SizedPool, SizedPoolBuilder,
 };
 
 /// The README's example, run as a doctest so it cannot rot.

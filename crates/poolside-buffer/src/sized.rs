@@ -6,8 +6,9 @@ use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::{Arc, Weak};
 
+use poolside_core::internals::PoolConfig;
 use poolside_core::internals::{Discard, Event};
-use poolside_core::{ConfigError, Metric, Observable, Observe, PoolConfig, Stats};
+use poolside_core::{ConfigError, Metric, Observable, Observe, Stats};
 use poolside_local::Tag;
 
 use crate::engine::{

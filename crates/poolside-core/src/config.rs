@@ -23,7 +23,8 @@ use std::fmt;
 /// still touch no shared counter. `trim()` and `decay()` on a pool give memory back.
 ///
 /// ```
-/// use poolside_core::{ConfigError, PoolConfig};
+/// use poolside_core::internals::PoolConfig;
+/// use poolside_core::ConfigError;
 ///
 /// let config = PoolConfig::builder().max_idle(256).thread_cache(16).prewarm(32).build()?;
 /// assert_eq!(config.max_idle(), 256);
@@ -193,7 +194,7 @@ impl PoolConfigBuilder {
 pub enum ConfigError {
     /// `max_idle` is 0: the pool could never keep an object.
     ZeroMaxIdle,
-    /// `max_idle` is above [`PoolConfig::MAX_IDLE_LIMIT`].
+    /// `max_idle` is above the largest accepted value, 2^24 objects.
     MaxIdleTooLarge {
         /// The value given.
         max_idle: usize,
@@ -202,8 +203,8 @@ pub enum ConfigError {
     },
     /// A byte budget of 0: the pool could never keep an object.
     ZeroMaxIdleBytes,
-    /// `thread_cache` is above the pool's limit ([`PoolConfig::MAX_THREAD_CACHE`] for
-    /// the object pool; fewer for the buffer pools).
+    /// `thread_cache` is above the pool's limit (64 for the object pool; fewer for the
+    /// buffer pools).
     ThreadCacheTooLarge {
         /// The value given.
         thread_cache: usize,

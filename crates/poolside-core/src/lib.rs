@@ -7,11 +7,10 @@
 //!   one that comes back ([`Verdict`]). Built-ins: [`DefaultPolicy`], [`FnPolicy`] (with
 //!   [`FnCreate`] and [`FnCreateRecycle`] for function pointers), and [`CapPolicy`] over
 //!   any [`Capacity`] type.
-//! - [`PoolConfig`] and its [`PoolConfigBuilder`]: the limits every pool understands.
 //! - [`ConfigError`]: why a pool could not be built, for every pool; [`LimitReached`]:
 //!   what every pool's `get_timeout` returns when its limit stayed reached.
-//! - [`Stats`] and [`Discards`]: a snapshot of what a pool did. [`Recorder`] is how a
-//!   pool records it, chosen by type: [`Counters`] or [`NoStats`].
+//! - [`Stats`] and [`Discards`]: a snapshot of what a pool did. A pool records it the way
+//!   its type says: [`Counters`] (the default) or [`NoStats`].
 //! - [`Observe`]: the object-safe view of a pool that monitors hold, with extra
 //!   [`Metric`]s of a [`MetricKind`]; [`Observable`]: a pool a monitor can hold weakly.
 #![warn(
@@ -28,23 +27,26 @@ mod reset;
 mod stats;
 mod sync;
 
-pub use config::{ConfigError, LimitReached, PoolConfig, PoolConfigBuilder};
+pub use config::{ConfigError, LimitReached};
 #[doc(hidden)]
 pub use policy::ResetOnly;
 pub use policy::{
     CapPolicy, Capacity, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy, Recycle, Verdict,
 };
 pub use reset::{reset_inner, Reset};
-pub use stats::{
-    Counters, Discards, Metric, MetricKind, NoStats, Observable, Observe, Recorder, Stats,
-};
+/// How a pool records its statistics: sealed, its methods the pools' business; users
+/// choose a recorder by type ([`Counters`] or [`NoStats`]) and never name the trait.
+#[doc(hidden)]
+pub use stats::Recorder;
+pub use stats::{Counters, Discards, Metric, MetricKind, NoStats, Observable, Observe, Stats};
 
-/// What poolside's own crates share beyond the API: the events pools record and the
-/// counters they record them in, the guarded recycle step, the list of statistics the
+/// What poolside's own crates share beyond the API: the limits the pools' builders check
+/// (`PoolConfig`), the events pools record and the counters they record them in, the guarded recycle step, the list of statistics the
 /// exporters walk. Not part of the API: it may change in any release. The benchmarks of
 /// the counters reach them here too.
 #[doc(hidden)]
 pub mod internals {
+    pub use crate::config::{PoolConfig, PoolConfigBuilder};
     pub use crate::policy::recycle_guarded;
     pub use crate::stats::{Discard, Event, LocalCounters, Statistic, ThreadCounters, STATISTICS};
     pub use crate::sync::PerThread;

@@ -467,9 +467,9 @@ pub trait Recorder: sealed::Sealed + Send + Sync + Sized + 'static {
     fn stats<'a>(shared: &Self::Shared, live: impl IntoIterator<Item = &'a Self::Local>) -> Stats;
 }
 
-/// Per-thread counters, summed when read: the default [`Recorder`].
+/// Per-thread counters, summed when read: how a pool keeps its statistics by default.
 ///
-/// Recording touches only the calling thread's counts ([`LocalCounters`]), so two threads
+/// Recording touches only the calling thread's counts, so two threads
 /// never contend; reading walks every thread's, so it is meant for monitoring, not the hot
 /// path. Counts of a thread that has exited are kept. See [`Stats`] for consistency.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -2,7 +2,8 @@
 
 use std::error::Error;
 
-use poolside_core::{ConfigError, PoolConfig};
+use poolside_core::internals::PoolConfig;
+use poolside_core::ConfigError;
 
 #[test]
 fn defaults_are_valid() {

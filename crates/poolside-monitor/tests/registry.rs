@@ -4,7 +4,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Duration;
 
-use poolside_core::{ConfigError, Metric, MetricKind, Observe, PoolConfig, Stats};
+use poolside_core::{ConfigError, Metric, MetricKind, Observe, Stats};
 use poolside_monitor::{Maintenance, RegisterError, Registry};
 use poolside_object::ObjectPool;
 
@@ -375,8 +375,7 @@ fn maintenance_refuses_a_zero_interval() {
 fn maintenance_decays_idle_pools_and_reports() {
     let registry = Registry::new();
     // No thread cache, so every idle object is in the shared tier that decay reaches now.
-    let config = PoolConfig::builder().thread_cache(0).build().unwrap();
-    let p: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config).build().unwrap();
+    let p: ObjectPool<Vec<u8>> = ObjectPool::builder().thread_cache(0).build().unwrap();
     registry.register("p", &p).unwrap();
     let held: Vec<_> = (0..8).map(|_| p.get()).collect();
     drop(held);

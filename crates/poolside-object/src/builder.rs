@@ -3,15 +3,34 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use poolside_core::internals::{PoolConfig, PoolConfigBuilder};
 use poolside_core::{
     CapPolicy, ConfigError, Counters, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy, NoStats,
-    PoolConfig, PoolConfigBuilder, Recorder, Recycle, Verdict,
+    Recorder, Recycle, Verdict,
 };
 
 use crate::ObjectPool;
 
 /// Builds an [`ObjectPool`]: [`ObjectPool::builder`], then any of the setters, then
 /// [`build`](Self::build), which checks the limits against each other.
+///
+/// A pool keeps idle objects in two tiers, a small cache per thread and one shared tier,
+/// bounded like this:
+///
+/// | setter | what it bounds | default | accepted |
+/// |---|---|---|---|
+/// | [`max_idle`](Self::max_idle) | idle objects in the shared tier | 1024 | 1 to 2^24 |
+/// | [`thread_cache`](Self::thread_cache) | idle objects in each thread's cache | 32, or `max_idle` if smaller | 0 to 64, and at most `max_idle` |
+/// | [`max_idle_bytes`](Self::max_idle_bytes) | retained bytes of all idle objects, every tier together | none | 1 or more |
+/// | [`prewarm`](Self::prewarm) | objects made when the pool is built | 0 | at most `max_idle` |
+///
+/// So the honest bound on idle objects is `max_idle + threads × thread_cache`, where
+/// `threads` is the number of threads that have used the pool: a per-thread cache is what
+/// makes the fast path free of shared writes, and its price is that idle objects grow
+/// with the thread count. A byte budget, when set, holds whatever the thread count: each
+/// thread's cache leases bytes from it in chunks, so that most gets and puts still touch
+/// no shared counter. [`trim`](ObjectPool::trim) and [`decay`](ObjectPool::decay) give
+/// memory back.
 ///
 /// The choices that shape the hot path are made by type, so a pool pays only for what it
 /// asked for: the policy (`P`: [`create`](Self::create), [`recycle`](Self::recycle),
@@ -77,8 +96,8 @@ pub struct ObjectPoolBuilder<T, P = DefaultPolicy, S = Counters> {
 
 impl<T: Send + 'static> ObjectPool<T> {
     /// A builder with the defaults: objects from `Default`, cleaned with
-    /// [`Reset`](poolside_core::Reset), counted, no live cap and no byte budget, and
-    /// [`PoolConfig`]'s default limits.
+    /// [`Reset`](poolside_core::Reset), counted, no live cap and no byte budget, and the
+    /// default limits in the table above.
     pub fn builder() -> ObjectPoolBuilder<T> {
         ObjectPoolBuilder {
             config: PoolConfig::builder(),
@@ -90,41 +109,33 @@ impl<T: Send + 'static> ObjectPool<T> {
 }
 
 impl<T, P, S> ObjectPoolBuilder<T, P, S> {
-    /// Idle objects the shared tier may hold ([`PoolConfig::max_idle`]).
+    /// Idle objects the shared tier may hold; returns beyond it are dropped and counted as
+    /// `pool_full`.
     pub fn max_idle(mut self, n: usize) -> Self {
         self.config = self.config.max_idle(n);
         self
     }
 
-    /// Idle objects each thread's cache may hold; 0 turns the per-thread tier off
-    /// ([`PoolConfig::thread_cache`]).
+    /// Idle objects each thread's cache may hold; 0 turns the per-thread tier off. Left
+    /// unset, it is 32 or `max_idle`, whichever is smaller.
     pub fn thread_cache(mut self, n: usize) -> Self {
         self.config = self.config.thread_cache(n);
         self
     }
 
-    /// Retained bytes all idle objects together may hold, in every tier and thread
-    /// ([`PoolConfig::max_idle_bytes`]). Sizes come from the policy, so give one that
-    /// measures them ([`drop_above`](Self::drop_above), or your own).
+    /// Retained bytes all idle objects together may hold, in every tier and thread; an
+    /// object that does not fit is dropped and counted as `pool_full`. Sizes come from the
+    /// policy's [`Recycle::retained_bytes`], so give one that measures them
+    /// ([`drop_above`](Self::drop_above), or your own): `DefaultPolicy` and `FnPolicy`
+    /// report 0, which this limit does not bind.
     pub fn max_idle_bytes(mut self, bytes: usize) -> Self {
         self.config = self.config.max_idle_bytes(Some(bytes));
         self
     }
 
-    /// Objects made when the pool is built ([`PoolConfig::prewarm`]).
+    /// Objects made and put in the shared tier when the pool is built.
     pub fn prewarm(mut self, n: usize) -> Self {
         self.config = self.config.prewarm(n);
-        self
-    }
-
-    /// All four limits at once, from a [`PoolConfig`], `thread_cache` included: it
-    /// replaces the limits set so far (and is checked again in `build`).
-    pub fn config(mut self, config: PoolConfig) -> Self {
-        self.config = PoolConfig::builder()
-            .max_idle(config.max_idle())
-            .thread_cache(config.thread_cache())
-            .max_idle_bytes(config.max_idle_bytes())
-            .prewarm(config.prewarm());
         self
     }
 

@@ -50,7 +50,7 @@ use crate::ObjectPool;
 ///
 /// ```compile_fail
 /// use std::cell::Cell;
-/// use poolside_core::{FnPolicy, PoolConfig};
+/// use poolside_core::FnPolicy;
 /// use poolside_object::ObjectPool;
 ///
 /// fn send<T: Send>(_: T) {}
@@ -67,7 +67,7 @@ use crate::ObjectPool;
 ///
 /// ```compile_fail
 /// use std::rc::Rc;
-/// use poolside_core::{FnPolicy, PoolConfig, Verdict};
+/// use poolside_core::{FnPolicy, Verdict};
 /// use poolside_object::ObjectPool;
 ///
 /// let policy = FnPolicy::new(|| Rc::new(0u8)).with_recycle(|_: &mut Rc<u8>| Verdict::Keep);

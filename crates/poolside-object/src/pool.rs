@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use poolside_local::{clear_all, Budget, Epoch, PoolId, Queue, Recorded, Tag};
 
+use poolside_core::internals::PoolConfig;
 use poolside_core::internals::{recycle_guarded, Discard, Event};
 use poolside_core::{
-    Counters, DefaultPolicy, LimitReached, Metric, MetricKind, Observable, Observe, PoolConfig,
-    Recorder, Recycle, Reset, Stats,
+    Counters, DefaultPolicy, LimitReached, Metric, MetricKind, Observable, Observe, Recorder,
+    Recycle, Reset, Stats,
 };
 
 use crate::limit::Live;
@@ -37,8 +38,8 @@ use crate::{OwnedPooled, Pooled};
 /// batch to the shared queue; when every tier is full the object is dropped and counted.
 /// An object may come back on a different thread from the one it left on.
 ///
-/// `PoolConfig` sets the sizes; see it for the memory bound (`max_idle + threads ×
-/// thread_cache` idle objects).
+/// The [builder](ObjectPool::builder) sets the sizes; see it for the memory bound
+/// (`max_idle + threads × thread_cache` idle objects).
 ///
 /// # Giving memory back
 ///
@@ -179,11 +180,6 @@ where
             .shared
             .low_water
             .store(shared.queue.len(), Ordering::Relaxed);
-    }
-
-    /// The configuration the pool was made with.
-    pub fn config(&self) -> &PoolConfig {
-        &self.inner.config
     }
 
     /// The pool's recycle policy.

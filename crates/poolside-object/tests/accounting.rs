@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use poolside_core::{CapPolicy, DefaultPolicy, PoolConfig, Recycle, Verdict};
+use poolside_core::{CapPolicy, DefaultPolicy, Recycle, Verdict};
 use poolside_object::ObjectPool;
 use poolside_testkit::{in_child, quietly};
 
@@ -144,8 +144,7 @@ impl poolside_core::Reset for Fragile {
 /// panicked, are counted; the rest stay idle and counted as idle.
 #[test]
 fn a_drop_that_panics_during_a_trim_leaves_the_idle_count_right() {
-    let config = PoolConfig::builder().prewarm(8).build().unwrap();
-    let pool: ObjectPool<Fragile> = ObjectPool::builder().config(config).build().unwrap();
+    let pool: ObjectPool<Fragile> = ObjectPool::builder().prewarm(8).build().unwrap();
     assert_eq!(pool.shared_idle(), 8);
     DROPS_TO_PANIC.store(1, std::sync::atomic::Ordering::Relaxed);
     assert!(quietly(|| catch_unwind(AssertUnwindSafe(|| pool.trim()))).is_err());
@@ -225,13 +224,9 @@ fn an_object_retaining_usize_max_bytes_is_refused_by_a_budget() {
     in_child(
         "an_object_retaining_usize_max_bytes_is_refused_by_a_budget",
         || {
-            let config = PoolConfig::builder()
-                .max_idle_bytes(Some(1 << 20))
-                .build()
-                .unwrap();
             let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
                 .policy(Enormous)
-                .config(config)
+                .max_idle_bytes(1 << 20)
                 .build()
                 .unwrap();
             let (mut small, mut huge) = (pool.get(), pool.get());

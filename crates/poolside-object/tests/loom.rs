@@ -13,7 +13,7 @@ use loom::thread;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poolside_core::{FnPolicy, PoolConfig, Recycle, Verdict};
+use poolside_core::{FnPolicy, Recycle, Verdict};
 use poolside_object::ObjectPool;
 use poolside_testkit::OwnershipChecker;
 
@@ -38,15 +38,11 @@ fn pool(
         id: registering.register(),
     })
     .with_recycle(keep);
-    let config = PoolConfig::builder()
-        .max_idle(max_idle)
-        .thread_cache(thread_cache)
-        .build()
-        .unwrap();
     (
         ObjectPool::builder()
             .policy(policy)
-            .config(config)
+            .max_idle(max_idle)
+            .thread_cache(thread_cache)
             .build()
             .unwrap(),
         checker,
@@ -138,15 +134,11 @@ fn a_byte_budget_holds_across_caches() {
     use poolside_core::{CapPolicy, DefaultPolicy};
     const BUDGET: usize = 96;
     loom::model(|| {
-        let config = PoolConfig::builder()
-            .max_idle(2)
-            .thread_cache(1)
-            .max_idle_bytes(Some(BUDGET))
-            .build()
-            .unwrap();
         let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
             .policy(CapPolicy::drop_above(DefaultPolicy, 1024))
-            .config(config)
+            .max_idle(2)
+            .thread_cache(1)
+            .max_idle_bytes(BUDGET)
             .build()
             .unwrap();
         let fill = |pool: &ObjectPool<Vec<u8>, CapPolicy<DefaultPolicy>>| {
@@ -171,13 +163,9 @@ fn a_byte_budget_holds_across_caches() {
 /// A pool capped at `max` live objects, without thread caches: the limit is the subject,
 /// and the shared tier alone keeps the models small.
 fn capped(max: usize) -> ObjectPool<Vec<u8>> {
-    let config = PoolConfig::builder()
+    ObjectPool::builder()
         .max_idle(2)
         .thread_cache(0)
-        .build()
-        .unwrap();
-    ObjectPool::builder()
-        .config(config)
         .max_live(max)
         .build()
         .unwrap()

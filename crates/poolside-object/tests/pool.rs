@@ -8,19 +8,11 @@ use std::sync::LazyLock;
 use std::sync::{Arc, Barrier};
 
 use poolside_core::{
-    CapPolicy, ConfigError, DefaultPolicy, FnPolicy, NoStats, Observable, Observe, PoolConfig,
-    Recycle, Reset, Verdict,
+    CapPolicy, ConfigError, DefaultPolicy, FnPolicy, NoStats, Observable, Observe, Recycle, Reset,
+    Verdict,
 };
 use poolside_object::ObjectPool;
 use poolside_testkit::quietly;
-
-fn config(max_idle: usize, thread_cache: usize) -> PoolConfig {
-    PoolConfig::builder()
-        .max_idle(max_idle)
-        .thread_cache(thread_cache)
-        .build()
-        .unwrap()
-}
 
 #[derive(Default, Reset, Debug)]
 struct Response {
@@ -72,7 +64,11 @@ fn a_factory_state_is_restored_by_the_policy() {
 #[test]
 fn every_tier_full_drops_and_counts() {
     // One shared slot and a one-object thread cache hold two objects; a third is dropped.
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(1, 1)).build().unwrap();
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder()
+        .max_idle(1)
+        .thread_cache(1)
+        .build()
+        .unwrap();
     let guards: Vec<_> = (0..3).map(|_| pool.get()).collect();
     drop(guards);
     let s = pool.stats();
@@ -83,7 +79,11 @@ fn every_tier_full_drops_and_counts() {
 
 #[test]
 fn without_a_thread_cache_everything_goes_through_the_shared_tier() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(4, 0)).build().unwrap();
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder()
+        .max_idle(4)
+        .thread_cache(0)
+        .build()
+        .unwrap();
     drop(pool.get());
     assert_eq!(pool.shared_idle(), 1);
     drop(pool.get());
@@ -93,18 +93,14 @@ fn without_a_thread_cache_everything_goes_through_the_shared_tier() {
 
 #[test]
 fn prewarmed_objects_are_hits() {
-    let config = PoolConfig::builder()
-        .max_idle(8)
-        .prewarm(8)
-        .build()
-        .unwrap();
     let made = AtomicUsize::new(0);
     let pool = ObjectPool::builder()
         .policy(FnPolicy::new(|| {
             made.fetch_add(1, Ordering::Relaxed);
             Vec::<u8>::with_capacity(64)
         }))
-        .config(config)
+        .max_idle(8)
+        .prewarm(8)
         .build()
         .unwrap();
     assert_eq!(made.load(Ordering::Relaxed), 8);
@@ -212,15 +208,11 @@ fn a_panic_while_holding_drops_the_object_unreset() {
 
 #[test]
 fn an_oversized_object_is_dropped_and_a_byte_budget_holds() {
-    let config = PoolConfig::builder()
-        .max_idle(16)
-        .thread_cache(0)
-        .max_idle_bytes(Some(2048))
-        .build()
-        .unwrap();
     let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
         .policy(CapPolicy::drop_above(DefaultPolicy, 1024))
-        .config(config)
+        .max_idle(16)
+        .thread_cache(0)
+        .max_idle_bytes(2048)
         .build()
         .unwrap();
     pool.get().reserve_exact(4096);
@@ -244,7 +236,11 @@ fn an_oversized_object_is_dropped_and_a_byte_budget_holds() {
 
 #[test]
 fn trim_releases_the_shared_tier_now_and_thread_caches_at_their_next_use() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(8, 4)).build().unwrap();
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder()
+        .max_idle(8)
+        .thread_cache(4)
+        .build()
+        .unwrap();
     drop((0..8).map(|_| pool.get()).collect::<Vec<_>>());
     assert_eq!(
         pool.shared_idle(),
@@ -263,7 +259,11 @@ fn trim_releases_the_shared_tier_now_and_thread_caches_at_their_next_use() {
 
 #[test]
 fn decay_releases_only_what_went_unused() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(16, 8)).build().unwrap();
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder()
+        .max_idle(16)
+        .thread_cache(8)
+        .build()
+        .unwrap();
     // Eight objects idle in this thread's cache.
     drop((0..8).map(|_| pool.get()).collect::<Vec<_>>());
     pool.decay(); // starts a period
@@ -282,7 +282,11 @@ fn decay_releases_only_what_went_unused() {
 
 #[test]
 fn an_object_returned_on_another_thread_is_reused() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(64, 2)).build().unwrap();
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder()
+        .max_idle(64)
+        .thread_cache(2)
+        .build()
+        .unwrap();
     let guards: Vec<_> = (0..8).map(|_| pool.get_owned()).collect();
     // A joined thread, not a scoped one: a scope may end before the thread's
     // thread-local destructors (which hand its cache back) have run; a join may not.
@@ -326,7 +330,8 @@ fn dropped_pool(
     (
         ObjectPool::builder()
             .policy(policy)
-            .config(config(8, thread_cache))
+            .max_idle(8)
+            .thread_cache(thread_cache)
             .build()
             .unwrap(),
         drops,
@@ -395,7 +400,8 @@ fn no_stats_counts_nothing() {
     // through the shared tier alike: the same heap buffer comes back, cleaned.
     for thread_cache in [4, 0] {
         let pool: ObjectPool<Vec<u8>, DefaultPolicy, NoStats> = ObjectPool::builder()
-            .config(config(8, thread_cache))
+            .max_idle(8)
+            .thread_cache(thread_cache)
             .no_stats()
             .build()
             .unwrap();
@@ -423,7 +429,11 @@ fn no_stats_counts_nothing() {
 
 #[test]
 fn observe_sees_the_pool() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(8, 0)).build().unwrap();
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder()
+        .max_idle(8)
+        .thread_cache(0)
+        .build()
+        .unwrap();
     drop(pool.get());
     let observed: Box<dyn Observe> = Box::new(pool.clone());
     assert_eq!(observed.stats().gets, 1);
@@ -442,8 +452,13 @@ struct Reentrant {
     payload: Vec<u8>,
 }
 
-static REENTRANT: LazyLock<ObjectPool<Reentrant>> =
-    LazyLock::new(|| ObjectPool::builder().config(config(1, 1)).build().unwrap());
+static REENTRANT: LazyLock<ObjectPool<Reentrant>> = LazyLock::new(|| {
+    ObjectPool::builder()
+        .max_idle(1)
+        .thread_cache(1)
+        .build()
+        .unwrap()
+});
 
 thread_local! {
     /// Reentry depth: one level of reentry is the point; more would recurse forever,
@@ -625,7 +640,11 @@ fn a_dropped_pools_caches_are_freed_at_each_threads_next_use() {
 
 #[test]
 fn a_put_after_a_trim_releases_the_cached_objects_and_keeps_the_returned_one() {
-    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder().config(config(8, 4)).build().unwrap();
+    let pool: ObjectPool<Vec<u8>> = ObjectPool::builder()
+        .max_idle(8)
+        .thread_cache(4)
+        .build()
+        .unwrap();
     let held = pool.get();
     drop((0..4).map(|_| pool.get()).collect::<Vec<_>>()); // 4 idle in this thread's cache
     pool.trim();
@@ -652,15 +671,11 @@ fn a_panicking_factory_gives_its_live_place_back() {
 fn a_byte_budget_holds_across_thread_caches() {
     const THREADS: usize = 4;
     const BUDGET: usize = 64 * 1024;
-    let config = PoolConfig::builder()
-        .max_idle(64)
-        .thread_cache(16)
-        .max_idle_bytes(Some(BUDGET))
-        .build()
-        .unwrap();
     let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
         .policy(CapPolicy::drop_above(DefaultPolicy, 1 << 20))
-        .config(config)
+        .max_idle(64)
+        .thread_cache(16)
+        .max_idle_bytes(BUDGET)
         .build()
         .unwrap();
     let (filled, checked) = (Barrier::new(THREADS + 1), Barrier::new(THREADS + 1));
@@ -703,15 +718,11 @@ fn a_byte_budget_holds_across_thread_caches() {
 
 #[test]
 fn a_trim_gives_a_cache_lease_back() {
-    let config = PoolConfig::builder()
-        .max_idle(8)
-        .thread_cache(8)
-        .max_idle_bytes(Some(8192))
-        .build()
-        .unwrap();
     let pool: ObjectPool<Vec<u8>, _> = ObjectPool::builder()
         .policy(CapPolicy::drop_above(DefaultPolicy, 8192))
-        .config(config)
+        .max_idle(8)
+        .thread_cache(8)
+        .max_idle_bytes(8192)
         .build()
         .unwrap();
     let mut a = pool.get();

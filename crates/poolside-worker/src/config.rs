@@ -6,7 +6,8 @@ use std::fmt;
 use std::num::NonZeroUsize;
 use std::thread;
 
-use poolside_core::{ConfigError, PoolConfig};
+use poolside_core::internals::PoolConfig;
+use poolside_core::ConfigError;
 
 use crate::{Handler, WorkerPool};
 
@@ -23,22 +24,17 @@ pub(crate) struct WorkerConfig {
     pub(crate) queue: usize,
     pub(crate) name: Cow<'static, str>,
     pub(crate) stack_size: Option<usize>,
-    task_pool: Option<PoolConfig>,
+    idle_tasks: Option<usize>,
 }
 
 impl WorkerConfig {
-    /// The task pool's configuration. By default it keeps up to one idle task for every
-    /// place in the queue and every worker, and at least the object pool's default.
-    pub(crate) fn task_pool(&self) -> PoolConfig {
-        if let Some(config) = self.task_pool {
-            return config;
-        }
-        let wanted = (self.queue + self.workers)
-            .clamp(PoolConfig::DEFAULT_MAX_IDLE, PoolConfig::MAX_IDLE_LIMIT);
-        PoolConfig::builder()
-            .max_idle(wanted)
-            .build()
-            .unwrap_or_default()
+    /// How many idle tasks the task pool keeps. By default one for every place in the
+    /// queue and every worker, and at least the object pool's default.
+    pub(crate) fn idle_tasks(&self) -> usize {
+        self.idle_tasks.unwrap_or_else(|| {
+            (self.queue + self.workers)
+                .clamp(PoolConfig::DEFAULT_MAX_IDLE, PoolConfig::MAX_IDLE_LIMIT)
+        })
     }
 }
 
@@ -76,7 +72,7 @@ impl<H: Handler> WorkerPool<H> {
                 queue: workers * 2,
                 name: Cow::Borrowed("poolside-worker"),
                 stack_size: None,
-                task_pool: None,
+                idle_tasks: None,
             },
         }
     }
@@ -107,9 +103,10 @@ impl<H: Handler> WorkerPoolBuilder<H> {
         self
     }
 
-    /// The limits of the pool that keeps idle tasks.
-    pub fn task_pool(mut self, config: PoolConfig) -> Self {
-        self.config.task_pool = Some(config);
+    /// How many idle tasks, with their buffers, are kept for reuse, from 1 to 2^24. By
+    /// default one for every place in the queue and every worker, and at least 1024.
+    pub fn idle_tasks(mut self, n: usize) -> Self {
+        self.config.idle_tasks = Some(n);
         self
     }
 
@@ -139,6 +136,7 @@ impl<H: Handler> WorkerPoolBuilder<H> {
         if c.name.contains('\0') {
             return Err(ConfigError::NameHasNul);
         }
+        PoolConfig::builder().max_idle(c.idle_tasks()).build()?;
         WorkerPool::start(self.handler, self.config)
             .map_err(|e| ConfigError::ThreadSpawn { kind: e.kind() })
     }

@@ -147,9 +147,9 @@ impl<H: Handler> WorkerPool<H> {
         let shared = Arc::new(Shared {
             tasks: ObjectPool::builder()
                 .policy(policy)
-                .config(config.task_pool())
+                .max_idle(config.idle_tasks())
                 .build()
-                .expect("a built `PoolConfig` is valid"),
+                .expect("the builder checked the task pool's limits"),
             tx,
             rx,
             gate: Gate::new(),

@@ -392,6 +392,15 @@ fn bad_configs_are_errors_not_hangs() {
         }
     );
     assert_eq!(err(builder().name("a\0b")), ConfigError::NameHasNul);
+    assert_eq!(err(builder().idle_tasks(0)), ConfigError::ZeroMaxIdle);
+    assert_eq!(
+        err(builder().idle_tasks(usize::MAX)),
+        ConfigError::MaxIdleTooLarge {
+            max_idle: usize::MAX,
+            limit: 1 << 24
+        }
+    );
+    assert!(builder().idle_tasks(1).build().is_ok());
     assert!(!ConfigError::ZeroQueue.to_string().is_empty());
     let default = builder().build().unwrap();
     assert!(default.workers() >= 1);

@@ -23,7 +23,7 @@
 //!
 //! - At the root: the pools, their builders and their guards, and the traits they share:
 //!   [`Reset`] (with `#[derive(Reset)]`), recycle policies ([`Recycle`]),
-//!   [`PoolConfig`], [`ConfigError`] (why any pool could not be built), [`LimitReached`]
+//!   [`ConfigError`] (why any pool could not be built), [`LimitReached`]
 //!   (what any `get_timeout` returns when its limit stayed reached), statistics
 //!   ([`Stats`]) and [`Observe`], the view of a pool that a monitor holds.
 //!
@@ -62,8 +62,8 @@
 
 pub use poolside_core::{
     CapPolicy, Capacity, ConfigError, Counters, DefaultPolicy, Discards, FnCreate, FnCreateRecycle,
-    FnPolicy, LimitReached, Metric, MetricKind, NoStats, Observable, Observe, PoolConfig,
-    PoolConfigBuilder, Recorder, Recycle, Reset, Stats, Verdict,
+    FnPolicy, LimitReached, Metric, MetricKind, NoStats, Observable, Observe, Recycle, Reset,
+    Stats, Verdict,
 };
 
 #[cfg(feature = "buffer")]
