@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use poolside_core::internals::PoolConfig;
 use poolside_core::internals::{Discard, Event};
-use poolside_core::{ConfigError, Metric, MetricKind, Observable, Observe, Stats};
+use poolside_core::{ConfigError, Metric, Observable, Observe, Stats};
 use poolside_local::Tag;
 
 use crate::engine::{put_hot, take_hot, with_last, Engine, Extra, Idle, Mags, Shape, MAG};
@@ -199,26 +199,23 @@ impl Extra for Hist {
 
     type Shared = Tuning;
 
-    fn visit_metrics(engine: &Engine<Hist>, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(engine: &Engine<Hist>, visit: &mut dyn FnMut(Metric)) {
         let tuning = &engine.shared_extra;
-        visit(Metric {
-            name: "default_capacity_bytes",
-            help: "The capacity new buffers are made with, as learned.",
-            kind: MetricKind::Gauge,
-            value: tuning.default_capacity.load(Ordering::Relaxed) as f64,
-        });
-        visit(Metric {
-            name: "max_capacity_bytes",
-            help: "The largest capacity kept, as learned.",
-            kind: MetricKind::Gauge,
-            value: tuning.max_capacity.load(Ordering::Relaxed) as f64,
-        });
-        visit(Metric {
-            name: "calibrations",
-            help: "Calibrations so far.",
-            kind: MetricKind::Counter,
-            value: tuning.calibrations.load(Ordering::Relaxed) as f64,
-        });
+        visit(Metric::gauge(
+            "default_capacity_bytes",
+            "The capacity new buffers are made with, as learned.",
+            tuning.default_capacity.load(Ordering::Relaxed) as f64,
+        ));
+        visit(Metric::gauge(
+            "max_capacity_bytes",
+            "The largest capacity kept, as learned.",
+            tuning.max_capacity.load(Ordering::Relaxed) as f64,
+        ));
+        visit(Metric::counter(
+            "calibrations",
+            "Calibrations so far.",
+            tuning.calibrations.load(Ordering::Relaxed) as f64,
+        ));
     }
 }
 
@@ -520,7 +517,7 @@ impl Observe for BytePool {
         BytePool::stats(self)
     }
 
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
         self.engine.visit_metrics(visit);
     }
 

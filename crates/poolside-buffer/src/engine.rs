@@ -25,7 +25,7 @@ use std::collections::TryReserveError;
 use std::sync::{Arc, Weak};
 
 use poolside_core::internals::{Discard, Event, LocalCounters};
-use poolside_core::{Counters, Metric, MetricKind, Observe, Recorder, Stats};
+use poolside_core::{Counters, Metric, Observe, Recorder, Stats};
 use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Queue, Roster, Since, Tag};
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
@@ -78,7 +78,7 @@ pub(crate) trait Extra: Send + Sync + 'static {
     type Shared: Send + Sync + 'static;
 
     /// The pool's metrics beyond its statistics ([`Observe::visit_metrics`]).
-    fn visit_metrics(engine: &Engine<Self>, visit: &mut dyn FnMut(Metric<'_>))
+    fn visit_metrics(engine: &Engine<Self>, visit: &mut dyn FnMut(Metric))
     where
         Self: Sized;
 }
@@ -104,16 +104,15 @@ impl Extra for () {
     type Shared = ();
 
     /// Each class's idle bytes, as `class_<size>_idle_bytes`.
-    fn visit_metrics(engine: &Engine<()>, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(engine: &Engine<()>, visit: &mut dyn FnMut(Metric)) {
         let (_, idle) = engine.stats();
         for (class, bytes) in engine.classes.iter().zip(idle) {
             let name = format!("class_{}_idle_bytes", class.size);
-            visit(Metric {
-                name: &name,
-                help: "Retained bytes of the idle buffers in one size class.",
-                kind: MetricKind::Gauge,
-                value: bytes as f64,
-            });
+            visit(Metric::gauge(
+                name,
+                "Retained bytes of the idle buffers in one size class.",
+                bytes as f64,
+            ));
         }
     }
 }
@@ -483,7 +482,7 @@ impl<X: Extra> Observe for Engine<X> {
         Engine::stats(self).0
     }
 
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
         X::visit_metrics(self, visit);
     }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use poolside_core::internals::{Discard, Event, LocalCounters};
 use poolside_core::{
-    ConfigError, Counters, LimitReached, Metric, MetricKind, Observable, Observe, Recorder, Stats,
+    ConfigError, Counters, LimitReached, Metric, Observable, Observe, Recorder, Stats,
 };
 
 use slots::{Claim, Returned, Slots};
@@ -282,7 +282,7 @@ impl Observe for RingPool {
         self.ring.stats()
     }
 
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
         self.ring.visit_metrics(visit);
     }
 }
@@ -300,13 +300,12 @@ impl Observe for Ring {
         Ring::stats(self)
     }
 
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-        visit(Metric {
-            name: "waiters",
-            help: "threads in get_timeout waiting for a slot",
-            kind: MetricKind::Gauge,
-            value: self.waiters.load(Ordering::Relaxed) as f64,
-        });
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
+        visit(Metric::gauge(
+            "waiters",
+            "threads in get_timeout waiting for a slot",
+            self.waiters.load(Ordering::Relaxed) as f64,
+        ));
     }
 }
 

@@ -705,7 +705,7 @@ impl<L: ClassLayout> Observe for SizedPool<L> {
         SizedPool::stats(self)
     }
 
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
         self.engine.visit_metrics(visit);
     }
 

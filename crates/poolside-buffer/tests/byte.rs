@@ -115,7 +115,7 @@ fn calibration_is_visible_in_the_metrics() {
     let pool = pool(10);
     churn(&pool, 100, 3000);
     let mut metrics = Vec::new();
-    pool.visit_metrics(&mut |m| metrics.push((m.name.to_owned(), m.value)));
+    pool.visit_metrics(&mut |m| metrics.push((m.name.into_owned(), m.value)));
     assert!(metrics.contains(&("default_capacity_bytes".into(), 4096.0)));
     assert!(metrics.contains(&("max_capacity_bytes".into(), 4096.0)));
     assert!(metrics

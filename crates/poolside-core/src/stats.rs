@@ -7,6 +7,7 @@
 //! additions and the `STATISTICS` table that monitors export from. Rows without an
 //! event are derived from the counts, in `stats_from_sums`.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, Weak};
 
@@ -88,6 +89,12 @@ macro_rules! statistics {
             fn total(&self) -> u64 {
                 Discards::total(self)
             }
+
+            fn since(&self, earlier: &Discards) -> Discards {
+                Discards {
+                    $($reason_field: self.$reason_field.saturating_sub(earlier.$reason_field),)*
+                }
+            }
         }
 
         $(#[$event_attr])*
@@ -121,6 +128,31 @@ macro_rules! statistics {
         impl std::ops::AddAssign for Stats {
             fn add_assign(&mut self, other: Stats) {
                 $(self.$field += other.$field;)*
+            }
+        }
+
+        impl Stats {
+            /// What happened between `earlier` and this snapshot of the same pool: each
+            /// counter's growth (0 where it went down, as when a pool was replaced), and
+            /// each gauge as it is now.
+            ///
+            /// ```
+            /// use poolside_core::Stats;
+            ///
+            /// let mut then = Stats::default();
+            /// then.gets = 3;
+            /// then.idle_objects = 5;
+            /// let mut now = then;
+            /// now.gets = 10;
+            /// now.idle_objects = 2;
+            /// let delta = now.since(&then);
+            /// assert_eq!((delta.gets, delta.idle_objects), (7, 2));
+            /// assert_eq!(then.since(&now).gets, 0);
+            /// ```
+            pub fn since(&self, earlier: &Stats) -> Stats {
+                Stats {
+                    $($field: statistics!(@since $kind, self.$field, earlier.$field),)*
+                }
             }
         }
 
@@ -164,6 +196,8 @@ macro_rules! statistics {
             },
         )*];
     };
+    (@since Counter, $now:expr, $then:expr) => { Field::since(&$now, &$then) };
+    (@since Gauge, $now:expr, $then:expr) => { $now };
     (@some) => { None };
     (@some $value:literal) => { Some($value) };
 }
@@ -384,6 +418,9 @@ trait Field {
 
     /// The count, or the sum over the reasons.
     fn total(&self) -> u64;
+
+    /// The growth since `earlier`, 0 where it went down.
+    fn since(&self, earlier: &Self) -> Self;
 }
 
 impl Field for u64 {
@@ -391,6 +428,10 @@ impl Field for u64 {
 
     fn total(&self) -> u64 {
         *self
+    }
+
+    fn since(&self, earlier: &u64) -> u64 {
+        self.saturating_sub(*earlier)
     }
 }
 
@@ -782,17 +823,52 @@ impl<R: Recorder> fmt::Debug for ThreadCounters<R> {
     }
 }
 
-/// One extra metric that a pool reports beyond [`Stats`], for [`Observe::visit_metrics`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Metric<'a> {
+/// One extra metric that a pool reports beyond [`Stats`], for [`Observe::visit_metrics`],
+/// and as a monitor's snapshot keeps it.
+///
+/// Its strings are usually `'static` and borrowed; a name made at run time (one per size
+/// class, say) is owned.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Metric {
     /// A snake_case name, unique within the pool, such as `"tasks_panicked"`.
-    pub name: &'a str,
+    pub name: Cow<'static, str>,
     /// One line saying what it measures.
-    pub help: &'a str,
+    pub help: Cow<'static, str>,
     /// Whether it only grows, or goes up and down.
     pub kind: MetricKind,
     /// The value now.
     pub value: f64,
+}
+
+impl Metric {
+    /// A counter: it only grows, from 0 when the pool was made.
+    pub fn counter(
+        name: impl Into<Cow<'static, str>>,
+        help: impl Into<Cow<'static, str>>,
+        value: f64,
+    ) -> Self {
+        Metric {
+            name: name.into(),
+            help: help.into(),
+            kind: MetricKind::Counter,
+            value,
+        }
+    }
+
+    /// A gauge: it goes up and down.
+    pub fn gauge(
+        name: impl Into<Cow<'static, str>>,
+        help: impl Into<Cow<'static, str>>,
+        value: f64,
+    ) -> Self {
+        Metric {
+            name: name.into(),
+            help: help.into(),
+            kind: MetricKind::Gauge,
+            value,
+        }
+    }
 }
 
 /// Whether a [`Metric`] is a counter or a gauge.
@@ -813,7 +889,7 @@ pub enum MetricKind {
 /// Every poolside pool implements it, and so can yours:
 ///
 /// ```
-/// use poolside_core::{Metric, MetricKind, Observe, Stats};
+/// use poolside_core::{Metric, Observe, Stats};
 ///
 /// struct Mine;
 ///
@@ -823,14 +899,14 @@ pub enum MetricKind {
 ///         s.gets = 1;
 ///         s
 ///     }
-///     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-///         visit(Metric { name: "queue_depth", help: "tasks waiting", kind: MetricKind::Gauge, value: 3.0 });
+///     fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
+///         visit(Metric::gauge("queue_depth", "tasks waiting", 3.0));
 ///     }
 /// }
 ///
 /// let pools: Vec<Box<dyn Observe>> = vec![Box::new(Mine)];
 /// let mut names = Vec::new();
-/// pools[0].visit_metrics(&mut |m| names.push(m.name.to_owned()));
+/// pools[0].visit_metrics(&mut |m| names.push(m.name.into_owned()));
 /// assert_eq!(names, ["queue_depth"]);
 /// assert_eq!(pools[0].trim(), 0);
 /// ```
@@ -839,7 +915,7 @@ pub trait Observe: Send + Sync {
     fn stats(&self) -> Stats;
 
     /// Calls `visit` with each metric this pool has beyond [`Stats`]. The default has none.
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
         let _ = visit;
     }
 

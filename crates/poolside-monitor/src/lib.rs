@@ -9,9 +9,10 @@
 //!   registered: every poolside pool, and your own.
 //!   [`RegisterError`] says why a name was refused.
 //! - [`Snapshot`]: every pool's statistics plus hit rate, discard rate and average
-//!   retained bytes, one [`PoolSnapshot`] per pool with its own metrics as
-//!   [`MetricValue`]s; a `Display` table for the terminal; rates over an [`Interval`]
-//!   from two snapshots, one [`PoolInterval`] per pool.
+//!   retained bytes, one [`PoolSnapshot`] per pool with its own
+//!   [`Metric`](poolside_core::Metric)s; a `Display` table for the terminal; what
+//!   happened between two snapshots, as a snapshot over that span
+//!   ([`Snapshot::since`]).
 //! - [`Maintenance`]: a background thread that decays the pools every interval, so idle
 //!   pools shrink, and can report a snapshot after each pass.
 //! - Exporters behind features: `prometheus` (a `prometheus-client` [`PrometheusCollector`]),
@@ -53,7 +54,7 @@ pub use maintenance::Maintenance;
 #[cfg(feature = "prometheus")]
 pub use prometheus::PrometheusCollector;
 pub use registry::{RegisterError, Registry};
-pub use snapshot::{Interval, MetricValue, PoolInterval, PoolSnapshot, Snapshot};
+pub use snapshot::{PoolSnapshot, Snapshot};
 
 /// The README's example, run as a doctest so it cannot rot.
 #[cfg(doctest)]

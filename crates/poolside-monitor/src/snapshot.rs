@@ -1,14 +1,15 @@
-//! Snapshots of the registered pools, the values derived from them, rates over an
-//! interval, and the terminal tables.
+//! Snapshots of the registered pools, the values derived from them, what happened between
+//! two, and the terminal tables.
 
 use std::fmt::{self, Write as _};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use poolside_core::internals::{Statistic, STATISTICS};
-use poolside_core::{MetricKind, Observe, Stats};
+use poolside_core::{Metric, Observe, Stats};
 
-/// What every registered pool reported at one moment. `Display` prints it as a table
-/// whose columns are padded to at most 64 characters; a longer name is printed whole.
+/// What every registered pool reported at one moment, or what they did between two
+/// ([`since`](Snapshot::since)). `Display` prints it as a table whose columns are padded
+/// to at most 64 characters; a longer name is printed whole.
 ///
 /// ```
 /// use poolside_monitor::Registry;
@@ -30,6 +31,8 @@ use poolside_core::{MetricKind, Observe, Stats};
 pub struct Snapshot {
     #[cfg_attr(feature = "serde", serde(skip))]
     taken: Instant,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    span: Option<Duration>,
     pools: Vec<PoolSnapshot>,
 }
 
@@ -43,7 +46,7 @@ pub struct PoolSnapshot {
     /// Its core statistics.
     pub stats: Stats,
     /// The metrics it reports beyond [`Stats`] ([`Observe::visit_metrics`]).
-    pub metrics: Vec<MetricValue>,
+    pub metrics: Vec<Metric>,
     /// The share of gets served by an idle object, or `None` before the first get.
     pub hit_rate: Option<f64>,
     /// The share of returned objects that were dropped, or `None` before the first put.
@@ -52,39 +55,20 @@ pub struct PoolSnapshot {
     pub avg_idle_bytes: Option<f64>,
 }
 
-/// One extra metric's value, owned ([`poolside_core::Metric`] borrows from its pool).
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[non_exhaustive]
-pub struct MetricValue {
-    /// Its snake_case name, unique within the pool.
-    pub name: String,
-    /// What it measures.
-    pub help: String,
-    /// Whether it is a counter or a gauge.
-    pub kind: MetricKind,
-    /// Its value at the snapshot.
-    pub value: f64,
-}
-
 fn ratio(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 impl PoolSnapshot {
     pub(crate) fn of(name: &str, pool: &dyn Observe) -> Self {
-        let stats = pool.stats();
         let mut metrics = Vec::new();
-        pool.visit_metrics(&mut |m| {
-            metrics.push(MetricValue {
-                name: m.name.to_owned(),
-                help: m.help.to_owned(),
-                kind: m.kind,
-                value: m.value,
-            })
-        });
+        pool.visit_metrics(&mut |m| metrics.push(m));
+        Self::new(name.to_owned(), pool.stats(), metrics)
+    }
+
+    fn new(name: String, stats: Stats, metrics: Vec<Metric>) -> Self {
         PoolSnapshot {
-            name: name.to_owned(),
+            name,
             hit_rate: stats.hit_rate(),
             discard_rate: ratio(stats.discards.total(), stats.puts),
             avg_idle_bytes: ratio(stats.idle_bytes, stats.idle_objects),
@@ -101,7 +85,11 @@ impl PoolSnapshot {
 
 impl Snapshot {
     pub(crate) fn new(taken: Instant, pools: Vec<PoolSnapshot>) -> Self {
-        Snapshot { taken, pools }
+        Snapshot {
+            taken,
+            span: None,
+            pools,
+        }
     }
 
     /// When it was taken.
@@ -119,9 +107,10 @@ impl Snapshot {
         self.pools.iter().find(|p| p.name == name)
     }
 
-    /// What happened between `earlier` and this snapshot: each pool's counts and rates
-    /// per second over the interval. Pools missing from either snapshot are left out.
-    /// A counter that went down (a pool replaced under the same name) counts as 0.
+    /// What happened between `earlier` and this snapshot, as a snapshot over that span:
+    /// each pool's counters as their growth (0 where one went down, as when a pool was
+    /// replaced under the same name), its gauges and own metrics as they are now, and
+    /// the rates from those counts. Pools missing from either snapshot are left out.
     ///
     /// ```
     /// use poolside_monitor::Registry;
@@ -135,90 +124,54 @@ impl Snapshot {
     /// for _ in 0..10 {
     ///     drop(pool.get());
     /// }
-    /// let interval = registry.snapshot().since(&before);
-    /// let buffers = &interval.pools()[0];
-    /// assert_eq!((buffers.gets, buffers.hits), (10, 10));
-    /// assert_eq!(buffers.hit_rate(), Some(1.0));
-    /// println!("{interval}");
+    /// let during = registry.snapshot().since(&before);
+    /// let buffers = during.get("buffers").unwrap();
+    /// assert_eq!((buffers.stats.gets, buffers.stats.hits), (10, 10));
+    /// assert_eq!(buffers.hit_rate, Some(1.0));
+    /// assert!(during.span().is_some());
+    /// println!("{during}");
     /// # Ok::<(), poolside_monitor::RegisterError>(())
     /// ```
-    pub fn since(&self, earlier: &Snapshot) -> Interval {
-        let seconds = self
-            .taken
-            .saturating_duration_since(earlier.taken)
-            .as_secs_f64();
+    pub fn since(&self, earlier: &Snapshot) -> Snapshot {
         let pools = self
             .pools
             .iter()
             .filter_map(|now| {
                 let then = earlier.get(&now.name)?;
-                let d = |f: fn(&Stats) -> u64| f(&now.stats).saturating_sub(f(&then.stats));
-                Some(PoolInterval {
-                    name: now.name.clone(),
-                    gets: d(|s| s.gets),
-                    hits: d(|s| s.hits),
-                    misses: d(|s| s.misses),
-                    puts: d(|s| s.puts),
-                    discards: d(|s| s.discards.total()),
-                    seconds,
-                })
+                let stats = now.stats.since(&then.stats);
+                Some(PoolSnapshot::new(
+                    now.name.clone(),
+                    stats,
+                    now.metrics.clone(),
+                ))
             })
             .collect();
-        Interval { seconds, pools }
-    }
-}
-
-/// What happened between two snapshots ([`Snapshot::since`]). `Display` prints it as a
-/// table of rates per second.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Interval {
-    seconds: f64,
-    pools: Vec<PoolInterval>,
-}
-
-impl Interval {
-    /// Its length in seconds.
-    pub fn seconds(&self) -> f64 {
-        self.seconds
+        Snapshot {
+            taken: self.taken,
+            span: Some(self.taken.saturating_duration_since(earlier.taken)),
+            pools,
+        }
     }
 
-    /// Each pool's counts over the interval.
-    pub fn pools(&self) -> &[PoolInterval] {
-        &self.pools
+    /// The span a snapshot from [`since`](Snapshot::since) covers; `None` for one taken at
+    /// a moment.
+    pub fn span(&self) -> Option<Duration> {
+        self.span
     }
-}
 
-/// One pool's counts over an [`Interval`].
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-#[non_exhaustive]
-pub struct PoolInterval {
-    /// The name it is registered under.
-    pub name: String,
-    /// Gets in the interval.
-    pub gets: u64,
-    /// Gets served by an idle object.
-    pub hits: u64,
-    /// Gets that made a new object.
-    pub misses: u64,
-    /// Objects given back.
-    pub puts: u64,
-    /// Returned objects dropped, whatever the reason.
-    pub discards: u64,
-    /// The interval's length in seconds.
-    pub seconds: f64,
-}
-
-impl PoolInterval {
-    /// `count` per second over the interval, or `None` for an interval of no length.
+    /// `count` per second over the span, or `None` for a snapshot of a moment or a span
+    /// of no length.
+    ///
+    /// ```
+    /// # use poolside_monitor::Registry;
+    /// let registry = Registry::new();
+    /// let now = registry.snapshot();
+    /// assert_eq!(now.per_second(5), None);
+    /// assert_eq!(now.since(&now).per_second(5), None, "no time passed");
+    /// ```
     pub fn per_second(&self, count: u64) -> Option<f64> {
-        (self.seconds > 0.0).then(|| count as f64 / self.seconds)
-    }
-
-    /// The hit rate within the interval, or `None` if it had no get.
-    pub fn hit_rate(&self) -> Option<f64> {
-        ratio(self.hits, self.gets)
+        let seconds = self.span?.as_secs_f64();
+        (seconds > 0.0).then(|| count as f64 / seconds)
     }
 }
 
@@ -291,8 +244,12 @@ fn shown(name: &str) -> String {
 
 impl fmt::Display for Snapshot {
     /// The core statistics that have a column heading, in their order, with the hit rate
-    /// beside the hits and misses it comes from.
+    /// beside the hits and misses it comes from; a snapshot over a span first says how
+    /// long it was.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(span) = self.span {
+            writeln!(f, "over {span:?}")?;
+        }
         let columns: Vec<&Statistic> = STATISTICS.iter().filter(|s| s.column.is_some()).collect();
         let hit_rate_at = 1 + columns
             .iter()
@@ -329,43 +286,6 @@ impl fmt::Display for Snapshot {
             writeln!(f, "{}: {}", shown(&p.name), metrics.join(", "))?;
         }
         Ok(())
-    }
-}
-
-impl fmt::Display for Interval {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "over {:?}",
-            std::time::Duration::from_secs_f64(self.seconds)
-        )?;
-        let rate = |p: &PoolInterval, n| {
-            p.per_second(n)
-                .map_or_else(|| "-".into(), |r| format!("{r:.0}"))
-        };
-        let mut rows = vec![[
-            "pool",
-            "gets/s",
-            "hits/s",
-            "misses/s",
-            "puts/s",
-            "discards/s",
-            "hit rate",
-        ]
-        .map(String::from)
-        .to_vec()];
-        for p in &self.pools {
-            rows.push(vec![
-                shown(&p.name),
-                rate(p, p.gets),
-                rate(p, p.hits),
-                rate(p, p.misses),
-                rate(p, p.puts),
-                rate(p, p.discards),
-                percent(p.hit_rate()),
-            ]);
-        }
-        table(f, &rows)
     }
 }
 

@@ -120,7 +120,7 @@ impl Observe for Own {
     fn stats(&self) -> Stats {
         Stats::default()
     }
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
         for (name, kind, value) in [
             ("queue-depth", MetricKind::Gauge, 2.5),
             ("sent_total", MetricKind::Counter, 7.0),
@@ -128,8 +128,8 @@ impl Observe for Own {
             ("broken", MetricKind::Counter, f64::NAN),
         ] {
             visit(Metric {
-                name,
-                help: "a test metric",
+                name: name.into(),
+                help: "a test metric".into(),
                 kind,
                 value,
             });

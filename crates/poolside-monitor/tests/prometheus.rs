@@ -22,19 +22,13 @@ impl Observe for Custom {
     fn stats(&self) -> Stats {
         Stats::default()
     }
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-        visit(Metric {
-            name: "queue-depth",
-            help: "Tasks \"waiting\" in C:\\queue\nnow.",
-            kind: MetricKind::Gauge,
-            value: 2.5,
-        });
-        visit(Metric {
-            name: "in_flight",
-            help: "Tasks running.",
-            kind: MetricKind::Gauge,
-            value: 1.0,
-        });
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
+        visit(Metric::gauge(
+            "queue-depth",
+            "Tasks \"waiting\" in C:\\queue\nnow.",
+            2.5,
+        ));
+        visit(Metric::gauge("in_flight", "Tasks running.", 1.0));
     }
 }
 
@@ -51,7 +45,7 @@ impl Observe for Clashing {
         stats.gets = CLASHING_GETS;
         stats
     }
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
         let metrics: [(&str, MetricKind, f64); 11] = [
             // Name clashes, six of them.
             ("gets", MetricKind::Counter, 99.0), // a built-in counter
@@ -69,8 +63,8 @@ impl Observe for Clashing {
         ];
         for (name, kind, value) in metrics {
             visit(Metric {
-                name,
-                help: "A metric of its own.",
+                name: name.into(),
+                help: "A metric of its own.".into(),
                 kind,
                 value,
             });

@@ -10,8 +10,8 @@ use poolside_local::{clear_all, Budget, Epoch, PoolId, Queue, Recorded, Tag};
 use poolside_core::internals::PoolConfig;
 use poolside_core::internals::{recycle_guarded, Discard, Event};
 use poolside_core::{
-    Counters, DefaultPolicy, LimitReached, Metric, MetricKind, Observable, Observe, Recorder,
-    Recycle, Reset, Stats,
+    Counters, DefaultPolicy, LimitReached, Metric, Observable, Observe, Recorder, Recycle, Reset,
+    Stats,
 };
 
 use crate::limit::Live;
@@ -668,7 +668,7 @@ where
         self.inner.stats()
     }
 
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
         self.inner.visit_metrics(visit);
     }
 
@@ -773,26 +773,23 @@ where
         Inner::stats(self)
     }
 
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-        visit(Metric {
-            name: "shared_idle_objects",
-            help: "Idle objects in the shared tier (the rest are in per-thread caches).",
-            kind: MetricKind::Gauge,
-            value: self.shared.queue.len() as f64,
-        });
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
+        visit(Metric::gauge(
+            "shared_idle_objects",
+            "Idle objects in the shared tier (the rest are in per-thread caches).",
+            self.shared.queue.len() as f64,
+        ));
         if let Some(live) = &self.live {
-            visit(Metric {
-                name: "live_objects",
-                help: "Objects handed out and not yet returned (counted under a live limit).",
-                kind: MetricKind::Gauge,
-                value: live.live() as f64,
-            });
-            visit(Metric {
-                name: "over_limit",
-                help: "Gets that made an object beyond the live limit.",
-                kind: MetricKind::Counter,
-                value: live.over_limit() as f64,
-            });
+            visit(Metric::gauge(
+                "live_objects",
+                "Objects handed out and not yet returned (counted under a live limit).",
+                live.live() as f64,
+            ));
+            visit(Metric::counter(
+                "over_limit",
+                "Gets that made an object beyond the live limit.",
+                live.over_limit() as f64,
+            ));
         }
     }
 

@@ -438,7 +438,7 @@ fn observe_sees_the_pool() {
     let observed: Box<dyn Observe> = Box::new(pool.clone());
     assert_eq!(observed.stats().gets, 1);
     let mut metrics = Vec::new();
-    observed.visit_metrics(&mut |m| metrics.push((m.name.to_owned(), m.value)));
+    observed.visit_metrics(&mut |m| metrics.push((m.name.into_owned(), m.value)));
     assert_eq!(metrics, [("shared_idle_objects".to_owned(), 1.0)]);
     assert_eq!(observed.trim(), 1);
     assert_eq!(observed.decay(), 0);

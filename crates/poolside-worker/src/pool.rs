@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError};
 use crossbeam_utils::CachePadded;
-use poolside_core::{Metric, MetricKind, Observable, Observe, Recycle, Reset, Stats, Verdict};
+use poolside_core::{Metric, Observable, Observe, Recycle, Reset, Stats, Verdict};
 use poolside_object::{ObjectPool, Pooled};
 
 use crate::config::WorkerConfig;
@@ -525,18 +525,12 @@ impl<H: Handler> Observe for Shared<H> {
         self.tasks.stats()
     }
 
-    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric<'_>)) {
-        let gauge = |name, help, value: usize| Metric {
-            name,
-            help,
-            kind: MetricKind::Gauge,
-            value: value as f64,
+    fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
+        let gauge = |name: &'static str, help: &'static str, value: usize| {
+            Metric::gauge(name, help, value as f64)
         };
-        let counter = |name, help, value: u64| Metric {
-            name,
-            help,
-            kind: MetricKind::Counter,
-            value: value as f64,
+        let counter = |name: &'static str, help: &'static str, value: u64| {
+            Metric::counter(name, help, value as f64)
         };
         visit(gauge("workers", "worker threads", self.counters.len()));
         visit(gauge("queued", "tasks waiting in the queue", self.rx.len()));
