@@ -1,81 +1,10 @@
-//! What can go wrong: a task that was not handed in, a task that panicked.
+//! What can go wrong: a task that was not handed in, or that panicked.
 
 use std::any::Any;
 use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-/// Why a task was not handed in. Each variant gives the fill closure back, unrun, so the
-/// caller can retry, run the work itself, or shed it.
-///
-/// ```
-/// use poolside_worker::{FnHandler, Rejected, WorkerPool};
-///
-/// let pool = WorkerPool::builder(FnHandler::new(|n: &mut u64| *n * 2)).workers(1).queue(1).build()?;
-/// pool.shutdown();
-/// match pool.try_submit(|n| *n = 21) {
-///     Err(e) => {
-///         assert!(matches!(e.rejected(), Some(Rejected::ShutDown(_))));
-///     }
-///     Ok(_) => unreachable!("a shut-down pool takes no work"),
-/// }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub enum Rejected<F> {
-    /// The queue was full, and the call was not to wait (`try_spawn`, `try_submit`).
-    Full(F),
-    /// The queue stayed full for the whole timeout (`spawn_timeout`, `submit_timeout`).
-    Timeout(F),
-    /// The pool is shut down, or shutting down, and takes no new work.
-    ShutDown(F),
-}
-
-impl<F> Rejected<F> {
-    /// The fill closure that was not run.
-    pub fn into_inner(self) -> F {
-        match self {
-            Rejected::Full(f) | Rejected::Timeout(f) | Rejected::ShutDown(f) => f,
-        }
-    }
-
-    /// The same refusal without the closure: for a fill closure that borrows, whose
-    /// error cannot go into a `Box<dyn Error>` (that needs `'static`).
-    pub fn without_fill(self) -> Rejected<()> {
-        match self {
-            Rejected::Full(_) => Rejected::Full(()),
-            Rejected::Timeout(_) => Rejected::Timeout(()),
-            Rejected::ShutDown(_) => Rejected::ShutDown(()),
-        }
-    }
-
-    fn reason(&self) -> &'static str {
-        match self {
-            Rejected::Full(_) => "the worker pool's queue is full",
-            Rejected::Timeout(_) => "the worker pool's queue stayed full until the timeout",
-            Rejected::ShutDown(_) => "the worker pool is shut down",
-        }
-    }
-}
-
-impl<F> fmt::Debug for Rejected<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self {
-            Rejected::Full(_) => "Full",
-            Rejected::Timeout(_) => "Timeout",
-            Rejected::ShutDown(_) => "ShutDown",
-        };
-        write!(f, "{name}(..)")
-    }
-}
-
-impl<F> fmt::Display for Rejected<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.reason())
-    }
-}
-
-impl<F> Error for Rejected<F> {}
 
 /// A task's handler panicked. The worker caught the panic and lives on; the task's
 /// state was dropped rather than reused, since the panic may have left it half-written.
@@ -128,25 +57,43 @@ impl fmt::Display for TaskPanicked {
 
 impl Error for TaskPanicked {}
 
-/// Why [`submit`](crate::WorkerPool::submit) and its variants gave no output.
+/// Why a task gave no output: it was not handed in (the queue was full, stayed full, or
+/// the pool is shut down), and then the fill closure comes back unrun so that the caller
+/// can retry, run the work itself, or shed it; or it ran and panicked. The `spawn`
+/// methods return it too, never as [`Panicked`](SubmitError::Panicked): their task's
+/// panic is the [`TaskHandle`](crate::TaskHandle)'s to report.
+///
+/// ```
+/// use poolside_worker::{FnHandler, SubmitError, WorkerPool};
+///
+/// let pool = WorkerPool::builder(FnHandler::new(|n: &mut u64| *n * 2)).workers(1).queue(1).build()?;
+/// pool.shutdown();
+/// match pool.try_submit(|n| *n = 21) {
+///     Err(SubmitError::ShutDown(fill)) => drop(fill),
+///     other => unreachable!("a shut-down pool takes no work: {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub enum SubmitError<F> {
-    /// The task was not handed in; the fill closure comes back unrun.
-    Rejected(Rejected<F>),
-    /// The task ran and panicked.
+    /// The queue was full, and the call was not to wait (`try_spawn`, `try_submit`).
+    Full(F),
+    /// The queue stayed full for the whole timeout (`spawn_timeout`, `submit_timeout`).
+    Timeout(F),
+    /// The pool is shut down, or shutting down, and takes no new work.
+    ShutDown(F),
+    /// The task ran and its handler panicked.
     Panicked(TaskPanicked),
 }
 
 impl<F> SubmitError<F> {
-    /// Why the task was not handed in, if it was not.
-    pub fn rejected(self) -> Option<Rejected<F>> {
+    /// The fill closure that was not run, if the task was not handed in.
+    pub fn into_fill(self) -> Option<F> {
         match self {
-            SubmitError::Rejected(r) => Some(r),
+            SubmitError::Full(f) | SubmitError::Timeout(f) | SubmitError::ShutDown(f) => Some(f),
             SubmitError::Panicked(_) => None,
         }
     }
-}
 
-impl<F> SubmitError<F> {
     /// The same error without the fill closure. A closure that borrows from the caller
     /// makes the error borrow too, and `?` into a `Box<dyn Error>` needs `'static`:
     ///
@@ -163,15 +110,11 @@ impl<F> SubmitError<F> {
     /// ```
     pub fn without_fill(self) -> SubmitError<()> {
         match self {
-            SubmitError::Rejected(r) => SubmitError::Rejected(r.without_fill()),
+            SubmitError::Full(_) => SubmitError::Full(()),
+            SubmitError::Timeout(_) => SubmitError::Timeout(()),
+            SubmitError::ShutDown(_) => SubmitError::ShutDown(()),
             SubmitError::Panicked(p) => SubmitError::Panicked(p),
         }
-    }
-}
-
-impl<F> From<Rejected<F>> for SubmitError<F> {
-    fn from(r: Rejected<F>) -> Self {
-        SubmitError::Rejected(r)
     }
 }
 
@@ -184,7 +127,9 @@ impl<F> From<TaskPanicked> for SubmitError<F> {
 impl<F> fmt::Debug for SubmitError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SubmitError::Rejected(r) => f.debug_tuple("Rejected").field(r).finish(),
+            SubmitError::Full(_) => f.write_str("Full(..)"),
+            SubmitError::Timeout(_) => f.write_str("Timeout(..)"),
+            SubmitError::ShutDown(_) => f.write_str("ShutDown(..)"),
             SubmitError::Panicked(p) => f.debug_tuple("Panicked").field(p).finish(),
         }
     }
@@ -193,7 +138,11 @@ impl<F> fmt::Debug for SubmitError<F> {
 impl<F> fmt::Display for SubmitError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SubmitError::Rejected(r) => fmt::Display::fmt(r, f),
+            SubmitError::Full(_) => f.write_str("the worker pool's queue is full"),
+            SubmitError::Timeout(_) => {
+                f.write_str("the worker pool's queue stayed full until the timeout")
+            }
+            SubmitError::ShutDown(_) => f.write_str("the worker pool is shut down"),
             SubmitError::Panicked(p) => fmt::Display::fmt(p, f),
         }
     }
@@ -202,8 +151,8 @@ impl<F> fmt::Display for SubmitError<F> {
 impl<F> Error for SubmitError<F> {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
-            SubmitError::Rejected(_) => None,
             SubmitError::Panicked(p) => Some(p),
+            _ => None,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! - [`WorkerPool`]: a fixed set of named worker threads, a bounded queue, and task
 //!   objects reused with their buffers and their completion signal. Hand work in with
 //!   `submit` (waits for the output), `spawn` (a [`TaskHandle`] to
-//!   wait on later), their `try_` variants that return [`Rejected::Full`] to shed load,
+//!   wait on later), their `try_` variants that return [`SubmitError::Full`] to shed load,
 //!   and their `_timeout` variants.
 //! - [`Handler`]: what a task holds and how it runs; [`FnHandler`] wraps a closure.
 //! - [`WorkerPoolBuilder`]: workers, queue length, thread names, checked when built
@@ -35,7 +35,7 @@ mod sync;
 mod tests;
 
 pub use config::WorkerPoolBuilder;
-pub use error::{Rejected, SubmitError, TaskPanicked};
+pub use error::{SubmitError, TaskPanicked};
 pub use handler::{FnHandler, Handler};
 pub use pool::{TaskHandle, WorkerPool};
 

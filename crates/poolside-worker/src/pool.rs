@@ -16,7 +16,7 @@ use poolside_object::{ObjectPool, Pooled};
 use crate::config::WorkerConfig;
 use crate::gate::Gate;
 use crate::slot::{Ran, TaskCell};
-use crate::{Handler, Rejected, SubmitError, TaskPanicked};
+use crate::{Handler, SubmitError, TaskPanicked};
 
 /// A task slot as the pool holds it.
 type TaskSlot<H> = Arc<TaskCell<<H as Handler>::Task, <H as Handler>::Output>>;
@@ -36,10 +36,10 @@ type Message<H> = Option<TaskSlot<H>>;
 /// |---|---|---|
 /// | [`submit`](Self::submit) | waits for room | the output |
 /// | [`submit_timeout`](Self::submit_timeout) | waits up to a timeout | the output |
-/// | [`try_submit`](Self::try_submit) | returns [`Rejected::Full`] | the output |
+/// | [`try_submit`](Self::try_submit) | returns [`SubmitError::Full`] | the output |
 /// | [`spawn`](Self::spawn) | waits for room | a [`TaskHandle`] |
 /// | [`spawn_timeout`](Self::spawn_timeout) | waits up to a timeout | a [`TaskHandle`] |
-/// | [`try_spawn`](Self::try_spawn) | returns [`Rejected::Full`] | a [`TaskHandle`] |
+/// | [`try_spawn`](Self::try_spawn) | returns [`SubmitError::Full`] | a [`TaskHandle`] |
 ///
 /// A rejected call gives the fill closure back, unrun. (So the error of a closure that
 /// borrows borrows too; [`SubmitError::without_fill`] drops the closure, for `?` into a
@@ -73,7 +73,7 @@ type Message<H> = Option<TaskSlot<H>>;
 ///   task's state is dropped rather than reused, and the panic is counted. A fill
 ///   closure that panics cancels the task and the panic goes on up in the caller.
 /// - [`shutdown`](Self::shutdown), or dropping the pool, refuses new work with
-///   [`Rejected::ShutDown`], runs every task already queued, and joins the workers.
+///   [`SubmitError::ShutDown`], runs every task already queued, and joins the workers.
 ///   Every handle of a queued task gets its outcome.
 /// - A full queue makes `submit` and `spawn` wait: the backpressure reaches the
 ///   callers, and [`blocked`](Self::blocked) counts them. The `try_` calls shed load
@@ -192,7 +192,7 @@ impl<H: Handler> WorkerPool<H> {
     /// Hands a task in, waiting for room in the queue, and waits for its output.
     ///
     /// `fill` writes the input into the pooled task; it runs on this thread before the
-    /// task can run. Errors: [`Rejected::ShutDown`] (with `fill` back), or
+    /// task can run. Errors: [`SubmitError::ShutDown`] (with `fill` back), or
     /// [`SubmitError::Panicked`] if the handler panicked.
     pub fn submit<F>(&self, fill: F) -> Result<H::Output, SubmitError<F>>
     where
@@ -202,7 +202,7 @@ impl<H: Handler> WorkerPool<H> {
     }
 
     /// Like [`submit`](Self::submit), but waits at most `timeout` for room in the queue
-    /// ([`Rejected::Timeout`] after that). Once queued, it waits for the output.
+    /// ([`SubmitError::Timeout`] after that). Once queued, it waits for the output.
     pub fn submit_timeout<F>(&self, fill: F, timeout: Duration) -> Result<H::Output, SubmitError<F>>
     where
         F: FnOnce(&mut H::Task),
@@ -210,7 +210,7 @@ impl<H: Handler> WorkerPool<H> {
         Ok(self.spawn_timeout(fill, timeout)?.wait()?)
     }
 
-    /// Like [`submit`](Self::submit), but returns [`Rejected::Full`] at once, with `fill`
+    /// Like [`submit`](Self::submit), but returns [`SubmitError::Full`] at once, with `fill`
     /// unrun, if the queue is full: the caller sheds the load.
     pub fn try_submit<F>(&self, fill: F) -> Result<H::Output, SubmitError<F>>
     where
@@ -221,7 +221,7 @@ impl<H: Handler> WorkerPool<H> {
 
     /// Hands a task in, waiting for room in the queue, and returns a handle to wait on
     /// later, or to drop (the task still runs).
-    pub fn spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, H>, Rejected<F>>
+    pub fn spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, H>, SubmitError<F>>
     where
         F: FnOnce(&mut H::Task),
     {
@@ -238,7 +238,7 @@ impl<H: Handler> WorkerPool<H> {
         &self,
         fill: F,
         timeout: Duration,
-    ) -> Result<TaskHandle<'_, H>, Rejected<F>>
+    ) -> Result<TaskHandle<'_, H>, SubmitError<F>>
     where
         F: FnOnce(&mut H::Task),
     {
@@ -252,9 +252,9 @@ impl<H: Handler> WorkerPool<H> {
         })
     }
 
-    /// Like [`spawn`](Self::spawn), but returns [`Rejected::Full`] at once if the queue
+    /// Like [`spawn`](Self::spawn), but returns [`SubmitError::Full`] at once if the queue
     /// is full.
-    pub fn try_spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, H>, Rejected<F>>
+    pub fn try_spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, H>, SubmitError<F>>
     where
         F: FnOnce(&mut H::Task),
     {
@@ -274,7 +274,7 @@ impl<H: Handler> WorkerPool<H> {
         &self,
         fill: F,
         send: impl FnOnce(&Sender<Message<H>>, Message<H>) -> Result<(), (Message<H>, Refusal)>,
-    ) -> Result<TaskHandle<'_, H>, Rejected<F>>
+    ) -> Result<TaskHandle<'_, H>, SubmitError<F>>
     where
         F: FnOnce(&mut H::Task),
     {
@@ -295,19 +295,19 @@ impl<H: Handler> WorkerPool<H> {
     }
 
     #[cold]
-    fn refuse<F>(&self, refusal: Refusal, fill: F) -> Rejected<F> {
+    fn refuse<F>(&self, refusal: Refusal, fill: F) -> SubmitError<F> {
         self.shared.rejected.fetch_add(1, Ordering::Relaxed);
         match refusal {
-            Refusal::Full => Rejected::Full(fill),
-            Refusal::Timeout => Rejected::Timeout(fill),
-            Refusal::ShutDown => Rejected::ShutDown(fill),
+            Refusal::Full => SubmitError::Full(fill),
+            Refusal::Timeout => SubmitError::Timeout(fill),
+            Refusal::ShutDown => SubmitError::ShutDown(fill),
         }
     }
 
     /// Stops taking work, runs every task already queued, and joins the workers.
     ///
     /// Calls after the first return at once; a call racing the first waits for it. New
-    /// submissions get [`Rejected::ShutDown`]; callers blocked on a full queue get in
+    /// submissions get [`SubmitError::ShutDown`]; callers blocked on a full queue get in
     /// (the workers are draining it) and their tasks run.
     ///
     /// Called from one of the pool's own workers, it only closes the pool to new work:
@@ -402,7 +402,7 @@ impl<H: Handler> WorkerPool<H> {
     }
 }
 
-/// Why a hand-in was refused, before the fill closure is put back into a [`Rejected`].
+/// Why a hand-in was refused, before the fill closure is put back into a [`SubmitError`].
 enum Refusal {
     Full,
     Timeout,

@@ -10,9 +10,7 @@ use std::time::Duration;
 use poolside_core::{ConfigError, Reset};
 use poolside_monitor::Registry;
 use poolside_testkit::quietly;
-use poolside_worker::{
-    FnHandler, Handler, Rejected, SubmitError, TaskHandle, WorkerPool, WorkerPoolBuilder,
-};
+use poolside_worker::{FnHandler, Handler, SubmitError, TaskHandle, WorkerPool, WorkerPoolBuilder};
 
 fn start<H: Handler>(handler: H, workers: usize, queue: usize) -> WorkerPool<H> {
     WorkerPool::builder(handler)
@@ -105,12 +103,12 @@ fn try_spawn_on_a_full_queue_gives_the_input_back() {
     assert_eq!(pool.queued(), 1);
 
     let refused = pool.try_spawn(|id: &mut u64| *id = 3).unwrap_err();
-    assert!(matches!(refused, Rejected::Full(_)), "{refused:?}");
+    assert!(matches!(refused, SubmitError::Full(_)), "{refused:?}");
     let mut unrun = 0;
-    refused.into_inner()(&mut unrun);
+    refused.into_fill().expect("not handed in")(&mut unrun);
     assert_eq!(unrun, 3, "the closure comes back unrun, and still works");
     let refused = pool.try_submit(|id: &mut u64| *id = 4).unwrap_err();
-    assert!(matches!(refused.rejected(), Some(Rejected::Full(_))));
+    assert!(matches!(refused, SubmitError::Full(_)));
 
     release.send(()).unwrap();
     release.send(()).unwrap();
@@ -130,11 +128,11 @@ fn spawn_timeout_gives_up_on_a_queue_that_stays_full() {
     let refused = pool
         .spawn_timeout(|id| *id = 3, Duration::from_millis(20))
         .unwrap_err();
-    assert!(matches!(refused, Rejected::Timeout(_)), "{refused:?}");
+    assert!(matches!(refused, SubmitError::Timeout(_)), "{refused:?}");
     let refused = pool
         .submit_timeout(|id| *id = 3, Duration::ZERO)
         .unwrap_err();
-    assert!(matches!(refused.rejected(), Some(Rejected::Timeout(_))));
+    assert!(matches!(refused, SubmitError::Timeout(_)));
 
     // A timeout too large for the clock means no limit; with room, it goes in at once.
     release.send(()).unwrap();
@@ -286,7 +284,7 @@ fn shutdown_runs_the_queued_tasks_and_then_refuses_work() {
             thread::yield_now();
         }
         let refused = pool.try_spawn(|id| *id = 9).unwrap_err();
-        assert!(matches!(refused, Rejected::ShutDown(_)), "{refused:?}");
+        assert!(matches!(refused, SubmitError::ShutDown(_)), "{refused:?}");
         for _ in 0..3 {
             release.send(()).unwrap();
         }
@@ -297,7 +295,7 @@ fn shutdown_runs_the_queued_tasks_and_then_refuses_work() {
     assert_eq!(pool.queued(), 0);
     pool.shutdown(); // a second call returns at once
     let refused = pool.submit(|id| *id = 9).unwrap_err();
-    assert!(matches!(refused.rejected(), Some(Rejected::ShutDown(_))));
+    assert!(matches!(refused, SubmitError::ShutDown(_)));
 }
 
 #[test]
@@ -317,7 +315,7 @@ fn shutdown_while_submissions_are_in_flight_loses_nothing() {
                             accepted.fetch_add(1, Ordering::SeqCst);
                         }
                         Err(e) => {
-                            assert!(matches!(e.rejected(), Some(Rejected::ShutDown(_))));
+                            assert!(matches!(e, SubmitError::ShutDown(_)));
                             refused.fetch_add(1, Ordering::SeqCst);
                         }
                     }
@@ -367,7 +365,7 @@ fn shutdown_from_a_worker_closes_the_pool_without_joining_itself() {
     cell.set(Arc::downgrade(&pool)).unwrap();
     assert!(pool.submit(|()| ()).unwrap());
     let refused = pool.submit(|()| ()).unwrap_err();
-    assert!(matches!(refused.rejected(), Some(Rejected::ShutDown(_))));
+    assert!(matches!(refused, SubmitError::ShutDown(_)));
     drop(pool); // joins, from this thread
 }
 

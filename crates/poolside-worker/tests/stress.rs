@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::thread;
 
 use poolside_core::Reset;
-use poolside_worker::{Handler, Rejected, WorkerPool};
+use poolside_worker::{Handler, SubmitError, WorkerPool};
 
 const SUBMITTERS: u64 = 4;
 const PER_SUBMITTER: u64 = 25_000;
@@ -74,7 +74,7 @@ fn every_task_runs_once_and_every_waiter_wakes() {
                 for id in ids {
                     let handle = match pool.try_spawn(fill(id)) {
                         Ok(h) => h,
-                        Err(Rejected::Full(again)) => pool.spawn(again).unwrap(),
+                        Err(SubmitError::Full(again)) => pool.spawn(again).unwrap(),
                         Err(other) => panic!("{other}"),
                     };
                     batch.push((id, handle));
