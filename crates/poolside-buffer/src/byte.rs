@@ -2,8 +2,6 @@
 //! make new buffers with and which to keep.
 
 use std::fmt;
-use std::marker::PhantomData;
-use std::ops::Deref;
 use std::sync::{Arc, Mutex, Weak};
 
 use poolside_core::internals::PoolConfig;
@@ -12,7 +10,7 @@ use poolside_core::{ConfigError, Metric, Observable, Observe, Stats};
 use poolside_local::Tag;
 
 use crate::engine::{put_hot, take_hot, with_last, Engine, Extra, Idle, Mags, Shape, MAG};
-use crate::guard::vec_guard;
+use crate::guard::PooledBuf;
 use crate::held::{GiveBack, Held};
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
 
@@ -348,14 +346,14 @@ impl BytePool {
     /// none, growing as it is written, if the allocator refuses that capacity).
     #[inline]
     pub fn get(&self) -> ByteBuf<'_> {
-        ByteBuf(Held::new(self, self.take()), PhantomData)
+        PooledBuf(Held::new(self, self.take()))
     }
 
     /// [`get`](Self::get) for a pool held by an `Arc`: the buffer holds a handle to the
     /// pool instead of borrowing it, so it is `'static` (and, with the `bytes` feature,
     /// can `freeze`). Costs a reference count increment and decrement per use.
     pub fn get_owned(self: &Arc<Self>) -> OwnedByteBuf {
-        ByteBuf(Held::new(self.clone(), self.take()), PhantomData)
+        PooledBuf(Held::new(self.clone(), self.take()))
     }
 
     /// A buffer for `get`: the hit in the thread's magazine inline, the rest out of line.
@@ -485,6 +483,8 @@ impl BytePool {
     }
 }
 
+impl crate::held::sealed::Sealed for BytePool {}
+
 impl GiveBack for BytePool {
     fn detached(&self) {
         self.engine.record(Event::Detach);
@@ -550,17 +550,10 @@ impl fmt::Debug for BytePool {
 }
 
 /// A buffer from a [`BytePool`], returned (and counted for calibration) when dropped.
-///
-/// `H` is how it holds its pool: a borrow, or the `Arc` of
-/// [`get_owned`](BytePool::get_owned).
-pub struct ByteBuf<'a, H = &'a BytePool>(Held<H>, PhantomData<&'a ()>)
-where
-    H: Deref<Target = BytePool>;
+pub type ByteBuf<'a> = PooledBuf<&'a BytePool>;
 
 /// A [`ByteBuf`] from [`BytePool::get_owned`]: it holds its pool, so it is `'static`.
-pub type OwnedByteBuf = ByteBuf<'static, Arc<BytePool>>;
-
-vec_guard!(ByteBuf[H: Deref<Target = BytePool>] ByteBuf<'_, H>);
+pub type OwnedByteBuf = PooledBuf<Arc<BytePool>>;
 
 #[cfg(test)]
 mod tests {

@@ -14,7 +14,8 @@ use bytes::{BufMut, Bytes};
 
 use std::ops::Deref;
 
-use crate::{ByteBuf, BytePool, ClassLayout, RingBuf, SizedBuf, SizedPool};
+use crate::held::GiveBack;
+use crate::{PooledBuf, RingBuf};
 
 /// `BufMut` and `freeze` for a `Vec<u8>` guard: its impl generics in brackets and its
 /// type for any lifetime, then the same for a guard that lives for ever.
@@ -51,12 +52,8 @@ macro_rules! vec_buf_mut {
 }
 
 vec_buf_mut!(
-    [L: ClassLayout, H: Deref<Target = SizedPool<L>>] SizedBuf<'_, L, H>,
-    [L: ClassLayout, H: Deref<Target = SizedPool<L>> + Send + 'static] SizedBuf<'static, L, H>
-);
-vec_buf_mut!(
-    [H: Deref<Target = BytePool>] ByteBuf<'_, H>,
-    [H: Deref<Target = BytePool> + Send + 'static] ByteBuf<'static, H>
+    [H: Deref<Target: GiveBack>] PooledBuf<H>,
+    [H: Deref<Target: GiveBack> + Send + 'static] PooledBuf<H>
 );
 
 // SAFETY: `chunk_mut` is the slot past the filled length: writable, and initialised

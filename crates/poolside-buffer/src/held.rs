@@ -11,13 +11,20 @@ use std::ops::{Deref, DerefMut};
 
 use crate::engine::Idle;
 
-/// What a pool does with a buffer whose guard is dropped.
-pub(crate) trait GiveBack {
+/// What a pool does with a buffer whose guard is dropped. Public only because
+/// [`PooledBuf`](crate::PooledBuf) names it in its bounds; sealed, since only this
+/// crate's pools make such guards.
+pub trait GiveBack: sealed::Sealed {
     /// Takes the buffer back (or drops it, counted).
     fn give_back(&self, buf: Idle);
 
     /// Counts a buffer taken out for good.
     fn detached(&self);
+}
+
+pub(crate) mod sealed {
+    /// Implemented by the pools whose guard is a `PooledBuf`.
+    pub trait Sealed {}
 }
 
 /// A pool's buffer, lent out: given back when dropped. `H` is how the guard holds its

@@ -54,6 +54,10 @@ mod sized;
 mod sync;
 
 pub use byte::{ByteBuf, BytePool, BytePoolBuilder, OwnedByteBuf};
+pub use guard::PooledBuf;
+/// What a pool does with a buffer whose [`PooledBuf`] drops: sealed, the pools' business.
+#[doc(hidden)]
+pub use held::GiveBack;
 pub use ring::{RingBuf, RingPool, RingPoolBuilder};
 /// The bound every layout meets: sealed, its arithmetic the pool's business; users pick a
 /// layout type and never name the trait.

@@ -14,7 +14,7 @@ use poolside_local::Tag;
 use crate::engine::{
     put_hot, take_hot, with_last, Class, Engine, Idle, Mags, Shape, MAG, MAX_CLASSES,
 };
-use crate::guard::vec_guard;
+use crate::guard::PooledBuf;
 use crate::held::{GiveBack, Held};
 
 /// How a [`SizedPool`] is made: its size classes and its limits.
@@ -577,7 +577,7 @@ impl<L: ClassLayout> SizedPool<L> {
     #[inline]
     pub fn get(&self, n: usize) -> Result<SizedBuf<'_, L>, TryReserveError> {
         match self.take_hot(n) {
-            Some(buf) => Ok(SizedBuf(Held::new(self, buf), PhantomData)),
+            Some(buf) => Ok(PooledBuf(Held::new(self, buf))),
             None => self.get_slow(n),
         }
     }
@@ -586,7 +586,7 @@ impl<L: ClassLayout> SizedPool<L> {
     #[inline(never)]
     fn get_slow(&self, n: usize) -> Result<SizedBuf<'_, L>, TryReserveError> {
         let buf = self.take_slow(n)?;
-        Ok(SizedBuf(Held::new(self, buf), PhantomData))
+        Ok(PooledBuf(Held::new(self, buf)))
     }
 
     /// [`get`](Self::get) for a pool held by an `Arc`: the buffer holds a handle to the
@@ -609,7 +609,7 @@ impl<L: ClassLayout> SizedPool<L> {
             Some(buf) => buf,
             None => self.take_slow(n)?,
         };
-        Ok(SizedBuf(Held::new(self.clone(), buf), PhantomData))
+        Ok(PooledBuf(Held::new(self.clone(), buf)))
     }
 
     /// The hit in the thread's magazine, if it is one.
@@ -678,6 +678,8 @@ impl<L: ClassLayout> SizedPool<L> {
     }
 }
 
+impl<L: ClassLayout> crate::held::sealed::Sealed for SizedPool<L> {}
+
 impl<L: ClassLayout> GiveBack for SizedPool<L> {
     fn detached(&self) {
         self.engine.record(Event::Detach);
@@ -736,32 +738,13 @@ impl<L: ClassLayout> fmt::Debug for SizedPool<L> {
 }
 
 /// A buffer from a [`SizedPool`], returned when dropped to the class its capacity
-/// fills. It derefs to its `Vec<u8>`, so it can grow; [`std::io::Write`] appends.
-///
-/// Cannot outlive its pool:
-///
-/// ```compile_fail
-/// use poolside_buffer::{SizedBuf, SizedPool};
-///
-/// fn escape() -> SizedBuf<'static> {
-///     let pool = SizedPool::new();
-///     pool.get(10).unwrap() // error: returns a value referencing the local `pool`
-/// }
-/// ```
-///
-/// `H` is how it holds its pool: a borrow, or the `Arc` of
-/// [`get_owned`](SizedPool::get_owned).
-pub struct SizedBuf<'a, L: ClassLayout = PowersOfTwo, H = &'a SizedPool<L>>(
-    Held<H>,
-    PhantomData<&'a ()>,
-)
-where
-    H: Deref<Target = SizedPool<L>>;
+/// fills.
+pub type SizedBuf<'a, L = PowersOfTwo> = PooledBuf<&'a SizedPool<L>>;
 
 /// A [`SizedBuf`] from [`SizedPool::get_owned`]: it holds its pool, so it is `'static`.
-pub type OwnedSizedBuf<L = PowersOfTwo> = SizedBuf<'static, L, Arc<SizedPool<L>>>;
+pub type OwnedSizedBuf<L = PowersOfTwo> = PooledBuf<Arc<SizedPool<L>>>;
 
-impl<L: ClassLayout, H: Deref<Target = SizedPool<L>>> SizedBuf<'_, L, H> {
+impl<L: ClassLayout, H: Deref<Target = SizedPool<L>>> PooledBuf<H> {
     /// Whether its capacity is above the largest class, so that it will not go back to
     /// the pool: a plain allocation for a request above the largest class, or a buffer
     /// that grew past it.
@@ -770,8 +753,6 @@ impl<L: ClassLayout, H: Deref<Target = SizedPool<L>>> SizedBuf<'_, L, H> {
         self.0.capacity() > pool.top
     }
 }
-
-vec_guard!(SizedBuf[L: ClassLayout, H: Deref<Target = SizedPool<L>>] SizedBuf<'_, L, H>);
 
 #[cfg(test)]
 mod tests {
