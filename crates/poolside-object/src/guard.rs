@@ -2,12 +2,14 @@
 //!
 //! A guard is two words, the pool and the boxed object, with no `Option` to test on the
 //! way back: the object sits in a `ManuallyDrop`, taken out exactly once, by the guard's
-//! `Drop` or by [`into_parts`](Pooled::into_parts), which consumes the guard without
+//! `Drop` or by `into_parts`, which consumes the guard without
 //! running its `Drop`. That is this module's only `unsafe`, and those two are its only
 //! readers of the field.
 #![allow(unsafe_code)]
 
+use std::borrow::Borrow;
 use std::fmt;
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::ptr;
@@ -43,6 +45,9 @@ use crate::ObjectPool;
 /// }
 /// ```
 ///
+/// `H` is how it holds its pool: a borrow, or a handle of its own, as
+/// [`get_owned`](ObjectPool::get_owned) gives ([`OwnedPooled`]).
+///
 /// It is `Send` when `T` is and the pool is `Sync`, so it may be dropped on another
 /// thread; the object then joins that thread's cache. A pool whose policy is not `Sync`
 /// (here a factory that counts in a `Cell`) is not `Sync`, so its guards stay on their
@@ -74,14 +79,39 @@ use crate::ObjectPool;
 /// let pool = ObjectPool::builder().policy(policy).build(); // error: `Rc<u8>` cannot be sent
 /// ```
 #[must_use = "dropping the guard gives the object back at once"]
-pub struct Pooled<'a, T: Send + 'static, P = DefaultPolicy, S: Recorder = Counters>
+pub struct Pooled<'a, T, P = DefaultPolicy, S = Counters, H = &'a ObjectPool<T, P, S>>
 where
+    T: Send + 'static,
     P: Recycle<T>,
+    S: Recorder,
+    H: Borrow<ObjectPool<T, P, S>>,
 {
-    pool: &'a ObjectPool<T, P, S>,
+    pool: H,
     /// Taken out once, when the guard is dropped or taken apart.
     obj: ManuallyDrop<Idle<T>>,
+    /// `H` names the pool's type; this only carries the borrow's lifetime and the
+    /// parameters `H` is bounded by, and is `Send` and `Sync` whatever they are.
+    kind: PhantomData<(&'a (), fn() -> (P, S))>,
 }
+
+/// A [`Pooled`] from [`get_owned`](ObjectPool::get_owned): it holds a handle to the pool,
+/// so it is `'static`, and the pool lives at least as long as the guard, even if every
+/// other handle is dropped.
+///
+/// ```
+/// use poolside_object::ObjectPool;
+///
+/// let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
+/// let mut buf = pool.get_owned();
+/// drop(pool); // the guard keeps the pool alive
+/// let handle = std::thread::spawn(move || {
+///     buf.push(1);
+///     buf.len()
+/// });
+/// assert_eq!(handle.join().unwrap(), 1);
+/// ```
+pub type OwnedPooled<T, P = DefaultPolicy, S = Counters> =
+    Pooled<'static, T, P, S, ObjectPool<T, P, S>>;
 
 impl<'a, T, P, S> Pooled<'a, T, P, S>
 where
@@ -89,11 +119,37 @@ where
     P: Recycle<T>,
     S: Recorder,
 {
+    /// The pool the object came from.
+    pub fn pool(&self) -> &'a ObjectPool<T, P, S> {
+        self.pool
+    }
+}
+
+impl<T, P, S> OwnedPooled<T, P, S>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: Recorder,
+{
+    /// The pool the object came from.
+    pub fn pool(&self) -> &ObjectPool<T, P, S> {
+        &self.pool
+    }
+}
+
+impl<T, P, S, H> Pooled<'_, T, P, S, H>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: Recorder,
+    H: Borrow<ObjectPool<T, P, S>>,
+{
     #[inline]
-    pub(crate) fn new(pool: &'a ObjectPool<T, P, S>, obj: Idle<T>) -> Self {
+    pub(crate) fn new(pool: H, obj: Idle<T>) -> Self {
         Pooled {
             pool,
             obj: ManuallyDrop::new(obj),
+            kind: PhantomData,
         }
     }
 
@@ -111,189 +167,130 @@ where
     /// ```
     pub fn detach(self) -> T {
         let (pool, obj) = self.into_parts();
-        pool.record_detach();
+        pool.borrow().record_detach();
         obj.obj
     }
 
-    /// The pool the object came from.
-    pub fn pool(&self) -> &'a ObjectPool<T, P, S> {
-        self.pool
+    /// The pool and the object, with the guard gone without its `Drop`.
+    fn into_parts(self) -> (H, Idle<T>) {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped or used again, so each field is read
+        // out once, and the object is taken out of its `ManuallyDrop` once: the
+        // guard's `Drop`, the only other reader, does not run.
+        unsafe {
+            (
+                ptr::read(&this.pool),
+                ManuallyDrop::into_inner(ptr::read(&this.obj)),
+            )
+        }
+    }
+
+    /// Gives the object back to `pool` instead of the pool it came from: for a
+    /// family of pools that routes objects among its members, as poolside-buffer's
+    /// size classes route a buffer by the capacity it grew to. `pool` runs its own
+    /// policy on it and keeps or drops it as for any put.
+    ///
+    /// Each pool's statistics stay exact: the object leaves the pool it came from
+    /// as `detached` and joins `pool` as `adopted` (then kept or discarded as any
+    /// put). A family that reports itself as one pool counts each hand-over as a
+    /// put instead. A live place taken under the first pool's
+    /// live cap is given back to it.
+    ///
+    /// ```
+    /// use poolside_object::ObjectPool;
+    ///
+    /// let small: ObjectPool<Vec<u8>> = ObjectPool::new();
+    /// let large: ObjectPool<Vec<u8>> = ObjectPool::new();
+    /// let mut buf = small.get();
+    /// buf.reserve(1 << 20);
+    /// buf.return_to(&large);
+    /// assert_eq!((small.stats().gets, small.stats().detached), (1, 1));
+    /// assert_eq!((large.stats().adopted, large.stats().idle_objects), (1, 1));
+    /// assert!(large.get().capacity() >= 1 << 20);
+    /// ```
+    pub fn return_to(self, pool: &ObjectPool<T, P, S>) {
+        let (from, obj) = self.into_parts();
+        from.borrow().give_to(obj, pool);
     }
 }
 
-/// An object taken from an [`ObjectPool`] with [`get_owned`](ObjectPool::get_owned): it
-/// holds a handle to the pool, so it is `'static`, and the pool lives at least as long
-/// as the guard, even if every other handle is dropped.
-///
-/// ```
-/// use poolside_object::ObjectPool;
-///
-/// let pool: ObjectPool<Vec<u8>> = ObjectPool::new();
-/// let mut buf = pool.get_owned();
-/// drop(pool); // the guard keeps the pool alive
-/// let handle = std::thread::spawn(move || {
-///     buf.push(1);
-///     buf.len()
-/// });
-/// assert_eq!(handle.join().unwrap(), 1);
-/// ```
-#[must_use = "dropping the guard gives the object back at once"]
-pub struct OwnedPooled<T: Send + 'static, P = DefaultPolicy, S: Recorder = Counters>
-where
-    P: Recycle<T>,
-{
-    pool: ObjectPool<T, P, S>,
-    obj: ManuallyDrop<Idle<T>>,
-}
-
-impl<T, P, S> OwnedPooled<T, P, S>
+impl<T, P, S, H> Deref for Pooled<'_, T, P, S, H>
 where
     T: Send + 'static,
     P: Recycle<T>,
     S: Recorder,
+    H: Borrow<ObjectPool<T, P, S>>,
 {
-    pub(crate) fn new(pool: ObjectPool<T, P, S>, obj: Idle<T>) -> Self {
-        OwnedPooled {
-            pool,
-            obj: ManuallyDrop::new(obj),
-        }
-    }
+    type Target = T;
 
-    /// Takes the object out of the pool for good; it is counted as detached.
-    pub fn detach(self) -> T {
-        let (pool, obj) = self.into_parts();
-        pool.record_detach();
-        obj.obj
-    }
-
-    /// The pool the object came from.
-    pub fn pool(&self) -> &ObjectPool<T, P, S> {
-        &self.pool
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.obj.obj
     }
 }
 
-macro_rules! guard_impls {
-    ($guard:ident $(<$a:lifetime>)?, $pool:ty) => {
-        impl<$($a,)? T, P, S> $guard<$($a,)? T, P, S>
-        where
-            T: Send + 'static,
-            P: Recycle<T>,
-            S: Recorder,
-        {
-            /// The pool and the object, with the guard gone without its `Drop`.
-            fn into_parts(self) -> ($pool, Idle<T>) {
-                let this = ManuallyDrop::new(self);
-                // SAFETY: `this` is never dropped or used again, so each field is read
-                // out once, and the object is taken out of its `ManuallyDrop` once: the
-                // guard's `Drop`, the only other reader, does not run.
-                unsafe { (ptr::read(&this.pool), ManuallyDrop::into_inner(ptr::read(&this.obj))) }
-            }
-
-            /// Gives the object back to `pool` instead of the pool it came from: for a
-            /// family of pools that routes objects among its members, as poolside-buffer's
-            /// size classes route a buffer by the capacity it grew to. `pool` runs its own
-            /// policy on it and keeps or drops it as for any put.
-            ///
-            /// Each pool's statistics stay exact: the object leaves the pool it came from
-            /// as `detached` and joins `pool` as `adopted` (then kept or discarded as any
-            /// put). A family that reports itself as one pool counts each hand-over as a
-            /// put instead. A live place taken under the first pool's
-            /// live cap is given back to it.
-            ///
-            /// ```
-            /// use poolside_object::ObjectPool;
-            ///
-            /// let small: ObjectPool<Vec<u8>> = ObjectPool::new();
-            /// let large: ObjectPool<Vec<u8>> = ObjectPool::new();
-            /// let mut buf = small.get();
-            /// buf.reserve(1 << 20);
-            /// buf.return_to(&large);
-            /// assert_eq!((small.stats().gets, small.stats().detached), (1, 1));
-            /// assert_eq!((large.stats().adopted, large.stats().idle_objects), (1, 1));
-            /// assert!(large.get().capacity() >= 1 << 20);
-            /// ```
-            pub fn return_to(self, pool: &ObjectPool<T, P, S>) {
-                let (from, obj) = self.into_parts();
-                from.give_to(obj, pool);
-            }
-        }
-
-        impl<$($a,)? T, P, S> Deref for $guard<$($a,)? T, P, S>
-        where
-            T: Send + 'static,
-            P: Recycle<T>,
-            S: Recorder,
-        {
-            type Target = T;
-
-            #[inline]
-            fn deref(&self) -> &T {
-                &self.obj.obj
-            }
-        }
-
-        impl<$($a,)? T, P, S> DerefMut for $guard<$($a,)? T, P, S>
-        where
-            T: Send + 'static,
-            P: Recycle<T>,
-            S: Recorder,
-        {
-            #[inline]
-            fn deref_mut(&mut self) -> &mut T {
-                &mut self.obj.obj
-            }
-        }
-
-        impl<$($a,)? T, P, S> AsRef<T> for $guard<$($a,)? T, P, S>
-        where
-            T: Send + 'static,
-            P: Recycle<T>,
-            S: Recorder,
-        {
-            fn as_ref(&self) -> &T {
-                self
-            }
-        }
-
-        impl<$($a,)? T, P, S> AsMut<T> for $guard<$($a,)? T, P, S>
-        where
-            T: Send + 'static,
-            P: Recycle<T>,
-            S: Recorder,
-        {
-            fn as_mut(&mut self) -> &mut T {
-                self
-            }
-        }
-
-        impl<$($a,)? T, P, S> fmt::Debug for $guard<$($a,)? T, P, S>
-        where
-            T: Send + fmt::Debug + 'static,
-            P: Recycle<T>,
-            S: Recorder,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<$($a,)? T, P, S> Drop for $guard<$($a,)? T, P, S>
-        where
-            T: Send + 'static,
-            P: Recycle<T>,
-            S: Recorder,
-        {
-            #[inline(always)]
-            fn drop(&mut self) {
-                // SAFETY: `drop` runs once and nothing reads the field after it, and a
-                // guard taken apart (`into_parts`) is never dropped, so the object is
-                // taken out exactly once.
-                let obj = unsafe { ManuallyDrop::take(&mut self.obj) };
-                self.pool.give_back(obj);
-            }
-        }
-    };
+impl<T, P, S, H> DerefMut for Pooled<'_, T, P, S, H>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: Recorder,
+    H: Borrow<ObjectPool<T, P, S>>,
+{
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.obj.obj
+    }
 }
 
-guard_impls!(Pooled<'a>, &'a ObjectPool<T, P, S>);
-guard_impls!(OwnedPooled, ObjectPool<T, P, S>);
+impl<T, P, S, H> AsRef<T> for Pooled<'_, T, P, S, H>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: Recorder,
+    H: Borrow<ObjectPool<T, P, S>>,
+{
+    fn as_ref(&self) -> &T {
+        self
+    }
+}
+
+impl<T, P, S, H> AsMut<T> for Pooled<'_, T, P, S, H>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: Recorder,
+    H: Borrow<ObjectPool<T, P, S>>,
+{
+    fn as_mut(&mut self) -> &mut T {
+        self
+    }
+}
+
+impl<T, P, S, H> fmt::Debug for Pooled<'_, T, P, S, H>
+where
+    T: Send + fmt::Debug + 'static,
+    P: Recycle<T>,
+    S: Recorder,
+    H: Borrow<ObjectPool<T, P, S>>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T, P, S, H> Drop for Pooled<'_, T, P, S, H>
+where
+    T: Send + 'static,
+    P: Recycle<T>,
+    S: Recorder,
+    H: Borrow<ObjectPool<T, P, S>>,
+{
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: `drop` runs once and nothing reads the field after it, and a
+        // guard taken apart (`into_parts`) is never dropped, so the object is
+        // taken out exactly once.
+        let obj = unsafe { ManuallyDrop::take(&mut self.obj) };
+        self.pool.borrow().give_back(obj);
+    }
+}

@@ -4,8 +4,8 @@
 //!   a bounded lock-free shared tier.
 //! - [`Pooled`]: the guard [`ObjectPool::get`] returns; it borrows the pool and gives the
 //!   object back when dropped.
-//! - [`OwnedPooled`]: the `'static` guard [`ObjectPool::get_owned`] returns; it holds a
-//!   handle to the pool.
+//!   [`OwnedPooled`], the `'static` one [`ObjectPool::get_owned`] returns, holds a
+//!   handle to the pool instead.
 //! - [`ObjectPoolBuilder`]: every way to make a pool ([`ObjectPool::builder`]): its
 //!   factory and recycle step, limits, a cap on live objects, statistics or none.
 //! - [`LimitReached`]: what [`ObjectPool::get_timeout`] returns when no object came back
