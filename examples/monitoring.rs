@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use poolside::monitor::{Maintenance, PrometheusCollector, Registry};
+use poolside::monitor::{Maintenance, Registry};
 use poolside::worker::{FnHandler, WorkerPool};
 use poolside::ObjectPool;
 use poolside::SizedPool;
@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("== over the run\n{}", now.since(&before));
 
     let mut prometheus = prometheus_client::registry::Registry::default();
-    prometheus.register_collector(Box::new(PrometheusCollector::new(&registry)));
+    prometheus.register_collector(Box::new(registry.clone()));
     let mut scrape = String::new();
     prometheus_client::encoding::text::encode(&mut scrape, &prometheus)?;
     println!("== Prometheus scrape (first lines)");

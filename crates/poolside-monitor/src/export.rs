@@ -34,7 +34,7 @@ pub(crate) struct OwnMetrics<'a> {
 
 impl<'a> OwnMetrics<'a> {
     /// Sorts the snapshot's own metrics, in registration and visiting order, so that the
-    /// first claim to a name wins (see [`PrometheusCollector`] for the rule).
+    /// first claim to a name wins (see the `Collector` impl of `Registry` for the rule).
     pub(crate) fn of(snapshot: &'a Snapshot) -> Self {
         let mut claimed: BTreeSet<String> = STATISTICS
             .iter()

@@ -15,7 +15,8 @@
 //!   ([`Snapshot::since`]).
 //! - [`Maintenance`]: a background thread that decays the pools every interval, so idle
 //!   pools shrink, and can report a snapshot after each pass.
-//! - Exporters behind features: `prometheus` (a `prometheus-client` [`PrometheusCollector`]),
+//! - Exporters behind features: `prometheus` (a [`Registry`] is a `prometheus-client`
+//!   collector),
 //!   `metrics` (`Snapshot::report_metrics`, to the recorder of the `metrics` facade, which
 //!   libraries are expected to report to) and `serde` (`Serialize` for snapshots, for
 //!   JSON).
@@ -52,7 +53,6 @@ mod snapshot;
 
 pub use maintenance::Maintenance;
 #[cfg(feature = "prometheus")]
-pub use prometheus::PrometheusCollector;
 pub use registry::{RegisterError, Registry};
 pub use snapshot::{PoolSnapshot, Snapshot};
 

@@ -1,4 +1,5 @@
-//! The Prometheus exporter: a collector for the `prometheus-client` crate.
+//! The Prometheus exporter: a [`Registry`] is a collector for the `prometheus-client`
+//! crate.
 
 use std::fmt::{self, Write as _};
 
@@ -16,9 +17,10 @@ use prometheus_client::metrics::MetricType;
 use crate::export::{builtin, OwnMetrics, SKIPPED, SKIPPED_FAMILY};
 use crate::Registry;
 
-/// Exports every pool in a [`Registry`] through a `prometheus-client` registry, so that
-/// the pools appear beside the metrics a service already serves. Each scrape takes a
-/// fresh snapshot.
+/// A registry exports every pool in it through a `prometheus-client` registry, so that
+/// the pools appear beside the metrics a service already serves. Register a clone of it
+/// (clones share the pools, so pools registered later are exported too); each scrape
+/// takes a fresh snapshot.
 ///
 /// Every metric carries the pool's name as the label `pool`; discards also carry
 /// `reason`. The core statistics become `poolside_gets_total`, `poolside_hits_total`,
@@ -47,7 +49,7 @@ use crate::Registry;
 /// may have any name.
 ///
 /// ```
-/// use poolside_monitor::{PrometheusCollector, Registry};
+/// use poolside_monitor::Registry;
 /// use poolside_object::ObjectPool;
 ///
 /// let pools = Registry::new();
@@ -56,30 +58,15 @@ use crate::Registry;
 /// drop(pool.get());
 ///
 /// let mut metrics = prometheus_client::registry::Registry::default();
-/// metrics.register_collector(Box::new(PrometheusCollector::new(&pools)));
+/// metrics.register_collector(Box::new(pools.clone()));
 /// let mut text = String::new();
 /// prometheus_client::encoding::text::encode(&mut text, &metrics)?;
 /// assert!(text.contains("poolside_gets_total{pool=\"buffers\"} 1"), "{text}");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone)]
-pub struct PrometheusCollector {
-    registry: Registry,
-}
-
-impl PrometheusCollector {
-    /// A collector of `registry`'s pools (it shares the registry, so pools registered
-    /// later are exported too).
-    pub fn new(registry: &Registry) -> Self {
-        PrometheusCollector {
-            registry: registry.clone(),
-        }
-    }
-}
-
-impl Collector for PrometheusCollector {
+impl Collector for Registry {
     fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> fmt::Result {
-        let snapshot = self.registry.snapshot();
+        let snapshot = self.snapshot();
         let own = OwnMetrics::of(&snapshot);
         // The core statistics: single counts first, then those split by reason (whose
         // samples are whole numbers).

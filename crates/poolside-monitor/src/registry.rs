@@ -21,6 +21,11 @@ use crate::snapshot::{PoolSnapshot, Snapshot};
 /// The process-wide registry is [`Registry::global`]; make your own with
 /// [`Registry::new`] where it should be separate, as in tests.
 ///
+/// With the `prometheus` feature a registry is a `prometheus-client` `Collector`: register
+/// a clone of it with a `prometheus_client::registry::Registry` (its implementation's
+/// docs give the names and the rules); with `metrics`, a snapshot reports itself to the
+/// `metrics` facade (`Snapshot::report_metrics`).
+///
 /// ```
 /// use poolside_monitor::Registry;
 /// use poolside_object::ObjectPool;

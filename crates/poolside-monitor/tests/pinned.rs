@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use poolside_core::{Observe, Stats};
-use poolside_monitor::{PrometheusCollector, Registry};
+use poolside_monitor::Registry;
 
 /// A pool whose every statistic has a value of its own, so that a value read from the
 /// wrong field shows.
@@ -47,7 +47,7 @@ fn registry() -> (Registry, Arc<Every>) {
 fn the_prometheus_exposition_is_pinned() {
     let (pools, _every) = registry();
     let mut registry = prometheus_client::registry::Registry::default();
-    registry.register_collector(Box::new(PrometheusCollector::new(&pools)));
+    registry.register_collector(Box::new(pools.clone()));
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
     assert_eq!(text, EXPOSITION, "{text}");

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use poolside_core::{Metric, MetricKind, Observe, Stats};
-use poolside_monitor::{PrometheusCollector, Registry};
+use poolside_monitor::Registry;
 use poolside_object::ObjectPool;
 
 /// One sample: metric name, labels, value.
@@ -91,7 +91,7 @@ fn exposition() -> (String, Held) {
     let clashing = Arc::new(Clashing);
     pools.register("clashing", &clashing).unwrap();
     let mut registry = prometheus_client::registry::Registry::default();
-    registry.register_collector(Box::new(PrometheusCollector::new(&pools)));
+    registry.register_collector(Box::new(pools.clone()));
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
     (text, (held, custom, clashing))
