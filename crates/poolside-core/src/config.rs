@@ -188,7 +188,8 @@ impl PoolConfigBuilder {
 
 /// Why a pool could not be built: what is wrong with its configuration, or, for a pool
 /// that allocates or starts threads when built, what the system refused. Every pool's
-/// `build` returns it.
+/// `build` returns it, and so does a monitor's registry for a name it cannot register a
+/// pool under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -295,6 +296,11 @@ pub enum ConfigError {
         /// What the system said.
         kind: std::io::ErrorKind,
     },
+    /// A monitor's registry holds a live pool under this name already; its `replace`
+    /// swaps it.
+    NameTaken,
+    /// A pool's name in a monitor's registry is empty.
+    EmptyName,
 }
 
 impl fmt::Display for ConfigError {
@@ -368,6 +374,8 @@ impl fmt::Display for ConfigError {
                 write!(f, "queue is {queue}, above the limit of {limit}")
             }
             ConfigError::NameHasNul => f.write_str("the thread name holds a NUL byte"),
+            ConfigError::NameTaken => f.write_str("a pool is registered under this name already"),
+            ConfigError::EmptyName => f.write_str("a pool's name must not be empty"),
             ConfigError::ZeroInterval => f.write_str("the interval must be above zero"),
             ConfigError::ThreadSpawn { kind } => {
                 write!(f, "the system refused to start a thread: {kind}")

@@ -7,7 +7,7 @@
 //! - [`Registry`]: named pools, held weakly, with a process-wide [`Registry::global`].
 //!   Anything that implements core's [`Observe`](poolside_core::Observe) can be
 //!   registered: every poolside pool, and your own.
-//!   [`RegisterError`] says why a name was refused.
+//!   A name it refuses is a core `ConfigError` (`NameTaken`, `EmptyName`).
 //! - [`Snapshot`]: every pool's statistics plus hit rate, discard rate and average
 //!   retained bytes, one [`PoolSnapshot`] per pool with its own
 //!   [`Metric`](poolside_core::Metric)s; a `Display` table for the terminal; what
@@ -36,7 +36,7 @@
 //!     body.extend_from_slice(b"hello");
 //! }
 //! print!("{}", Registry::global().snapshot());
-//! # Ok::<(), poolside_monitor::RegisterError>(())
+//! # Ok::<(), poolside_core::ConfigError>(())
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -53,7 +53,7 @@ mod snapshot;
 
 pub use maintenance::Maintenance;
 #[cfg(feature = "prometheus")]
-pub use registry::{RegisterError, Registry};
+pub use registry::Registry;
 pub use snapshot::{PoolSnapshot, Snapshot};
 
 /// The README's example, run as a doctest so it cannot rot.

@@ -40,7 +40,7 @@ impl Snapshot {
     /// registry.register("bodies", &pool)?;
     /// drop(pool.get());
     /// registry.snapshot().report_metrics(); // to the installed recorder, if any
-    /// # Ok::<(), poolside_monitor::RegisterError>(())
+    /// # Ok::<(), poolside_core::ConfigError>(())
     /// ```
     pub fn report_metrics(&self) {
         for stat in STATISTICS {

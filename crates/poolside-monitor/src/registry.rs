@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
-use poolside_core::{Observable, Observe};
+use poolside_core::{ConfigError, Observable, Observe};
 
 use crate::snapshot::{PoolSnapshot, Snapshot};
 
@@ -43,7 +43,7 @@ use crate::snapshot::{PoolSnapshot, Snapshot};
 ///
 /// drop(pool);
 /// assert!(registry.is_empty(), "a dropped pool leaves the registry");
-/// # Ok::<(), poolside_monitor::RegisterError>(())
+/// # Ok::<(), poolside_core::ConfigError>(())
 /// ```
 #[derive(Clone, Default)]
 pub struct Registry {
@@ -54,29 +54,6 @@ struct Entry {
     name: Arc<str>,
     pool: Weak<dyn Observe>,
 }
-
-/// Why a pool could not be registered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RegisterError {
-    /// A live pool is registered under this name already. [`Registry::replace`] swaps it.
-    NameTaken(String),
-    /// The name is empty.
-    EmptyName,
-}
-
-impl fmt::Display for RegisterError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RegisterError::NameTaken(name) => {
-                write!(f, "a pool named {name:?} is registered already")
-            }
-            RegisterError::EmptyName => f.write_str("a pool's name must not be empty"),
-        }
-    }
-}
-
-impl std::error::Error for RegisterError {}
 
 static GLOBAL: LazyLock<Registry> = LazyLock::new(Registry::new);
 
@@ -101,15 +78,15 @@ impl Registry {
         &self,
         name: impl Into<String>,
         pool: &impl Observable,
-    ) -> Result<(), RegisterError> {
+    ) -> Result<(), ConfigError> {
         let name = name.into();
         if name.is_empty() {
-            return Err(RegisterError::EmptyName);
+            return Err(ConfigError::EmptyName);
         }
         let mut entries = self.lock();
         prune(&mut entries);
         if entries.iter().any(|e| *e.name == *name) {
-            return Err(RegisterError::NameTaken(name));
+            return Err(ConfigError::NameTaken);
         }
         entries.push(Entry {
             name: name.into(),
@@ -124,10 +101,10 @@ impl Registry {
         &self,
         name: impl Into<String>,
         pool: &impl Observable,
-    ) -> Result<bool, RegisterError> {
+    ) -> Result<bool, ConfigError> {
         let name = name.into();
         if name.is_empty() {
-            return Err(RegisterError::EmptyName);
+            return Err(ConfigError::EmptyName);
         }
         let mut entries = self.lock();
         prune(&mut entries);

@@ -24,7 +24,7 @@ use poolside_core::{Metric, Observe, Stats};
 /// let table = registry.snapshot().to_string();
 /// assert!(table.contains("strings"));
 /// assert!(table.contains("75.0%"), "{table}"); // 3 of 4 gets reused an object
-/// # Ok::<(), poolside_monitor::RegisterError>(())
+/// # Ok::<(), poolside_core::ConfigError>(())
 /// ```
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -130,7 +130,7 @@ impl Snapshot {
     /// assert_eq!(buffers.hit_rate, Some(1.0));
     /// assert!(during.span().is_some());
     /// println!("{during}");
-    /// # Ok::<(), poolside_monitor::RegisterError>(())
+    /// # Ok::<(), poolside_core::ConfigError>(())
     /// ```
     pub fn since(&self, earlier: &Snapshot) -> Snapshot {
         let pools = self
