@@ -25,7 +25,7 @@ use std::collections::TryReserveError;
 use std::sync::{Arc, Weak};
 
 use poolside_core::internals::{Discard, Event, LocalCounters};
-use poolside_core::{Counters, Metric, Observe, Recorder, Stats};
+use poolside_core::{Metric, Observe, Recorder, Stats};
 use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Queue, Roster, Since, Tag};
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};
@@ -136,7 +136,7 @@ impl<X: Extra> Counts<X> {
 
     #[inline(always)]
     fn add(&self, event: Event) {
-        Counters::add(&self.base, event, 1);
+        <Stats as Recorder>::add(&self.base, event, 1);
     }
 }
 
@@ -293,7 +293,7 @@ impl<X: Extra> Engine<X> {
 
     /// Counts `event` with no block at hand.
     pub(crate) fn count(&self, event: Event) {
-        Counters::add_shared(&self.shared, event, 1);
+        <Stats as Recorder>::add_shared(&self.shared, event, 1);
     }
 
     fn make(self: &Arc<Self>) -> Mags<X> {
@@ -449,7 +449,7 @@ impl<X: Extra> Engine<X> {
         let n = self.classes.len();
         let mut idle = vec![0i64; n];
         let mut stats = self.roster.read(|live| {
-            let stats = Counters::stats(
+            let stats = <Stats as Recorder>::stats(
                 &self.shared,
                 live.inspect(|counts| {
                     for (sum, bytes) in idle.iter_mut().zip(&counts.idle) {
@@ -840,7 +840,7 @@ unsafe impl<X: Extra> Local for Mags<X> {
             return;
         };
         engine.roster.retire(counts, |counts| {
-            Counters::retire(&engine.shared, &counts.base);
+            <Stats as Recorder>::retire(&engine.shared, &counts.base);
             counts
                 .extra
                 .retire(&self.own, &engine.retired, engine.param);

@@ -12,9 +12,7 @@ use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use poolside_core::internals::{Discard, Event, LocalCounters};
-use poolside_core::{
-    ConfigError, Counters, LimitReached, Metric, Observable, Observe, Recorder, Stats,
-};
+use poolside_core::{ConfigError, LimitReached, Metric, Observable, Observe, Recorder, Stats};
 
 use slots::{Claim, Returned, Slots};
 
@@ -180,7 +178,7 @@ impl Ring {
     fn new(config: RingPoolBuilder) -> Result<Self, ConfigError> {
         let slots = Slots::new(config.slots, config.slot_size)?;
         let stats = LocalCounters::new();
-        Counters::add_shared(&stats, Event::Prewarm, slots.count() as u64);
+        <Stats as Recorder>::add_shared(&stats, Event::Prewarm, slots.count() as u64);
         Ok(Ring {
             slots,
             zero_on_return: config.zero_on_return,
@@ -260,7 +258,7 @@ impl Ring {
     /// Counts what does not happen to a slot's holder.
     #[cold]
     fn count(&self, event: Event) {
-        Counters::add_shared(&self.stats, event, 1);
+        <Stats as Recorder>::add_shared(&self.stats, event, 1);
     }
 
     pub(crate) fn stats(&self) -> Stats {
@@ -268,7 +266,7 @@ impl Ring {
         let held = LocalCounters::new();
         held.add(Event::Hit, claims);
         held.add(Event::Put, puts);
-        let mut stats = Counters::stats(&self.stats, [&held]);
+        let mut stats = <Stats as Recorder>::stats(&self.stats, [&held]);
         // Idle objects are free slots (a heap buffer is never idle), each a slot's bytes.
         stats.idle_bytes = stats.idle_objects.saturating_mul(self.slots.size() as u64);
         stats

@@ -10,7 +10,7 @@
 //! - [`ConfigError`]: why a pool could not be built, for every pool; [`LimitReached`]:
 //!   what every pool's `get_timeout` returns when its limit stayed reached.
 //! - [`Stats`] and [`Discards`]: a snapshot of what a pool did. A pool records it the way
-//!   its type says: [`Counters`] (the default) or [`NoStats`].
+//!   its type says: [`Stats`] (the default) or [`NoStats`].
 //! - [`Observe`]: the object-safe view of a pool that monitors hold, with extra
 //!   [`Metric`]s of a [`MetricKind`]; [`Observable`]: a pool a monitor can hold weakly.
 #![warn(
@@ -35,10 +35,10 @@ pub use policy::{
 };
 pub use reset::{reset_inner, Reset};
 /// How a pool records its statistics: sealed, its methods the pools' business; users
-/// choose a recorder by type ([`Counters`] or [`NoStats`]) and never name the trait.
+/// choose a recorder by type ([`Stats`] or [`NoStats`]) and never name the trait.
 #[doc(hidden)]
 pub use stats::Recorder;
-pub use stats::{Counters, Discards, Metric, MetricKind, NoStats, Observable, Observe, Stats};
+pub use stats::{Discards, Metric, MetricKind, NoStats, Observable, Observe, Stats};
 
 /// What poolside's own crates share beyond the API: the limits the pools' builders check
 /// (`PoolConfig`), the events pools record and the counters they record them in, the guarded recycle step, the list of statistics the

@@ -264,6 +264,13 @@ statistics! {
     /// gauge derived from two counters may be briefly off (it never goes below 0). Once
     /// the threads that used the pool have been joined, a snapshot is exact.
     ///
+    /// # As a pool's type parameter
+    ///
+    /// A pool's last type parameter says whether it keeps statistics: `Stats` (the
+    /// default) or [`NoStats`]. With `Stats`, each thread counts in counters of its own,
+    /// so two threads never contend, and a snapshot sums every thread's, so it is meant
+    /// for monitoring, not the hot path. Counts of a thread that has exited are kept.
+    ///
     /// ```
     /// use poolside_core::Stats;
     ///
@@ -458,7 +465,7 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// How a pool keeps its statistics, chosen by type: [`Counters`] or [`NoStats`].
+/// How a pool keeps its statistics, chosen by type: [`Stats`] or [`NoStats`].
 ///
 /// Every pool records the same way. Each thread writes counts of its own
 /// ([`Local`](Recorder::Local)), kept in the pool's per-thread state where it has one, or
@@ -508,17 +515,10 @@ pub trait Recorder: sealed::Sealed + Send + Sync + Sized + 'static {
     fn stats<'a>(shared: &Self::Shared, live: impl IntoIterator<Item = &'a Self::Local>) -> Stats;
 }
 
+impl sealed::Sealed for Stats {}
+
 /// Per-thread counters, summed when read: how a pool keeps its statistics by default.
-///
-/// Recording touches only the calling thread's counts, so two threads
-/// never contend; reading walks every thread's, so it is meant for monitoring, not the hot
-/// path. Counts of a thread that has exited are kept. See [`Stats`] for consistency.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Counters;
-
-impl sealed::Sealed for Counters {}
-
-impl Recorder for Counters {
+impl Recorder for Stats {
     const ENABLED: bool = true;
     type Local = LocalCounters;
     type Shared = LocalCounters;
@@ -601,7 +601,7 @@ impl Recorder for NoStats {
     }
 }
 
-/// One thread's counts: [`Counters`]' [`Local`](Recorder::Local) (and its
+/// One thread's counts: [`Stats`]' [`Local`](Recorder::Local) (and its
 /// [`Shared`](Recorder::Shared), where every update is an atomic add).
 ///
 /// A pool with per-thread state of its own embeds one in it, so an update is a plain
@@ -736,7 +736,7 @@ impl fmt::Debug for LocalCounters {
 /// let stats = counters.stats();
 /// assert_eq!((stats.gets, stats.misses, stats.in_use), (2000, 2000, 2000));
 /// ```
-pub struct ThreadCounters<R: Recorder = Counters> {
+pub struct ThreadCounters<R: Recorder = Stats> {
     slots: PerThread<CachePadded<R::Local>>,
     /// The counts of threads that recorded during their teardown.
     shared: R::Shared,

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use poolside_core::internals::{Discard, Event, LocalCounters, ThreadCounters};
-use poolside_core::{Counters, NoStats, Observe, Recorder, Stats};
+use poolside_core::{NoStats, Observe, Recorder, Stats};
 
 const THREADS: usize = 8;
 const UPDATES: u64 = if cfg!(miri) { 100 } else { 100_000 };
@@ -66,12 +66,12 @@ fn embedded_local_counters_sum_exactly_after_join() {
     // snapshot of the shared counts with the live ones adds both.
     let shared = LocalCounters::new();
     for local in &locals {
-        Counters::retire(&shared, local);
+        <Stats as Recorder>::retire(&shared, local);
     }
-    assert_eq!(Counters::stats(&shared, []), s);
-    Counters::add_shared(&shared, Event::Hit, 2);
-    Counters::add_shared_idle_bytes(&shared, -8);
-    let both = Counters::stats(&shared, &locals[..1]);
+    assert_eq!(<Stats as Recorder>::stats(&shared, []), s);
+    <Stats as Recorder>::add_shared(&shared, Event::Hit, 2);
+    <Stats as Recorder>::add_shared_idle_bytes(&shared, -8);
+    let both = <Stats as Recorder>::stats(&shared, &locals[..1]);
     assert_eq!(both.hits, 2);
     assert_eq!(both.misses, total + UPDATES);
     assert_eq!(both.idle_bytes, 8 * (total + UPDATES) - 8);
@@ -206,7 +206,7 @@ fn no_stats_records_nothing() {
     NoStats::add(&NoStats::new_local(), Event::Miss, 1);
     NoStats::add_shared(&(), Event::Miss, 1);
     assert_eq!(NoStats::stats(&(), [&()]), Stats::default());
-    const { assert!(!NoStats::ENABLED && Counters::ENABLED) };
+    const { assert!(!NoStats::ENABLED && <Stats as Recorder>::ENABLED) };
 }
 
 #[test]

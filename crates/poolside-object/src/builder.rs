@@ -5,8 +5,8 @@ use std::marker::PhantomData;
 
 use poolside_core::internals::{PoolConfig, PoolConfigBuilder};
 use poolside_core::{
-    CapPolicy, ConfigError, Counters, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy, NoStats,
-    Recorder, Recycle, Verdict,
+    CapPolicy, ConfigError, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy, NoStats, Recorder,
+    Recycle, Stats, Verdict,
 };
 
 use crate::ObjectPool;
@@ -87,7 +87,7 @@ use crate::ObjectPool;
 /// # Ok::<(), ConfigError>(())
 /// ```
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct ObjectPoolBuilder<T, P = DefaultPolicy, S = Counters> {
+pub struct ObjectPoolBuilder<T, P = DefaultPolicy, S = Stats> {
     config: PoolConfigBuilder,
     policy: P,
     max_live: Option<usize>,

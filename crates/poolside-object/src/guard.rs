@@ -14,7 +14,7 @@ use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::ptr;
 
-use poolside_core::{Counters, DefaultPolicy, Recorder, Recycle};
+use poolside_core::{DefaultPolicy, Recorder, Recycle, Stats};
 
 use crate::shared::Idle;
 use crate::ObjectPool;
@@ -79,7 +79,7 @@ use crate::ObjectPool;
 /// let pool = ObjectPool::builder().policy(policy).build(); // error: `Rc<u8>` cannot be sent
 /// ```
 #[must_use = "dropping the guard gives the object back at once"]
-pub struct Pooled<'a, T, P = DefaultPolicy, S = Counters, H = &'a ObjectPool<T, P, S>>
+pub struct Pooled<'a, T, P = DefaultPolicy, S = Stats, H = &'a ObjectPool<T, P, S>>
 where
     T: Send + 'static,
     P: Recycle<T>,
@@ -110,7 +110,7 @@ where
 /// });
 /// assert_eq!(handle.join().unwrap(), 1);
 /// ```
-pub type OwnedPooled<T, P = DefaultPolicy, S = Counters> =
+pub type OwnedPooled<T, P = DefaultPolicy, S = Stats> =
     Pooled<'static, T, P, S, ObjectPool<T, P, S>>;
 
 impl<'a, T, P, S> Pooled<'a, T, P, S>

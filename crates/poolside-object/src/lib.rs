@@ -10,7 +10,7 @@
 //!   factory and recycle step, limits, a cap on live objects, statistics or none.
 //! - [`LimitReached`]: what [`ObjectPool::get_timeout`] returns when no object came back
 //!   in time at the live cap.
-//! - Statistics: the pool's third type parameter, [`Counters`](poolside_core::Counters) (the
+//! - Statistics: the pool's third type parameter, [`Stats`](poolside_core::Stats) (the
 //!   default, each thread's counts in its cache's block) or
 //!   [`NoStats`](poolside_core::NoStats).
 //!

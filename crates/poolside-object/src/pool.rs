@@ -10,8 +10,7 @@ use poolside_local::{clear_all, Budget, Epoch, PoolId, Queue, Recorded, Tag};
 use poolside_core::internals::PoolConfig;
 use poolside_core::internals::{recycle_guarded, Discard, Event};
 use poolside_core::{
-    Counters, DefaultPolicy, LimitReached, Metric, Observable, Observe, Recorder, Recycle, Reset,
-    Stats,
+    DefaultPolicy, LimitReached, Metric, Observable, Observe, Recorder, Recycle, Reset, Stats,
 };
 
 use crate::limit::Live;
@@ -96,7 +95,7 @@ use crate::{OwnedPooled, Pooled};
 /// let handle = std::thread::spawn(|| scratch().capacity());
 /// handle.join().unwrap();
 /// ```
-pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: Recorder = Counters> {
+pub struct ObjectPool<T: Send + 'static, P = DefaultPolicy, S: Recorder = Stats> {
     inner: Arc<Inner<T, P, S>>,
 }
 

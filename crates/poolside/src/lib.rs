@@ -61,9 +61,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use poolside_core::{
-    CapPolicy, Capacity, ConfigError, Counters, DefaultPolicy, Discards, FnCreate, FnCreateRecycle,
-    FnPolicy, LimitReached, Metric, MetricKind, NoStats, Observable, Observe, Recycle, Reset,
-    Stats, Verdict,
+    CapPolicy, Capacity, ConfigError, DefaultPolicy, Discards, FnCreate, FnCreateRecycle, FnPolicy,
+    LimitReached, Metric, MetricKind, NoStats, Observable, Observe, Recycle, Reset, Stats, Verdict,
 };
 
 #[cfg(feature = "buffer")]
