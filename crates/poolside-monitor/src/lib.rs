@@ -52,7 +52,6 @@ mod registry;
 mod snapshot;
 
 pub use maintenance::Maintenance;
-#[cfg(feature = "prometheus")]
 pub use registry::Registry;
 pub use snapshot::{PoolSnapshot, Snapshot};
 
