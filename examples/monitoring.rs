@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use poolside::monitor::{Maintenance, Registry};
-use poolside::worker::{FnHandler, WorkerPool};
+use poolside::worker::WorkerPool;
 use poolside::ObjectPool;
 use poolside::SizedPool;
 use poolside_examples::{measure_global, scale};
@@ -19,7 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ops = scale(100_000, 1_000);
     let bodies: ObjectPool<Vec<u8>> = ObjectPool::new();
     let buffers = SizedPool::new();
-    let workers = WorkerPool::builder(FnHandler::new(|data: &mut Vec<u8>| data.len()))
+    let workers = WorkerPool::builder(|data: &mut Vec<u8>| data.len())
         .workers(2)
         .queue(8)
         .name("monitored")

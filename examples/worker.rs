@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use poolside::worker::{FnHandler, WorkerPool};
+use poolside::worker::WorkerPool;
 use poolside::Reset;
 use poolside_examples::{hit_rate, report, scale, Run};
 
@@ -68,7 +68,7 @@ fn main() {
     }
 
     // With reuse.
-    let pool = WorkerPool::builder(FnHandler::new(|t: &mut Task| checksum(t.id, &t.data)))
+    let pool = WorkerPool::builder(|t: &mut Task| checksum(t.id, &t.data))
         .workers(2)
         .queue(4)
         .build()

@@ -34,7 +34,7 @@ use std::hint::black_box;
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
-use poolside_worker::{FnHandler, Handler, WorkerPool};
+use poolside_worker::{Handler, WorkerPool};
 
 use super::{baseline, case, WARM};
 use crate::{looped, Case, Routine};
@@ -92,8 +92,8 @@ fn each(mut op: impl FnMut() -> u64 + 'static) -> Box<dyn Routine> {
     })
 }
 
-fn poolside(queue: usize) -> WorkerPool<impl Handler<Task = Vec<u8>, Output = u64>> {
-    WorkerPool::builder(FnHandler::new(|buf: &mut Vec<u8>| checksum(buf)))
+fn poolside(queue: usize) -> WorkerPool<Vec<u8>, impl Handler<Vec<u8>, Output = u64>> {
+    WorkerPool::builder(|buf: &mut Vec<u8>| checksum(buf))
         .workers(WORKERS)
         .queue(queue)
         .name("bench-worker")

@@ -3,11 +3,12 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::marker::PhantomData;
 use std::num::NonZeroUsize;
 use std::thread;
 
 use poolside_core::internals::PoolConfig;
-use poolside_core::ConfigError;
+use poolside_core::{ConfigError, Reset};
 
 use crate::{Handler, WorkerPool};
 
@@ -42,10 +43,10 @@ impl WorkerConfig {
 /// [`build`](Self::build), which checks them and starts the workers.
 ///
 /// ```
-/// use poolside_core::ConfigError;
-/// use poolside_worker::{FnHandler, WorkerPool};
+/// use poolside_core::{ConfigError, Reset};
+/// use poolside_worker::WorkerPool;
 ///
-/// let double = || FnHandler::new(|n: &mut u64| *n * 2);
+/// let double = || |n: &mut u64| *n * 2;
 /// let pool = WorkerPool::builder(double()).workers(2).queue(64).name("encoder").build()?;
 /// assert_eq!((pool.workers(), pool.queue_capacity()), (2, 64));
 ///
@@ -54,19 +55,25 @@ impl WorkerConfig {
 /// # Ok::<(), ConfigError>(())
 /// ```
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct WorkerPoolBuilder<H> {
+pub struct WorkerPoolBuilder<T, H> {
     handler: H,
+    task: PhantomData<fn() -> T>,
     config: WorkerConfig,
 }
 
-impl<H: Handler> WorkerPool<H> {
+impl<T, H> WorkerPool<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     /// A builder of a pool running `handler`, with the defaults: one worker per
     /// available core (1 if unknown), a queue of twice that, threads named
     /// `poolside-worker-{i}`.
-    pub fn builder(handler: H) -> WorkerPoolBuilder<H> {
+    pub fn builder(handler: H) -> WorkerPoolBuilder<T, H> {
         let workers = thread::available_parallelism().map_or(1, NonZeroUsize::get);
         WorkerPoolBuilder {
             handler,
+            task: PhantomData,
             config: WorkerConfig {
                 workers,
                 queue: workers * 2,
@@ -78,7 +85,11 @@ impl<H: Handler> WorkerPool<H> {
     }
 }
 
-impl<H: Handler> WorkerPoolBuilder<H> {
+impl<T, H> WorkerPoolBuilder<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     /// The number of worker threads, from 1 to 4096.
     pub fn workers(mut self, n: usize) -> Self {
         self.config.workers = n;
@@ -113,7 +124,7 @@ impl<H: Handler> WorkerPoolBuilder<H> {
     /// Checks the settings and starts the workers; returns once every one runs. A
     /// thread the system refuses to start is [`ConfigError::ThreadSpawn`], and the
     /// threads already started are then stopped and joined.
-    pub fn build(self) -> Result<WorkerPool<H>, ConfigError> {
+    pub fn build(self) -> Result<WorkerPool<T, H>, ConfigError> {
         let c = &self.config;
         if c.workers == 0 {
             return Err(ConfigError::ZeroWorkers);
@@ -142,7 +153,7 @@ impl<H: Handler> WorkerPoolBuilder<H> {
     }
 }
 
-impl<H> fmt::Debug for WorkerPoolBuilder<H> {
+impl<T, H> fmt::Debug for WorkerPoolBuilder<T, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkerPoolBuilder")
             .field("config", &self.config)

@@ -64,9 +64,9 @@ impl Error for TaskPanicked {}
 /// panic is the [`TaskHandle`](crate::TaskHandle)'s to report.
 ///
 /// ```
-/// use poolside_worker::{FnHandler, SubmitError, WorkerPool};
+/// use poolside_worker::{SubmitError, WorkerPool};
 ///
-/// let pool = WorkerPool::builder(FnHandler::new(|n: &mut u64| *n * 2)).workers(1).queue(1).build()?;
+/// let pool = WorkerPool::builder(|n: &mut u64| *n * 2).workers(1).queue(1).build()?;
 /// pool.shutdown();
 /// match pool.try_submit(|n| *n = 21) {
 ///     Err(SubmitError::ShutDown(fill)) => drop(fill),
@@ -98,9 +98,9 @@ impl<F> SubmitError<F> {
     /// makes the error borrow too, and `?` into a `Box<dyn Error>` needs `'static`:
     ///
     /// ```
-    /// use poolside_worker::{FnHandler, SubmitError, WorkerPool};
+    /// use poolside_worker::{SubmitError, WorkerPool};
     ///
-    /// let pool = WorkerPool::builder(FnHandler::new(|buf: &mut Vec<u8>| buf.len())).workers(1).build()?;
+    /// let pool = WorkerPool::builder(|buf: &mut Vec<u8>| buf.len()).workers(1).build()?;
     /// let input = vec![1u8; 100]; // borrowed by the fill closure below
     /// let n = pool
     ///     .submit(|buf| buf.extend_from_slice(&input))

@@ -1,18 +1,27 @@
-//! What the workers run: a [`Handler`] over reusable task state, and [`FnHandler`] for
-//! a plain function.
+//! What the workers run: a [`Handler`] over reusable task state, which any function or
+//! closure over `&mut T` is.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use poolside_core::Reset;
-
-/// The work a [`WorkerPool`](crate::WorkerPool) does, over task state that is reused.
+/// The work a [`WorkerPool`](crate::WorkerPool) does, over task state `T` that is reused.
 ///
-/// A submitter fills a `Task` (say, copies its request into the task's buffer); a worker
-/// runs it and returns an `Output`; the task is then [`reset`](Reset::reset) and goes
-/// back to the pool with its buffers' capacity, so a steady stream of tasks allocates
-/// nothing. Return output that owns no pooled memory (a checksum, a status, a count), or
-/// one whose allocation you accept.
+/// A submitter fills a `T` (say, copies its request into the task's buffer); a worker
+/// runs it and returns an `Output`; the task is then [`reset`](poolside_core::Reset::reset)
+/// and goes back to the pool with its buffers' capacity, so a steady stream of tasks
+/// allocates nothing. Return output that owns no pooled memory (a checksum, a status, a
+/// count), or one whose allocation you accept.
+///
+/// Any `Fn(&mut T) -> O` that may be shared between threads is a handler, that keeps
+/// every task:
+///
+/// ```
+/// use poolside_worker::WorkerPool;
+///
+/// let pool = WorkerPool::builder(|words: &mut Vec<String>| words.len()).workers(2).build()?;
+/// let n = pool.submit(|words| words.extend(["a".to_owned(), "b".to_owned()]))?;
+/// assert_eq!(n, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A type of your own can also refuse to keep a task's state:
 ///
 /// ```
 /// use poolside_worker::Handler;
@@ -20,8 +29,7 @@ use poolside_core::Reset;
 /// /// Checksums whatever was copied into the task's buffer.
 /// struct Checksum;
 ///
-/// impl Handler for Checksum {
-///     type Task = Vec<u8>;
+/// impl Handler<Vec<u8>> for Checksum {
 ///     type Output = u32;
 ///
 ///     fn run(&self, data: &mut Vec<u8>) -> u32 {
@@ -33,70 +41,51 @@ use poolside_core::Reset;
 ///     }
 /// }
 /// ```
-pub trait Handler: Send + Sync + 'static {
-    /// The reusable state of one task: its input buffers and scratch space.
-    type Task: Default + Reset + Send + 'static;
+///
+/// A pool's type names its handler, so a pool of a function, or of a closure that
+/// captures nothing, can be written out with a function pointer, in a `static` say:
+///
+/// ```
+/// use std::sync::LazyLock;
+/// use poolside_worker::{SubmitError, WorkerPool};
+///
+/// fn double(n: &mut u64) -> u64 {
+///     *n * 2
+/// }
+///
+/// static DOUBLER: LazyLock<WorkerPool<u64, fn(&mut u64) -> u64>> = LazyLock::new(|| {
+///     WorkerPool::builder(double as fn(&mut u64) -> u64).workers(1).build().expect("a thread")
+/// });
+///
+/// assert_eq!(DOUBLER.submit(|n| *n = 21).map_err(SubmitError::without_fill)?, 42);
+/// # Ok::<(), poolside_worker::SubmitError<()>>(())
+/// ```
+pub trait Handler<T>: Send + Sync + 'static {
     /// What a task gives back to its waiter.
     type Output: Send + 'static;
 
     /// Runs one task. A panic here is caught: the waiter gets
     /// [`TaskPanicked`](crate::TaskPanicked), the worker lives on, and the task's state
     /// is dropped instead of reused.
-    fn run(&self, task: &mut Self::Task) -> Self::Output;
+    fn run(&self, task: &mut T) -> Self::Output;
 
     /// Whether a finished task's state may be kept for another task. The default keeps
     /// everything; refuse state that grew too large, so that one huge task does not pin
     /// its memory in the pool. A refused task counts as an oversized discard.
-    fn keep(&self, task: &Self::Task) -> bool {
+    fn keep(&self, task: &T) -> bool {
         let _ = task;
         true
     }
 }
 
-/// A [`Handler`] made from a function or closure over `&mut T`.
-///
-/// ```
-/// use poolside_worker::{FnHandler, WorkerPool};
-///
-/// let pool = WorkerPool::builder(FnHandler::new(|words: &mut Vec<String>| words.len())).workers(2).build()?;
-/// let n = pool.submit(|words| words.extend(["a".to_owned(), "b".to_owned()]))?;
-/// assert_eq!(n, 2);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub struct FnHandler<F, T, O> {
-    run: F,
-    _types: PhantomData<fn(&mut T) -> O>,
-}
-
-impl<F, T, O> FnHandler<F, T, O>
-where
-    F: Fn(&mut T) -> O,
-{
-    /// Wraps `run`.
-    pub fn new(run: F) -> Self {
-        FnHandler {
-            run,
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<F, T, O> Handler for FnHandler<F, T, O>
+impl<T, O, F> Handler<T> for F
 where
     F: Fn(&mut T) -> O + Send + Sync + 'static,
-    T: Default + Reset + Send + 'static,
     O: Send + 'static,
 {
-    type Task = T;
     type Output = O;
 
     fn run(&self, task: &mut T) -> O {
-        (self.run)(task)
-    }
-}
-
-impl<F, T, O> fmt::Debug for FnHandler<F, T, O> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FnHandler").finish_non_exhaustive()
+        self(task)
     }
 }

@@ -5,7 +5,7 @@
 //!   `submit` (waits for the output), `spawn` (a [`TaskHandle`] to
 //!   wait on later), their `try_` variants that return [`SubmitError::Full`] to shed load,
 //!   and their `_timeout` variants.
-//! - [`Handler`]: what a task holds and how it runs; [`FnHandler`] wraps a closure.
+//! - [`Handler`]: how a task runs; any `Fn(&mut T) -> O` is one.
 //! - [`WorkerPoolBuilder`]: workers, queue length, thread names, checked when built
 //!   ([`WorkerPool::builder`]).
 //!
@@ -36,7 +36,7 @@ mod tests;
 
 pub use config::WorkerPoolBuilder;
 pub use error::{SubmitError, TaskPanicked};
-pub use handler::{FnHandler, Handler};
+pub use handler::Handler;
 pub use pool::{TaskHandle, WorkerPool};
 
 /// The README's example, run as a doctest so it cannot rot.

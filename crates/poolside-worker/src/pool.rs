@@ -19,10 +19,10 @@ use crate::slot::{Ran, TaskCell};
 use crate::{Handler, SubmitError, TaskPanicked};
 
 /// A task slot as the pool holds it.
-type TaskSlot<H> = Arc<TaskCell<<H as Handler>::Task, <H as Handler>::Output>>;
+type TaskSlot<T, H> = Arc<TaskCell<T, <H as Handler<T>>::Output>>;
 
 /// What travels down the queue: a task to run, or `None`, which stops one worker.
-type Message<H> = Option<TaskSlot<H>>;
+type Message<T, H> = Option<TaskSlot<T, H>>;
 
 /// A fixed set of worker threads, a bounded queue, and task objects that are reused with
 /// their buffers and their completion signal.
@@ -48,10 +48,10 @@ type Message<H> = Option<TaskSlot<H>>;
 /// are all reused (`tests/steady_state.rs` counts).
 ///
 /// ```
-/// use poolside_worker::{FnHandler, SubmitError, WorkerPool};
+/// use poolside_worker::{SubmitError, WorkerPool};
 ///
 /// // Each task copies a request into its own buffer; the worker sums it.
-/// let pool = WorkerPool::builder(FnHandler::new(|buf: &mut Vec<u8>| buf.iter().map(|&b| u64::from(b)).sum::<u64>())).workers(2).queue(8).build()?;
+/// let pool = WorkerPool::builder(|buf: &mut Vec<u8>| buf.iter().map(|&b| u64::from(b)).sum::<u64>()).workers(2).queue(8).build()?;
 ///
 /// let request = [1u8; 1024]; // borrowed by the fill closure
 /// let sum = pool.submit(|buf| buf.extend_from_slice(&request));
@@ -80,17 +80,25 @@ type Message<H> = Option<TaskSlot<H>>;
 ///   instead, the `_timeout` calls bound the wait.
 /// - A handler must not submit to its own pool and wait: with every worker doing that,
 ///   nothing would run the inner tasks.
-pub struct WorkerPool<H: Handler> {
-    shared: Arc<Shared<H>>,
+pub struct WorkerPool<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
+    shared: Arc<Shared<T, H>>,
     threads: Mutex<Vec<JoinHandle<()>>>,
     config: WorkerConfig,
 }
 
 /// What the workers share with the pool.
-struct Shared<H: Handler> {
-    tasks: ObjectPool<TaskSlot<H>, SlotPolicy<H>>,
-    tx: Sender<Message<H>>,
-    rx: Receiver<Message<H>>,
+struct Shared<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
+    tasks: ObjectPool<TaskSlot<T, H>, SlotPolicy<H>>,
+    tx: Sender<Message<T, H>>,
+    rx: Receiver<Message<T, H>>,
     gate: Gate,
     counters: Box<[CachePadded<WorkerCounters>]>,
     rejected: AtomicU64,
@@ -112,12 +120,16 @@ struct SlotPolicy<H> {
     handler: Arc<H>,
 }
 
-impl<H: Handler> Recycle<TaskSlot<H>> for SlotPolicy<H> {
-    fn create(&self) -> TaskSlot<H> {
-        Arc::new(TaskCell::new(H::Task::default()))
+impl<T, H> Recycle<TaskSlot<T, H>> for SlotPolicy<H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
+    fn create(&self) -> TaskSlot<T, H> {
+        Arc::new(TaskCell::new(T::default()))
     }
 
-    fn recycle(&self, slot: &mut TaskSlot<H>) -> Verdict {
+    fn recycle(&self, slot: &mut TaskSlot<T, H>) -> Verdict {
         slot.recycle(|task| {
             if !self.handler.keep(task) {
                 return Verdict::Oversized;
@@ -133,7 +145,11 @@ thread_local! {
     static WORKER_OF: Cell<usize> = const { Cell::new(0) };
 }
 
-impl<H: Handler> WorkerPool<H> {
+impl<T, H> WorkerPool<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     /// Starts `config.workers` threads running `handler`. The only error is the
     /// operating system refusing a thread; the threads already started are then stopped
     /// and joined.
@@ -196,7 +212,7 @@ impl<H: Handler> WorkerPool<H> {
     /// [`SubmitError::Panicked`] if the handler panicked.
     pub fn submit<F>(&self, fill: F) -> Result<H::Output, SubmitError<F>>
     where
-        F: FnOnce(&mut H::Task),
+        F: FnOnce(&mut T),
     {
         Ok(self.spawn(fill)?.wait()?)
     }
@@ -205,7 +221,7 @@ impl<H: Handler> WorkerPool<H> {
     /// ([`SubmitError::Timeout`] after that). Once queued, it waits for the output.
     pub fn submit_timeout<F>(&self, fill: F, timeout: Duration) -> Result<H::Output, SubmitError<F>>
     where
-        F: FnOnce(&mut H::Task),
+        F: FnOnce(&mut T),
     {
         Ok(self.spawn_timeout(fill, timeout)?.wait()?)
     }
@@ -214,16 +230,16 @@ impl<H: Handler> WorkerPool<H> {
     /// unrun, if the queue is full: the caller sheds the load.
     pub fn try_submit<F>(&self, fill: F) -> Result<H::Output, SubmitError<F>>
     where
-        F: FnOnce(&mut H::Task),
+        F: FnOnce(&mut T),
     {
         Ok(self.try_spawn(fill)?.wait()?)
     }
 
     /// Hands a task in, waiting for room in the queue, and returns a handle to wait on
     /// later, or to drop (the task still runs).
-    pub fn spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, H>, SubmitError<F>>
+    pub fn spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, T, H>, SubmitError<F>>
     where
-        F: FnOnce(&mut H::Task),
+        F: FnOnce(&mut T),
     {
         self.hand_in(fill, |tx, msg| {
             self.shared.send_or_wait(msg, |msg| {
@@ -238,9 +254,9 @@ impl<H: Handler> WorkerPool<H> {
         &self,
         fill: F,
         timeout: Duration,
-    ) -> Result<TaskHandle<'_, H>, SubmitError<F>>
+    ) -> Result<TaskHandle<'_, T, H>, SubmitError<F>>
     where
-        F: FnOnce(&mut H::Task),
+        F: FnOnce(&mut T),
     {
         self.hand_in(fill, |tx, msg| {
             self.shared.send_or_wait(msg, |msg| {
@@ -254,9 +270,9 @@ impl<H: Handler> WorkerPool<H> {
 
     /// Like [`spawn`](Self::spawn), but returns [`SubmitError::Full`] at once if the queue
     /// is full.
-    pub fn try_spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, H>, SubmitError<F>>
+    pub fn try_spawn<F>(&self, fill: F) -> Result<TaskHandle<'_, T, H>, SubmitError<F>>
     where
-        F: FnOnce(&mut H::Task),
+        F: FnOnce(&mut T),
     {
         self.hand_in(fill, |tx, msg| {
             tx.try_send(msg).map_err(|e| match e {
@@ -273,10 +289,10 @@ impl<H: Handler> WorkerPool<H> {
     fn hand_in<F>(
         &self,
         fill: F,
-        send: impl FnOnce(&Sender<Message<H>>, Message<H>) -> Result<(), (Message<H>, Refusal)>,
-    ) -> Result<TaskHandle<'_, H>, SubmitError<F>>
+        send: impl FnOnce(&Sender<Message<T, H>>, Message<T, H>) -> Result<(), (Message<T, H>, Refusal)>,
+    ) -> Result<TaskHandle<'_, T, H>, SubmitError<F>>
     where
-        F: FnOnce(&mut H::Task),
+        F: FnOnce(&mut T),
     {
         let shared = &*self.shared;
         let Some(pass) = shared.gate.enter() else {
@@ -284,7 +300,7 @@ impl<H: Handler> WorkerPool<H> {
         };
         let slot = shared.tasks.get();
         let filling = slot.begin();
-        let sent = send(&shared.tx, Some(TaskSlot::<H>::clone(&slot)));
+        let sent = send(&shared.tx, Some(TaskSlot::<T, H>::clone(&slot)));
         drop(pass);
         if let Err((_message, refusal)) = sent {
             filling.abandon();
@@ -410,7 +426,11 @@ enum Refusal {
 }
 
 /// A worker: runs tasks until it receives a stop.
-fn work<H: Handler>(shared: &Arc<Shared<H>>, index: usize, ready: mpsc::Sender<()>) {
+fn work<T, H>(shared: &Arc<Shared<T, H>>, index: usize, ready: mpsc::Sender<()>)
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     WORKER_OF.with(|w| w.set(Arc::as_ptr(shared) as *const () as usize));
     // This thread's wait context (see `prepare_to_block`).
     prepare_to_block(&crossbeam_channel::bounded::<()>(1).1, 1);
@@ -451,14 +471,22 @@ fn prepare_to_block<T>(rx: &Receiver<T>, waiters: usize) {
     let _ = select.try_select();
 }
 
-impl<H: Handler> Drop for WorkerPool<H> {
+impl<T, H> Drop for WorkerPool<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     /// Shuts the pool down: see [`shutdown`](WorkerPool::shutdown).
     fn drop(&mut self) {
         self.shutdown();
     }
 }
 
-impl<H: Handler> fmt::Debug for WorkerPool<H> {
+impl<T, H> fmt::Debug for WorkerPool<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkerPool")
             .field("workers", &self.config.workers)
@@ -469,14 +497,18 @@ impl<H: Handler> fmt::Debug for WorkerPool<H> {
     }
 }
 
-impl<H: Handler> Shared<H> {
+impl<T, H> Shared<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     /// Queues `msg` if the queue has room. If it is full, the caller counts as blocked
     /// while `wait` queues it, so the count costs nothing while the queue has room.
     fn send_or_wait(
         &self,
-        msg: Message<H>,
-        wait: impl FnOnce(Message<H>) -> Result<(), (Message<H>, Refusal)>,
-    ) -> Result<(), (Message<H>, Refusal)> {
+        msg: Message<T, H>,
+        wait: impl FnOnce(Message<T, H>) -> Result<(), (Message<T, H>, Refusal)>,
+    ) -> Result<(), (Message<T, H>, Refusal)> {
         match self.tx.try_send(msg) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(msg)) => self.wait_for_room(msg, wait),
@@ -487,9 +519,9 @@ impl<H: Handler> Shared<H> {
     #[cold]
     fn wait_for_room(
         &self,
-        msg: Message<H>,
-        wait: impl FnOnce(Message<H>) -> Result<(), (Message<H>, Refusal)>,
-    ) -> Result<(), (Message<H>, Refusal)> {
+        msg: Message<T, H>,
+        wait: impl FnOnce(Message<T, H>) -> Result<(), (Message<T, H>, Refusal)>,
+    ) -> Result<(), (Message<T, H>, Refusal)> {
         self.blocked.fetch_add(1, Ordering::Relaxed);
         let sent = wait(msg);
         self.blocked.fetch_sub(1, Ordering::Relaxed);
@@ -520,7 +552,11 @@ impl<H: Handler> Shared<H> {
 
 /// The task pool's statistics, plus the workers' own metrics: `workers`, `queued`,
 /// `running`, `blocked`, `completed`, `panicked` and `rejected`.
-impl<H: Handler> Observe for Shared<H> {
+impl<T, H> Observe for Shared<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     fn stats(&self) -> Stats {
         self.tasks.stats()
     }
@@ -568,9 +604,13 @@ impl<H: Handler> Observe for Shared<H> {
 }
 
 /// A monitor holds the pool weakly: it does not keep the pool alive.
-impl<H: Handler> Observable for WorkerPool<H> {
+impl<T, H> Observable for WorkerPool<T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     fn observer(&self) -> Weak<dyn Observe> {
-        let weak: Weak<Shared<H>> = Arc::downgrade(&self.shared);
+        let weak: Weak<Shared<T, H>> = Arc::downgrade(&self.shared);
         weak
     }
 }
@@ -583,11 +623,19 @@ impl<H: Handler> Observable for WorkerPool<H> {
 /// finishes leaves the slot to the worker: the pool counts it as a rejected discard and
 /// makes a new one later.
 #[must_use = "dropping a handle does not cancel the task; wait on it for the output"]
-pub struct TaskHandle<'a, H: Handler> {
-    slot: Pooled<'a, TaskSlot<H>, SlotPolicy<H>>,
+pub struct TaskHandle<'a, T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
+    slot: Pooled<'a, TaskSlot<T, H>, SlotPolicy<H>>,
 }
 
-impl<H: Handler> TaskHandle<'_, H> {
+impl<T, H> TaskHandle<'_, T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     /// Waits for the task's output.
     pub fn wait(self) -> Result<H::Output, TaskPanicked> {
         self.slot.wait()
@@ -607,7 +655,11 @@ impl<H: Handler> TaskHandle<'_, H> {
     }
 }
 
-impl<H: Handler> Drop for TaskHandle<'_, H> {
+impl<T, H> Drop for TaskHandle<'_, T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     fn drop(&mut self) {
         // Then the guard returns the slot to the pool, whose policy refuses it if a
         // worker still has it (see `TaskCell::recycle`).
@@ -617,7 +669,11 @@ impl<H: Handler> Drop for TaskHandle<'_, H> {
     }
 }
 
-impl<H: Handler> fmt::Debug for TaskHandle<'_, H> {
+impl<T, H> fmt::Debug for TaskHandle<'_, T, H>
+where
+    T: Default + Reset + Send + 'static,
+    H: Handler<T>,
+{
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskHandle")
             .field("finished", &self.is_finished())

@@ -10,9 +10,13 @@ use std::time::Duration;
 use poolside_core::{ConfigError, Reset};
 use poolside_monitor::Registry;
 use poolside_testkit::quietly;
-use poolside_worker::{FnHandler, Handler, SubmitError, TaskHandle, WorkerPool, WorkerPoolBuilder};
+use poolside_worker::{Handler, SubmitError, TaskHandle, WorkerPool, WorkerPoolBuilder};
 
-fn start<H: Handler>(handler: H, workers: usize, queue: usize) -> WorkerPool<H> {
+fn start<T, H>(handler: H, workers: usize, queue: usize) -> WorkerPool<T, H>
+where
+    T: Default + poolside_core::Reset + Send + 'static,
+    H: Handler<T>,
+{
     WorkerPool::builder(handler)
         .workers(workers)
         .queue(queue)
@@ -28,8 +32,8 @@ struct Task {
     data: Vec<u8>,
 }
 
-fn summer() -> FnHandler<impl Fn(&mut Task) -> (u64, u64) + Send + Sync, Task, (u64, u64)> {
-    FnHandler::new(|t: &mut Task| (t.id, t.data.iter().map(|&b| u64::from(b)).sum()))
+fn summer() -> impl Fn(&mut Task) -> (u64, u64) + Send + Sync + 'static {
+    |t: &mut Task| (t.id, t.data.iter().map(|&b| u64::from(b)).sum())
 }
 
 #[test]
@@ -74,8 +78,7 @@ struct Gated {
     release: Mutex<Receiver<()>>,
 }
 
-impl Handler for Gated {
-    type Task = u64;
+impl Handler<u64> for Gated {
     type Output = u64;
     fn run(&self, id: &mut u64) -> u64 {
         self.started.lock().unwrap().send(*id).unwrap();
@@ -84,7 +87,7 @@ impl Handler for Gated {
     }
 }
 
-fn gated(workers: usize, queue: usize) -> (WorkerPool<Gated>, Receiver<u64>, Sender<()>) {
+fn gated(workers: usize, queue: usize) -> (WorkerPool<u64, Gated>, Receiver<u64>, Sender<()>) {
     let (started_tx, started) = channel();
     let (release, release_rx) = channel();
     let handler = Gated {
@@ -189,12 +192,12 @@ fn wait_timeout_gives_the_handle_back_until_the_output_is_ready() {
 
 #[test]
 fn a_panicking_task_reports_to_its_waiter_and_the_worker_lives_on() {
-    let handler = FnHandler::new(|n: &mut u64| {
+    let handler = |n: &mut u64| {
         if *n == 13 {
             panic!("unlucky {n}");
         }
         *n * 2
-    });
+    };
     let pool = start(handler, 1, 2);
     let err = quietly(|| pool.submit(|n| *n = 13)).unwrap_err();
     match &err {
@@ -219,9 +222,9 @@ fn a_panicking_task_reports_to_its_waiter_and_the_worker_lives_on() {
 fn a_panicking_fill_goes_up_to_its_caller_and_cancels_the_task() {
     let ran = Arc::new(AtomicUsize::new(0));
     let seen = ran.clone();
-    let handler = FnHandler::new(move |_: &mut Vec<u8>| {
+    let handler = move |_: &mut Vec<u8>| {
         seen.fetch_add(1, Ordering::SeqCst);
-    });
+    };
     let pool = start(handler, 1, 2);
     let caught = quietly(|| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -273,7 +276,7 @@ fn a_handle_dropped_after_its_task_finished_returns_the_slot() {
 #[test]
 fn shutdown_runs_the_queued_tasks_and_then_refuses_work() {
     let (pool, started, release) = gated(1, 4);
-    let handles: Vec<TaskHandle<'_, Gated>> = (1..=3)
+    let handles: Vec<TaskHandle<'_, u64, Gated>> = (1..=3)
         .map(|i| pool.spawn(move |id| *id = i).unwrap())
         .collect();
     assert_eq!(started.recv().unwrap(), 1);
@@ -341,11 +344,10 @@ fn shutdown_while_submissions_are_in_flight_loses_nothing() {
 
 /// A handler that shuts its own pool down from inside a task.
 struct Stopper {
-    pool: Arc<OnceLock<Weak<WorkerPool<Stopper>>>>,
+    pool: Arc<OnceLock<Weak<WorkerPool<(), Stopper>>>>,
 }
 
-impl Handler for Stopper {
-    type Task = ();
+impl Handler<()> for Stopper {
     type Output = bool;
     fn run(&self, (): &mut ()) -> bool {
         let pool = self
@@ -371,8 +373,8 @@ fn shutdown_from_a_worker_closes_the_pool_without_joining_itself() {
 
 #[test]
 fn bad_configs_are_errors_not_hangs() {
-    let builder = || WorkerPool::builder(FnHandler::new(|n: &mut u64| *n));
-    let err = |b: WorkerPoolBuilder<_>| b.build().unwrap_err();
+    let builder = || WorkerPool::builder(|n: &mut u64| *n);
+    let err = |b: WorkerPoolBuilder<_, _>| b.build().unwrap_err();
     assert_eq!(err(builder().workers(0)), ConfigError::ZeroWorkers);
     assert_eq!(err(builder().queue(0)), ConfigError::ZeroQueue);
     assert_eq!(
@@ -408,10 +410,10 @@ fn bad_configs_are_errors_not_hangs() {
 #[test]
 fn workers_are_named() {
     let pool = start(
-        FnHandler::new(|name: &mut String| {
+        |name: &mut String| {
             name.push_str(thread::current().name().unwrap_or(""));
             name.clone()
-        }),
+        },
         1,
         1,
     );
@@ -421,8 +423,7 @@ fn workers_are_named() {
 /// Keeps nothing that grew past 4 KiB.
 struct Capped;
 
-impl Handler for Capped {
-    type Task = Vec<u8>;
+impl Handler<Vec<u8>> for Capped {
     type Output = usize;
     fn run(&self, buf: &mut Vec<u8>) -> usize {
         buf.len()
@@ -469,7 +470,7 @@ fn the_monitor_sees_the_task_pool_and_the_workers() {
 fn pools_and_handles_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     fn send<T: Send>() {}
-    send_sync::<WorkerPool<Capped>>();
-    send::<TaskHandle<'static, Capped>>();
+    send_sync::<WorkerPool<Vec<u8>, Capped>>();
+    send::<TaskHandle<'static, Vec<u8>, Capped>>();
     send_sync::<SubmitError<fn(&mut Vec<u8>)>>();
 }

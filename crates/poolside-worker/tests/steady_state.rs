@@ -5,7 +5,7 @@
 
 use poolside_core::Reset;
 use poolside_testkit::{measure_global, measure_threads, serial, CountingAlloc};
-use poolside_worker::{FnHandler, WorkerPool};
+use poolside_worker::WorkerPool;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc::system();
@@ -28,8 +28,8 @@ fn checksum(t: &mut Task) -> u64 {
 fn pool(
     workers: usize,
     queue: usize,
-) -> WorkerPool<impl poolside_worker::Handler<Task = Task, Output = u64>> {
-    WorkerPool::builder(FnHandler::new(checksum))
+) -> WorkerPool<Task, impl poolside_worker::Handler<Task, Output = u64>> {
+    WorkerPool::builder(checksum)
         .workers(workers)
         .queue(queue)
         .build()

@@ -36,8 +36,7 @@ struct Checker {
     runs: Vec<AtomicU8>,
 }
 
-impl Handler for Checker {
-    type Task = Task;
+impl Handler<Task> for Checker {
     type Output = u64;
 
     fn run(&self, t: &mut Task) -> u64 {

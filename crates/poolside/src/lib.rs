@@ -73,7 +73,7 @@ pub use poolside_buffer::{
 #[cfg(feature = "object")]
 pub use poolside_object::{ObjectPool, ObjectPoolBuilder, OwnedPooled, Pooled};
 #[cfg(feature = "worker")]
-pub use poolside_worker::{FnHandler, Handler, WorkerPool, WorkerPoolBuilder};
+pub use poolside_worker::{Handler, WorkerPool, WorkerPoolBuilder};
 
 /// The object pool: [`poolside-object`](https://docs.rs/poolside-object).
 #[cfg(feature = "object")]
@@ -126,7 +126,7 @@ pub mod prelude {
     #[cfg(feature = "object")]
     pub use poolside_object::ObjectPool;
     #[cfg(feature = "worker")]
-    pub use poolside_worker::{FnHandler, Handler, WorkerPool};
+    pub use poolside_worker::{Handler, WorkerPool};
 }
 
 /// The workspace README's examples, run as doctests so they cannot rot.

@@ -96,8 +96,7 @@ impl Service {
     }
 }
 
-impl Handler for Service {
-    type Task = u64;
+impl Handler<u64> for Service {
     type Output = usize;
 
     fn run(&self, record: &mut u64) -> usize {
