@@ -60,7 +60,7 @@ vec_buf_mut!(
 // (slots are zeroed at construction, heap stand-ins made zeroed). `advance_mut`
 // moves the filled length, at most to the capacity, over bytes that are initialised
 // whatever the caller wrote.
-unsafe impl BufMut for RingBuf<'_> {
+unsafe impl<H> BufMut for RingBuf<'_, H> {
     fn remaining_mut(&self) -> usize {
         self.remaining()
     }
@@ -77,9 +77,10 @@ unsafe impl BufMut for RingBuf<'_> {
     }
 }
 
-impl RingBuf<'static> {
+impl<H: Send + Sync + 'static> RingBuf<'static, H> {
     /// Turns the filled bytes into a [`Bytes`], without a copy. The slot goes back to the
-    /// ring when the last clone of the `Bytes` drops. Only for a ring that lives for ever.
+    /// ring when the last clone of the `Bytes` drops. For a buffer that outlives any
+    /// scope: one of a ring in a `static`, or one from `get_owned`, which holds its ring.
     pub fn freeze(self) -> Bytes {
         Bytes::from_owner(self)
     }

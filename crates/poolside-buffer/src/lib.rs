@@ -16,23 +16,27 @@
 //!
 //! Taking a buffer means the same in every pool: `get` never waits (at the ring's limit
 //! it hands out a heap buffer), `try_get` never goes past a limit, `get_timeout` waits
-//! for one. `get_owned`, on a pool in an `Arc`, gives a guard that holds its pool.
+//! for one. `get_owned` gives a guard that holds its pool, so it is `'static`: on a sized
+//! or byte pool in an `Arc`, and on a ring, which is a handle already.
 //!
 //! The sized and byte pools share one engine (`src/engine.rs`): one block per thread per
 //! pool, on poolside-local's per-thread table, with a stack of idle buffers for every
 //! class, over a bounded lock-free queue and a byte budget per class.
 //!
+//! The sized and byte pools' guard is [`PooledBuf`], named [`SizedBuf`], [`ByteBuf`] and
+//! their owned forms; the ring's is [`RingBuf`] ([`OwnedRingBuf`] when owned).
+//!
 //! Every guard derefs to its bytes (`Vec<u8>` for the sized and byte pools), implements
 //! `AsRef<[u8]>`, `AsMut<[u8]>`, `io::Write` and `Debug`, and can `detach()`. With the
 //! `bytes` feature, every guard is a `bytes::BufMut`, and a guard that outlives any scope
-//! (of a `static` pool, or from `get_owned` on a pool in an `Arc`) `freeze`s into a
+//! (of a `static` pool, or from `get_owned`) `freeze`s into a
 //! `Bytes` that gives the buffer back when its last clone drops: what hyper and tokio
 //! users need.
 //!
 //! The crate is `#![deny(unsafe_code)]` except in small places: the ring's slot memory
 //! (`src/ring/slots.rs`); the guards of the engine (`src/held.rs`) and of the ring
 //! (`RingBuf` in `src/ring.rs`), whose buffer or claim is taken out once with no `Option`
-//! to test; the engine's calls into poolside-local, its `Local` impl and its hit path's
+//! to test, and whose ring is a pointer that an owned guard's handle keeps valid; the engine's calls into poolside-local, its `Local` impl and its hit path's
 //! unchecked index into a thread's idle bytes (`src/engine.rs`, each with its contract);
 //! and, behind the `bytes` feature, the
 //! `unsafe impl BufMut`s (`src/bytes.rs`), an `unsafe` trait that the guards implement by
@@ -58,7 +62,7 @@ pub use guard::PooledBuf;
 /// What a pool does with a buffer whose [`PooledBuf`] drops: sealed, the pools' business.
 #[doc(hidden)]
 pub use held::GiveBack;
-pub use ring::{RingBuf, RingPool, RingPoolBuilder};
+pub use ring::{OwnedRingBuf, RingBuf, RingPool, RingPoolBuilder};
 /// The bound every layout meets: sealed, its arithmetic the pool's business; users pick a
 /// layout type and never name the trait.
 #[doc(hidden)]

@@ -6,8 +6,10 @@ mod slots;
 
 use std::fmt;
 use std::io;
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
+use std::ptr::{self, NonNull};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -68,6 +70,9 @@ impl RingPoolBuilder {
 /// Slots are handed out most recently returned first, so a busy ring reuses warm cache
 /// lines.
 ///
+/// A `RingPool` is a handle: clones share one ring, and
+/// [`get_owned`](Self::get_owned) gives a buffer that holds one.
+///
 /// # Old bytes
 ///
 /// A slot keeps the bytes its previous holder wrote unless the pool zeroes returned
@@ -87,6 +92,7 @@ impl RingPoolBuilder {
 /// assert_eq!(ring.free(), 8);
 /// # Ok::<(), poolside_core::ConfigError>(())
 /// ```
+#[derive(Clone)]
 pub struct RingPool {
     ring: Arc<Ring>,
 }
@@ -137,10 +143,34 @@ impl RingPool {
     /// [`get_timeout`](Self::get_timeout) never allocate.
     #[inline]
     pub fn get(&self) -> RingBuf<'_> {
-        match self.ring.try_get() {
-            Some(buf) => buf,
-            None => self.ring.heap(),
-        }
+        self.ring.take(())
+    }
+
+    /// As [`get`](Self::get), but the buffer holds a handle to the ring, so it is
+    /// `'static` and keeps the ring alive: for a buffer that outlives the scope that took
+    /// it, handed to another thread or frozen into `bytes::Bytes` (feature `bytes`). It
+    /// costs a reference count on the way out and back.
+    ///
+    /// ```
+    /// use poolside_buffer::RingPool;
+    ///
+    /// let ring = RingPool::new(2, 64)?;
+    /// let mut buf = ring.get_owned();
+    /// buf.set_len(3).unwrap();
+    /// drop(ring); // the buffer keeps the ring
+    /// let len = std::thread::spawn(move || buf.len()).join().unwrap();
+    /// assert_eq!(len, 3);
+    /// # Ok::<(), poolside_core::ConfigError>(())
+    /// ```
+    pub fn get_owned(&self) -> OwnedRingBuf {
+        let keep = self.clone();
+        // SAFETY: the guard holds `keep`, a handle to this ring, and drops it only after
+        // its last use of this reference (its claim goes back first; see `RingBuf`'s
+        // `Drop` and `detach`), so the ring outlives every use. The guard never hands
+        // the reference out: its API lends borrows bounded by the guard's own.
+        #[allow(unsafe_code)]
+        let ring: &'static Ring = unsafe { &*Arc::as_ptr(&keep.ring) };
+        ring.take(keep)
     }
 
     /// A free slot, waiting up to `timeout` for one to come back when every slot is
@@ -192,23 +222,35 @@ impl Ring {
     /// A free slot, or `None` when every slot is taken. Lock-free; never allocates.
     #[inline]
     pub(crate) fn try_get(&self) -> Option<RingBuf<'_>> {
-        let claim = self.slots.claim()?;
-        Some(RingBuf {
-            pool: self,
-            claim: ManuallyDrop::new(claim),
-            len: 0,
-        })
+        Some(self.lend(self.slots.claim()?, ()))
+    }
+
+    /// A free slot, or a heap buffer when every slot is taken. `keep` goes into the
+    /// guard: what keeps the ring alive besides the borrow.
+    #[inline]
+    fn take<H>(&self, keep: H) -> RingBuf<'_, H> {
+        match self.slots.claim() {
+            Some(claim) => self.lend(claim, keep),
+            None => self.heap(keep),
+        }
     }
 
     #[cold]
     #[inline(never)]
-    fn heap(&self) -> RingBuf<'_> {
-        let claim = Claim::heap(&self.slots);
+    fn heap<H>(&self, keep: H) -> RingBuf<'_, H> {
         self.count(Event::Miss);
+        self.lend(Claim::heap(&self.slots), keep)
+    }
+
+    /// The guard of `claim`.
+    #[inline(always)]
+    fn lend<'a, H>(&'a self, claim: Claim<'a>, keep: H) -> RingBuf<'a, H> {
         RingBuf {
-            pool: self,
+            pool: NonNull::from(self),
             claim: ManuallyDrop::new(claim),
             len: 0,
+            keep,
+            ring: PhantomData,
         }
     }
 
@@ -338,7 +380,7 @@ impl fmt::Debug for RingPool {
 /// filled.len(); // error: `buf` was moved while borrowed
 /// ```
 ///
-/// nor outlive its pool:
+/// nor outlive its pool, unless it holds it ([`RingPool::get_owned`]):
 ///
 /// ```compile_fail
 /// use poolside_buffer::{RingBuf, RingPool};
@@ -348,19 +390,51 @@ impl fmt::Debug for RingPool {
 ///     ring.try_get().unwrap() // error: returns a value referencing the local `ring`
 /// }
 /// ```
-pub struct RingBuf<'a> {
-    pool: &'a Ring,
+///
+/// `H` is what keeps the ring alive besides the borrow: nothing (`()`) for a buffer that
+/// borrows its ring, a handle to the ring for one from `get_owned` ([`OwnedRingBuf`]).
+pub struct RingBuf<'a, H = ()> {
+    /// The ring, valid for `'a`: a pointer, not a reference, for the reason `Claim` gives
+    /// (`detach` may drop the last handle to the ring).
+    pool: NonNull<Ring>,
     /// The slot or the temporary heap buffer, taken out once: by `Drop`, or by `detach`,
     /// which forgets the guard.
     claim: ManuallyDrop<Claim<'a>>,
     len: usize,
+    /// Dropped after the claim went back: by `Drop`'s field drops, or in `detach`.
+    keep: H,
+    ring: PhantomData<&'a Ring>,
 }
 
-impl RingBuf<'_> {
+// SAFETY: the guard behaves as a `&'a Ring` (`Ring` is `Sync`), a `Claim` (`Send`) and an
+// `H`, so it may go to another thread when `H` may.
+#[allow(unsafe_code)]
+unsafe impl<H: Send> Send for RingBuf<'_, H> {}
+
+// SAFETY: as for `Send`: a shared guard lends only shared access to the ring, the claim
+// (`Sync`) and `H`.
+#[allow(unsafe_code)]
+unsafe impl<H: Sync> Sync for RingBuf<'_, H> {}
+
+/// A [`RingBuf`] from [`RingPool::get_owned`]: it holds its ring, so it is `'static`.
+pub type OwnedRingBuf = RingBuf<'static, RingPool>;
+
+impl<H> RingBuf<'_, H> {
+    /// The ring it came from.
+    #[inline(always)]
+    fn pool(&self) -> &Ring {
+        // SAFETY: the ring outlives the guard (`'a`, or the handle in `keep`, which the
+        // guard drops only after its last use of the ring).
+        #[allow(unsafe_code)]
+        unsafe {
+            self.pool.as_ref()
+        }
+    }
+
     /// The slot's size: the most this buffer holds.
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.pool.slots.size()
+        self.pool().slots.size()
     }
 
     /// Whether it is a temporary heap buffer, handed out because the ring was full.
@@ -405,17 +479,19 @@ impl RingBuf<'_> {
     /// detached): the slot cannot leave the ring's memory, so its bytes do.
     pub fn detach(self) -> Vec<u8> {
         let out = self.to_vec();
-        self.pool.count(Event::Detach);
+        self.pool().count(Event::Detach);
         if !self.claim.is_heap() {
             // The slot itself goes back, as a new idle slot; only the copy is detached.
-            self.pool.count(Event::Prewarm);
+            self.pool().count(Event::Prewarm);
         }
         let mut this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so `Drop` never takes the claim; this is the
-        // one take.
+        // SAFETY: `this` is never dropped, so `Drop` never takes the claim nor drops
+        // `keep`; each is taken here once, `keep` after the claim went back, and nothing
+        // reads the fields after.
         #[allow(unsafe_code)]
-        let claim = unsafe { ManuallyDrop::take(&mut this.claim) };
-        this.pool.finish(claim, false);
+        let (claim, keep) = unsafe { (ManuallyDrop::take(&mut this.claim), ptr::read(&this.keep)) };
+        this.pool().finish(claim, false);
+        drop(keep);
         out
     }
 }
@@ -470,18 +546,18 @@ fn zero(claim: &mut Claim<'_>) {
     claim.bytes_mut().fill(0);
 }
 
-impl Drop for RingBuf<'_> {
+impl<H> Drop for RingBuf<'_, H> {
     #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: `drop` runs once, and `detach` forgets the guard instead of dropping it,
         // so the claim is taken once; nothing reads the field after.
         #[allow(unsafe_code)]
         let claim = unsafe { ManuallyDrop::take(&mut self.claim) };
-        self.pool.finish(claim, true);
+        self.pool().finish(claim, true);
     }
 }
 
-impl Deref for RingBuf<'_> {
+impl<H> Deref for RingBuf<'_, H> {
     type Target = [u8];
 
     #[inline]
@@ -490,7 +566,7 @@ impl Deref for RingBuf<'_> {
     }
 }
 
-impl DerefMut for RingBuf<'_> {
+impl<H> DerefMut for RingBuf<'_, H> {
     #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
         let len = self.len;
@@ -498,21 +574,21 @@ impl DerefMut for RingBuf<'_> {
     }
 }
 
-impl AsRef<[u8]> for RingBuf<'_> {
+impl<H> AsRef<[u8]> for RingBuf<'_, H> {
     #[inline]
     fn as_ref(&self) -> &[u8] {
         self
     }
 }
 
-impl AsMut<[u8]> for RingBuf<'_> {
+impl<H> AsMut<[u8]> for RingBuf<'_, H> {
     #[inline]
     fn as_mut(&mut self) -> &mut [u8] {
         self
     }
 }
 
-impl io::Write for RingBuf<'_> {
+impl<H> io::Write for RingBuf<'_, H> {
     #[inline]
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let len = self.len;
@@ -543,7 +619,7 @@ impl io::Write for RingBuf<'_> {
     }
 }
 
-impl fmt::Debug for RingBuf<'_> {
+impl<H> fmt::Debug for RingBuf<'_, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RingBuf")
             .field("len", &self.len)

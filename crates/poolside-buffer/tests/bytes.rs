@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use bytes::{BufMut, Bytes};
 use poolside_buffer::{BytePool, RingPool, SizedPool};
+use poolside_core::Observable;
 
 static SIZED: LazyLock<SizedPool> = LazyLock::new(SizedPool::new);
 static RING: LazyLock<RingPool> = LazyLock::new(|| RingPool::new(2, 16).unwrap());
@@ -57,7 +58,7 @@ fn the_byte_pool_guard_freezes_too() {
 }
 
 #[test]
-fn a_buffer_of_a_pool_held_by_an_arc_freezes_and_keeps_its_pool_alive() {
+fn an_owned_buffer_of_any_pool_freezes_and_keeps_its_pool_alive() {
     use std::sync::Arc;
 
     let pool = Arc::new(SizedPool::new());
@@ -76,6 +77,20 @@ fn a_buffer_of_a_pool_held_by_an_arc_freezes_and_keeps_its_pool_alive() {
     drop(frozen);
     assert_eq!((pool.stats().in_use, pool.stats().puts), (0, 1));
     drop(pool);
+    assert!(
+        watch.upgrade().is_none(),
+        "and lets it go with its last clone"
+    );
+
+    let ring = RingPool::new(1, 16).unwrap();
+    let watch = ring.observer();
+    let mut buf = ring.get_owned();
+    fill(&mut buf);
+    drop(ring);
+    let frozen = std::thread::spawn(move || buf.freeze()).join().unwrap();
+    assert_eq!(&frozen[..], b"HTTP/1.1 200 OK\n");
+    assert!(watch.upgrade().is_some(), "the frozen slot holds its ring");
+    drop(frozen);
     assert!(
         watch.upgrade().is_none(),
         "and lets it go with its last clone"

@@ -5,9 +5,9 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use poolside_buffer::RingPool;
-use poolside_core::Observe;
+use poolside_buffer::{OwnedRingBuf, RingPool};
 use poolside_core::{ConfigError, LimitReached};
+use poolside_core::{Observable, Observe};
 use poolside_testkit::OwnershipChecker;
 
 #[test]
@@ -249,6 +249,40 @@ fn detach_copies_the_bytes_out_and_frees_the_slot() {
 }
 
 #[test]
+fn an_owned_buffer_keeps_its_ring_and_goes_back_to_it() {
+    let ring = RingPool::builder(1, 16)
+        .zero_on_return(true)
+        .build()
+        .unwrap();
+    let watch = ring.observer();
+    let mut buf = ring.get_owned();
+    buf.write_all(b"owned").unwrap();
+    let heap = ring.get_owned(); // the one slot is taken
+    assert!(heap.is_heap() && !buf.is_heap());
+    let other = ring.clone();
+    drop(ring);
+    let (buf, heap) = std::thread::spawn(move || (buf, heap)).join().unwrap();
+    assert_eq!(&buf[..], b"owned");
+    drop(heap);
+    drop(buf);
+    assert_eq!(other.free(), 1);
+    let mut again = other.try_get().unwrap();
+    assert!(again.slot_mut().iter().all(|&b| b == 0), "zeroed on return");
+    drop(again);
+    let s = other.stats();
+    assert_eq!((s.gets, s.hits, s.misses, s.puts), (3, 2, 1, 3));
+
+    let detached = other.get_owned();
+    drop(other);
+    assert!(watch.upgrade().is_some(), "the buffer holds the ring");
+    assert!(detached.detach().is_empty());
+    assert!(
+        watch.upgrade().is_none(),
+        "and detaching it lets the ring go"
+    );
+}
+
+#[test]
 fn stats_account_for_every_slot() {
     let ring = RingPool::new(4, 32).unwrap();
     let s = ring.stats();
@@ -316,6 +350,53 @@ fn no_slot_is_ever_held_twice() {
     assert!(got.load(Ordering::Relaxed) > 0);
     let s = ring.stats();
     assert_eq!(s.gets, got.load(Ordering::Relaxed) as u64 + SLOTS as u64);
+    assert_eq!(
+        (s.puts, s.in_use, s.idle_objects),
+        (s.gets, 0, SLOTS as u64)
+    );
+    assert_eq!(ring.free(), SLOTS);
+}
+
+#[test]
+fn owned_buffers_handed_to_other_threads_are_each_held_once() {
+    const SLOTS: usize = 2;
+    const ROUNDS: usize = if cfg!(miri) { 30 } else { 5_000 };
+    let ring = RingPool::new(SLOTS, 8).unwrap();
+    let checker = OwnershipChecker::new(SLOTS);
+    let ids: Vec<usize> = (0..SLOTS).map(|_| checker.register()).collect();
+    let all: Vec<_> = (0..SLOTS).map(|_| ring.try_get().unwrap()).collect();
+    for (id, mut buf) in all.into_iter().enumerate() {
+        buf.slot_mut()[0] = id as u8;
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<OwnedRingBuf>(1);
+    let heap = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        let (checker, ids, heap) = (&checker, &ids, &heap);
+        let producer = ring.clone();
+        s.spawn(move || {
+            for _ in 0..ROUNDS {
+                let mut buf = producer.get_owned();
+                if buf.is_heap() {
+                    heap.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                // Held from here on this thread, then on the consumer's.
+                let id = ids[usize::from(buf.slot_mut()[0])];
+                drop(checker.hold(id));
+                tx.send(buf).unwrap();
+            }
+        });
+        s.spawn(move || {
+            for mut buf in rx {
+                let _hold = checker.hold(ids[usize::from(buf.slot_mut()[0])]);
+                buf.slot_mut()[1..].fill(0xAB);
+                assert!(buf.slot_mut()[1..].iter().all(|&b| b == 0xAB));
+            }
+        });
+    });
+    let s = ring.stats();
+    let slots_taken = (ROUNDS - heap.load(Ordering::Relaxed)) as u64;
+    assert_eq!(s.hits, slots_taken + SLOTS as u64);
     assert_eq!(
         (s.puts, s.in_use, s.idle_objects),
         (s.gets, 0, SLOTS as u64)

@@ -67,8 +67,8 @@ pub use poolside_core::{
 
 #[cfg(feature = "buffer")]
 pub use poolside_buffer::{
-    ByteBuf, BytePool, BytePoolBuilder, OwnedByteBuf, OwnedSizedBuf, PooledBuf, RingBuf, RingPool,
-    RingPoolBuilder, SizedBuf, SizedPool, SizedPoolBuilder,
+    ByteBuf, BytePool, BytePoolBuilder, OwnedByteBuf, OwnedRingBuf, OwnedSizedBuf, PooledBuf,
+    RingBuf, RingPool, RingPoolBuilder, SizedBuf, SizedPool, SizedPoolBuilder,
 };
 #[cfg(feature = "object")]
 pub use poolside_object::{ObjectPool, ObjectPoolBuilder, OwnedPooled, Pooled};

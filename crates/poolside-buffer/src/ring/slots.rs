@@ -47,6 +47,8 @@
 
 use std::cell::UnsafeCell;
 use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 use poolside_core::ConfigError;
@@ -230,11 +232,12 @@ impl Slots {
         // allocation.
         let bytes = unsafe { first.add(index * self.size) };
         Claim {
-            slots: self,
-            link: Some(link),
+            slots: NonNull::from(self),
+            link: Some(NonNull::from(link)),
             bytes,
             len: self.size,
             token: self.token(index),
+            ring: PhantomData,
         }
     }
 
@@ -299,15 +302,18 @@ impl Slots {
 /// dropped instead (never, in this crate) keeps its slot out of the list, or leaks its
 /// buffer: a leak, not unsoundness.
 ///
-/// It keeps a raw pointer, not a `&mut [u8]`, and lends `&mut` only for the length of a
+/// It keeps raw pointers, not references, and lends references only for the length of a
 /// borrow of the claim: a reference stored in it would stay protected for as long as
-/// any function that received the claim by value runs, such as the `drop` that frees the
-/// slot, and would then overlap the next claimant's. One type for both kinds of bytes
-/// keeps a holder's reads and writes free of a branch on which kind it holds.
+/// any function that received the claim (or a guard holding it) by value runs. For the
+/// bytes, such as in the `drop` that frees the slot, it would then overlap the next
+/// claimant's; for the ring, such as in the `detach` of a guard that holds the last
+/// handle to its ring, it would outlive the ring's memory. One type for both kinds of
+/// bytes keeps a holder's reads and writes free of a branch on which kind it holds.
 pub(crate) struct Claim<'a> {
-    slots: &'a Slots,
-    /// The slot's link in `slots`; `None` for a heap buffer.
-    link: Option<&'a Link>,
+    /// The ring's slots, valid for `'a`.
+    slots: NonNull<Slots>,
+    /// The slot's link in `slots`, valid for `'a`; `None` for a heap buffer.
+    link: Option<NonNull<Link>>,
     /// The first byte, of the slot or of the heap buffer (from `Box::into_raw`).
     bytes: *mut u8,
     /// How many bytes: the slot size, kept beside the pointer so that a borrow of the
@@ -315,6 +321,7 @@ pub(crate) struct Claim<'a> {
     len: usize,
     /// Given up before the slot is given back.
     token: TokenGuard,
+    ring: PhantomData<&'a Slots>,
 }
 
 // SAFETY: a claim is the only way to its bytes while it exists (the module docs; a heap
@@ -332,11 +339,12 @@ impl<'a> Claim<'a> {
     pub(crate) fn heap(slots: &'a Slots) -> Self {
         let bytes: *mut [u8] = Box::into_raw(vec![0u8; slots.size].into_boxed_slice());
         Claim {
-            slots,
+            slots: NonNull::from(slots),
             link: None,
             bytes: bytes.cast::<u8>(),
             len: slots.size,
             token: NO_TOKEN,
+            ring: PhantomData,
         }
     }
 
@@ -370,6 +378,9 @@ impl<'a> Claim<'a> {
     pub(crate) fn give_back(self, counted: bool) -> Returned {
         match self.link {
             Some(link) => {
+                // SAFETY: the ring outlives the claim (`'a`), so its slots and their
+                // links are valid here, and only shared references to them are made.
+                let (slots, link) = unsafe { (self.slots.as_ref(), link.as_ref()) };
                 if counted {
                     // Still this claim's slot: the counts are its to write.
                     bump(&link.puts);
@@ -379,7 +390,7 @@ impl<'a> Claim<'a> {
                     // outside loom).
                     let _token = self.token;
                 }
-                if self.slots.push(link) {
+                if slots.push(link) {
                     Returned::SlotWaitedOn
                 } else {
                     Returned::Slot
