@@ -19,7 +19,8 @@ use std::hint::black_box;
 use std::io::Write;
 
 use opool::PoolAllocator;
-use poolside_buffer::{BytePool, ClassLayout, Quarters, RingPool, SizedPool, SizedPoolBuilder};
+use poolside_buffer::internals::ClassLayout;
+use poolside_buffer::{BytePool, Quarters, RingPool, SizedPool, SizedPoolBuilder};
 use zeropool::ZeroPool;
 
 use super::{baseline, case, warmed, warmed_loop};

@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crossbeam_utils::CachePadded;
+use poolside_core::internals::Recorder;
 use poolside_core::internals::{Event, LocalCounters, ThreadCounters};
-use poolside_core::{NoStats, Recorder};
+use poolside_core::NoStats;
 
 use crate::{looped, two_threads, Case};
 

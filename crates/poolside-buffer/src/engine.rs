@@ -24,8 +24,9 @@
 use std::collections::TryReserveError;
 use std::sync::{Arc, Weak};
 
+use poolside_core::internals::Recorder;
 use poolside_core::internals::{Discard, Event, LocalCounters};
-use poolside_core::{Metric, Observe, Recorder, Stats};
+use poolside_core::{Metric, Observe, Stats};
 use poolside_local::{since, Budget, Epoch, Local, Magazine, PoolId, Queue, Roster, Since, Tag};
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering};

@@ -59,17 +59,22 @@ mod sync;
 
 pub use byte::{ByteBuf, BytePool, BytePoolBuilder, OwnedByteBuf};
 pub use guard::PooledBuf;
-/// What a pool does with a buffer whose [`PooledBuf`] drops: sealed, the pools' business.
-#[doc(hidden)]
-pub use held::GiveBack;
 pub use ring::{OwnedRingBuf, RingBuf, RingPool, RingPoolBuilder};
-/// The bound every layout meets: sealed, its arithmetic the pool's business; users pick a
-/// layout type and never name the trait.
-#[doc(hidden)]
-pub use sized::ClassLayout;
 pub use sized::{
     Listed, OwnedSizedBuf, PowersOfTwo, Quarters, SizedBuf, SizedPool, SizedPoolBuilder,
 };
+
+/// The traits the guards' and pools' bounds name, sealed: not part of the API, and
+/// reachable here only for generic code over the layouts (benchmarks, tests).
+#[doc(hidden)]
+pub mod internals {
+    /// The bound every layout meets: its arithmetic is the pool's business; users pick
+    /// a layout type and never name the trait.
+    pub use crate::sized::ClassLayout;
+
+    /// What a pool does with a buffer whose `PooledBuf` drops.
+    pub use crate::held::GiveBack;
+}
 
 /// The README's example, run as a doctest so it cannot rot.
 #[cfg(doctest)]

@@ -13,8 +13,9 @@ use std::ptr::{self, NonNull};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use poolside_core::internals::Recorder;
 use poolside_core::internals::{Discard, Event, LocalCounters};
-use poolside_core::{ConfigError, LimitReached, Metric, Observable, Observe, Recorder, Stats};
+use poolside_core::{ConfigError, LimitReached, Metric, Observable, Observe, Stats};
 
 use slots::{Claim, Returned, Slots};
 

@@ -101,7 +101,7 @@ impl<L: ClassLayout> SizedPoolBuilder<L> {
 
     /// The most retained bytes all idle buffers together may hold. It is split evenly
     /// between the classes, so each class holds at most `max_idle_bytes / classes`, and
-    /// it holds however many threads use the pool (see `PoolConfig::max_idle_bytes`).
+    /// it holds however many threads use the pool.
     pub fn max_idle_bytes(mut self, bytes: usize) -> Self {
         self.max_idle_bytes = bytes;
         self

@@ -6,7 +6,8 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::{Barrier, Mutex};
 
-use poolside_buffer::{ClassLayout, SizedPool, SizedPoolBuilder};
+use poolside_buffer::internals::ClassLayout;
+use poolside_buffer::{SizedPool, SizedPoolBuilder};
 use poolside_core::ConfigError;
 
 #[test]

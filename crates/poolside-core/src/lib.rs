@@ -34,10 +34,6 @@ pub use policy::{
     CapPolicy, Capacity, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy, Recycle, Verdict,
 };
 pub use reset::{reset_inner, Reset};
-/// How a pool records its statistics: sealed, its methods the pools' business; users
-/// choose a recorder by type ([`Stats`] or [`NoStats`]) and never name the trait.
-#[doc(hidden)]
-pub use stats::Recorder;
 pub use stats::{Discards, Metric, MetricKind, NoStats, Observable, Observe, Stats};
 
 /// What poolside's own crates share beyond the API: the limits the pools' builders check
@@ -48,6 +44,9 @@ pub use stats::{Discards, Metric, MetricKind, NoStats, Observable, Observe, Stat
 pub mod internals {
     pub use crate::config::{PoolConfig, PoolConfigBuilder};
     pub use crate::policy::recycle_guarded;
+    /// How a pool records its statistics: sealed, its methods the pools' business; users
+    /// choose a recorder by type (`Stats` or `NoStats`) and never name the trait.
+    pub use crate::stats::Recorder;
     pub use crate::stats::{Discard, Event, LocalCounters, Statistic, ThreadCounters, STATISTICS};
     pub use crate::sync::PerThread;
 

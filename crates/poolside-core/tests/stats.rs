@@ -3,8 +3,9 @@
 
 use rayon::prelude::*;
 
+use poolside_core::internals::Recorder;
 use poolside_core::internals::{Discard, Event, LocalCounters, ThreadCounters};
-use poolside_core::{NoStats, Observe, Recorder, Stats};
+use poolside_core::{NoStats, Observe, Stats};
 
 const THREADS: usize = 8;
 const UPDATES: u64 = if cfg!(miri) { 100 } else { 100_000 };

@@ -15,7 +15,8 @@ use std::fmt;
 use std::ptr::NonNull;
 
 use poolside_core::internals::Event;
-use poolside_core::{Recorder, Stats};
+use poolside_core::internals::Recorder;
+use poolside_core::Stats;
 
 use crate::sync::{Mutex, MutexGuard};
 

@@ -3,7 +3,7 @@
 //! or put within the lease touches no shared counter, and a cache gives back what it
 //! leases beyond what it holds once that slack exceeds two chunks (keeping one).
 
-use poolside_core::Recorder;
+use poolside_core::internals::Recorder;
 use poolside_local::Budget;
 
 use crate::local::LocalCache;

@@ -3,10 +3,11 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use poolside_core::internals::Recorder;
 use poolside_core::internals::{PoolConfig, PoolConfigBuilder};
 use poolside_core::{
-    CapPolicy, ConfigError, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy, NoStats, Recorder,
-    Recycle, Stats, Verdict,
+    CapPolicy, ConfigError, DefaultPolicy, FnCreate, FnCreateRecycle, FnPolicy, NoStats, Recycle,
+    Stats, Verdict,
 };
 
 use crate::ObjectPool;

@@ -14,7 +14,8 @@ use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 use std::ptr;
 
-use poolside_core::{DefaultPolicy, Recorder, Recycle, Stats};
+use poolside_core::internals::Recorder;
+use poolside_core::{DefaultPolicy, Recycle, Stats};
 
 use crate::shared::Idle;
 use crate::ObjectPool;
@@ -89,9 +90,10 @@ where
     pool: H,
     /// Taken out once, when the guard is dropped or taken apart.
     obj: ManuallyDrop<Idle<T>>,
-    /// `H` names the pool's type; this only carries the borrow's lifetime and the
-    /// parameters `H` is bounded by, and is `Send` and `Sync` whatever they are.
-    kind: PhantomData<(&'a (), fn() -> (P, S))>,
+    /// The parameters `H` is bounded by; `Send` and `Sync` whatever they are.
+    kind: PhantomData<fn() -> (P, S)>,
+    /// The borrow's lifetime, for the default `H`.
+    lifetime: PhantomData<&'a ()>,
 }
 
 /// A [`Pooled`] from [`get_owned`](ObjectPool::get_owned): it holds a handle to the pool,
@@ -150,6 +152,7 @@ where
             pool,
             obj: ManuallyDrop::new(obj),
             kind: PhantomData,
+            lifetime: PhantomData,
         }
     }
 

@@ -7,8 +7,8 @@
 use std::sync::{Arc, Weak};
 
 use poolside_core::internals::PoolConfig;
+use poolside_core::internals::Recorder;
 use poolside_core::internals::{Discard, Event};
-use poolside_core::Recorder;
 use poolside_local::{since, Magazine, Since};
 
 use crate::budget::{claim, unclaim};

@@ -8,9 +8,10 @@ use std::time::Duration;
 use poolside_local::{clear_all, Budget, Epoch, PoolId, Queue, Recorded, Tag};
 
 use poolside_core::internals::PoolConfig;
+use poolside_core::internals::Recorder;
 use poolside_core::internals::{recycle_guarded, Discard, Event};
 use poolside_core::{
-    DefaultPolicy, LimitReached, Metric, Observable, Observe, Recorder, Recycle, Reset, Stats,
+    DefaultPolicy, LimitReached, Metric, Observable, Observe, Recycle, Reset, Stats,
 };
 
 use crate::limit::Live;

@@ -2,7 +2,7 @@
 //! idle objects, the trim and decay epoch, the byte budget and the statistics), and the
 //! boxed slot each object lives in.
 
-use poolside_core::Recorder;
+use poolside_core::internals::Recorder;
 use poolside_local::{Budget, Epoch, PoolId, Queue, Recorded};
 
 use crate::local::LocalCache;

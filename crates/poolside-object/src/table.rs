@@ -11,7 +11,7 @@
 use std::sync::atomic::{fence, Ordering};
 
 use poolside_core::internals::Event;
-use poolside_core::Recorder;
+use poolside_core::internals::Recorder;
 use poolside_local::{Counts, Local, PoolId, Roster, Tag};
 
 use crate::local::LocalCache;
