@@ -848,12 +848,7 @@ impl Metric {
         help: impl Into<Cow<'static, str>>,
         value: f64,
     ) -> Self {
-        Metric {
-            name: name.into(),
-            help: help.into(),
-            kind: MetricKind::Counter,
-            value,
-        }
+        Self::of_kind(MetricKind::Counter, name.into(), help.into(), value)
     }
 
     /// A gauge: it goes up and down.
@@ -862,10 +857,19 @@ impl Metric {
         help: impl Into<Cow<'static, str>>,
         value: f64,
     ) -> Self {
+        Self::of_kind(MetricKind::Gauge, name.into(), help.into(), value)
+    }
+
+    fn of_kind(
+        kind: MetricKind,
+        name: Cow<'static, str>,
+        help: Cow<'static, str>,
+        value: f64,
+    ) -> Self {
         Metric {
-            name: name.into(),
-            help: help.into(),
-            kind: MetricKind::Gauge,
+            name,
+            help,
+            kind,
             value,
         }
     }
