@@ -77,7 +77,7 @@ unsafe impl<H> BufMut for RingBuf<'_, H> {
     }
 }
 
-impl<H: Send + Sync + 'static> RingBuf<'static, H> {
+impl<H: Send + 'static> RingBuf<'static, H> {
     /// Turns the filled bytes into a [`Bytes`], without a copy. The slot goes back to the
     /// ring when the last clone of the `Bytes` drops. For a buffer that outlives any
     /// scope: one of a ring in a `static`, or one from `get_owned`, which holds its ring.

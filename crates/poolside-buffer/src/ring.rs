@@ -407,8 +407,14 @@ pub struct RingBuf<'a, H = ()> {
     ring: PhantomData<&'a Ring>,
 }
 
-// SAFETY: the guard behaves as a `&'a Ring` (`Ring` is `Sync`), a `Claim` (`Send`) and an
-// `H`, so it may go to another thread when `H` may.
+// The guard's `Send` and `Sync` below rest on this.
+const _: () = {
+    const fn sync<T: Sync>() {}
+    sync::<Ring>();
+};
+
+// SAFETY: the guard behaves as a `&'a Ring` (`Ring` is `Sync`, checked above), a `Claim`
+// (`Send`) and an `H`, so it may go to another thread when `H` may.
 #[allow(unsafe_code)]
 unsafe impl<H: Send> Send for RingBuf<'_, H> {}
 
@@ -421,11 +427,13 @@ unsafe impl<H: Sync> Sync for RingBuf<'_, H> {}
 pub type OwnedRingBuf = RingBuf<'static, RingPool>;
 
 impl<H> RingBuf<'_, H> {
-    /// The ring it came from.
+    /// The ring it came from, for no longer than a borrow of the guard: an owned guard's
+    /// ring lives only as long as its `keep`, so a reference for `'a` (`'static`) would
+    /// not be sound to hand out.
     #[inline(always)]
     fn pool(&self) -> &Ring {
         // SAFETY: the ring outlives the guard (`'a`, or the handle in `keep`, which the
-        // guard drops only after its last use of the ring).
+        // guard drops only after its last use of the ring), and so this borrow.
         #[allow(unsafe_code)]
         unsafe {
             self.pool.as_ref()

@@ -31,6 +31,10 @@ impl Snapshot {
     /// values there until the recorder forgets them (the Prometheus collector, which
     /// takes a snapshot per scrape, drops it at once).
     ///
+    /// Report a snapshot of a moment, as [`Registry::snapshot`](crate::Registry::snapshot)
+    /// takes: counters are reported as totals, so the growth in a snapshot over a span
+    /// ([`since`](Snapshot::since)) would read as counters that went back.
+    ///
     /// ```
     /// use poolside_monitor::Registry;
     /// use poolside_object::ObjectPool;

@@ -5,7 +5,7 @@ use std::fmt::{self, Write as _};
 use std::time::{Duration, Instant};
 
 use poolside_core::internals::{Statistic, STATISTICS};
-use poolside_core::{Metric, Observe, Stats};
+use poolside_core::{Metric, MetricKind, Observe, Stats};
 
 /// What every registered pool reported at one moment, or what they did between two
 /// ([`since`](Snapshot::since)). `Display` prints it as a table whose columns are padded
@@ -31,7 +31,15 @@ use poolside_core::{Metric, Observe, Stats};
 pub struct Snapshot {
     #[cfg_attr(feature = "serde", serde(skip))]
     taken: Instant,
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    /// Serialized as `span_seconds`, a float, and only for a snapshot over a span.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "span_seconds",
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "seconds"
+        )
+    )]
     span: Option<Duration>,
     pools: Vec<PoolSnapshot>,
 }
@@ -53,6 +61,25 @@ pub struct PoolSnapshot {
     pub discard_rate: Option<f64>,
     /// The average retained bytes of an idle object, or `None` when none is idle.
     pub avg_idle_bytes: Option<f64>,
+}
+
+/// A span as seconds, for serializing.
+#[cfg(feature = "serde")]
+fn seconds<S: serde::Serializer>(span: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(span.map_or(0.0, |d| d.as_secs_f64()))
+}
+
+/// The growth of a pool's own counter since `earlier`'s metric of the same name (0 where
+/// it went down); a gauge as it is.
+fn metric_since(now: &Metric, earlier: &[Metric]) -> Metric {
+    let mut m = now.clone();
+    if m.kind == MetricKind::Counter {
+        let then = earlier
+            .iter()
+            .find(|e| e.name == m.name && e.kind == m.kind);
+        m.value = (m.value - then.map_or(0.0, |e| e.value)).max(0.0);
+    }
+    m
 }
 
 fn ratio(part: u64, whole: u64) -> Option<f64> {
@@ -109,8 +136,10 @@ impl Snapshot {
 
     /// What happened between `earlier` and this snapshot, as a snapshot over that span:
     /// each pool's counters as their growth (0 where one went down, as when a pool was
-    /// replaced under the same name), its gauges and own metrics as they are now, and
-    /// the rates from those counts. Pools missing from either snapshot are left out.
+    /// replaced under the same name), its own counters the same way, its gauges as they
+    /// are now, and the rates from those counts. Pools missing from either snapshot are
+    /// left out. Call it on snapshots of a moment: on one over a span its counts are
+    /// growths already.
     ///
     /// ```
     /// use poolside_monitor::Registry;
@@ -139,11 +168,12 @@ impl Snapshot {
             .filter_map(|now| {
                 let then = earlier.get(&now.name)?;
                 let stats = now.stats.since(&then.stats);
-                Some(PoolSnapshot::new(
-                    now.name.clone(),
-                    stats,
-                    now.metrics.clone(),
-                ))
+                let metrics = now
+                    .metrics
+                    .iter()
+                    .map(|m| metric_since(m, &then.metrics))
+                    .collect();
+                Some(PoolSnapshot::new(now.name.clone(), stats, metrics))
             })
             .collect();
         Snapshot {

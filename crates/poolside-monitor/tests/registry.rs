@@ -1,5 +1,6 @@
 //! The registry, snapshots, rates and the maintenance thread, with real pools.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::ThreadId;
 use std::time::Duration;
@@ -343,6 +344,40 @@ fn an_interval_counts_only_what_happened_in_it() {
         "{shown}"
     );
     drop(held);
+}
+
+#[test]
+fn over_a_span_a_pools_own_counters_grow_and_its_gauges_stay() {
+    struct Own {
+        sent: AtomicU64,
+    }
+    impl Observe for Own {
+        fn stats(&self) -> Stats {
+            Stats::default()
+        }
+        fn visit_metrics(&self, visit: &mut dyn FnMut(Metric)) {
+            let sent = self.sent.load(Ordering::Relaxed) as f64;
+            visit(Metric::counter("sent", "Messages sent.", sent));
+            visit(Metric::gauge("depth", "Messages waiting.", sent / 2.0));
+        }
+    }
+    let own = Arc::new(Own {
+        sent: AtomicU64::new(10),
+    });
+    let registry = Registry::new();
+    registry.register("own", &own).unwrap();
+    let before = registry.snapshot();
+    own.sent.store(16, Ordering::Relaxed);
+    let during = registry.snapshot().since(&before);
+    let values: Vec<(&str, f64)> = during.pools()[0]
+        .metrics
+        .iter()
+        .map(|m| (&*m.name, m.value))
+        .collect();
+    assert_eq!(values, [("sent", 6.0), ("depth", 8.0)]);
+    own.sent.store(3, Ordering::Relaxed); // replaced, say: a counter that went back
+    let after = registry.snapshot().since(&before);
+    assert_eq!(after.pools()[0].metrics[0].value, 0.0);
 }
 
 #[test]

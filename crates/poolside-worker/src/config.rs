@@ -114,8 +114,10 @@ where
         self
     }
 
-    /// How many idle tasks, with their buffers, are kept for reuse, from 1 to 2^24. By
-    /// default one for every place in the queue and every worker, and at least 1024.
+    /// How many idle tasks, with their buffers, are kept for reuse, from 1 to 2^24 (the
+    /// task pool's `max_idle`: a value out of range is [`ConfigError::ZeroMaxIdle`] or
+    /// [`ConfigError::MaxIdleTooLarge`]). By default one for every place in the queue and
+    /// every worker, and at least 1024.
     pub fn idle_tasks(mut self, n: usize) -> Self {
         self.config.idle_tasks = Some(n);
         self
