@@ -133,3 +133,46 @@ func burst(b *testing.B, n int) {
 func Benchmark_object_burst_100(b *testing.B)  { burst(b, 100) }
 func Benchmark_object_burst_128(b *testing.B)  { burst(b, 128) }
 func Benchmark_object_burst_1000(b *testing.B) { burst(b, 1000) }
+
+// Starvation, in the shape of Go's own BenchmarkPoolStarvation: two goroutines share one
+// pool, and in each round each takes 100 buffers, then gives back 67 and drops 33. Each
+// goroutine runs b.N rounds, as each Rust thread runs every operation: ns/op per buffer
+// is then the time per get per goroutine, and B/op and allocs/op count both, as the
+// Rust two-thread groups do.
+func Benchmark_object_starvation_1k(b *testing.B) {
+	const round, givenBack = 100, 67
+	both := func(b *testing.B, work func()) {
+		var wg sync.WaitGroup
+		b.ResetTimer()
+		for g := 0; g < 2; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < b.N; i++ {
+					work()
+				}
+			}()
+		}
+		wg.Wait()
+		b.ReportMetric(round, "buffers/op")
+	}
+	b.Run("go_new", func(b *testing.B) {
+		both(b, func() {
+			for j := 0; j < round; j++ {
+				fresh()
+			}
+		})
+	})
+	b.Run("go_sync_pool", func(b *testing.B) {
+		pool := newPool()
+		both(b, func() {
+			var held [round]*[]byte
+			for j := range held {
+				held[j] = get(pool)
+			}
+			for j := 0; j < givenBack; j++ {
+				put(pool, held[j])
+			}
+		})
+	})
+}

@@ -11,6 +11,7 @@ mod object;
 mod pool_churn;
 mod reset;
 mod seed;
+mod starvation;
 mod when_not;
 mod worker;
 
@@ -25,6 +26,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     worker::register(all);
     when_not::register(all);
     pool_churn::register(all);
+    starvation::register(all);
 }
 
 /// Operations each case runs in `make`, before timing, to warm its pool (and, for the

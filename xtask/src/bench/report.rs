@@ -17,6 +17,9 @@ use super::timing::estimate;
 use super::workload::{workload_section, workload_summary, WorkloadRun, WORKLOAD};
 use super::{clock, relative, Mode, Options};
 
+/// The starvation group, whose table says what its allocs/op mean.
+const STARVATION_GROUP: &str = "object_starvation_1k";
+
 /// The seed group.
 pub(super) const SEED_GROUP: &str = "seed_1000x1k";
 
@@ -344,6 +347,16 @@ pub(super) fn markdown(
         out.push('\n');
         if g.name == SEED_GROUP {
             seed_note(&mut out, g);
+        }
+        if g.name == STARVATION_GROUP {
+            let _ = writeln!(
+                out,
+                "Each thread detaches a third of its buffers every round, so at least 0.66 \
+                 buffers are made per op (both threads counted); allocs/op above the pool's \
+                 floor is misses. poolside's pools box each buffer and Go's `sync.Pool` \
+                 makes a pointer for each, so a buffer made is two allocations there, one \
+                 elsewhere.\n"
+            );
         }
     }
     workload_section(&mut out, workload);
