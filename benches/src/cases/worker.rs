@@ -11,6 +11,9 @@
 //!   the latency of a round trip, the seed's `Submit`.
 //! - `worker_batch_1k`: hand `BATCH` tasks in, then wait for all of them: throughput
 //!   with the queue busy. ns/op is per task.
+//! - `worker_roundtrip_1k_busy` and `worker_batch_1k_busy`: the same, while a child
+//!   process spins on one of the cores, as on a machine whose cores are busy: a pool
+//!   whose threads spin before they sleep takes the core from the work there.
 //!
 //! # Cases
 //!
@@ -291,7 +294,79 @@ fn mpsc_batch() -> Box<dyn Routine> {
     spawn_batch(MpscPool::new())
 }
 
+/// A child process that spins on one core for as long as this lives: the busy machine
+/// of the `_busy` groups, where services run. It is a shell loop, so it needs nothing
+/// built; it is killed and reaped on drop.
+struct Spinner(std::process::Child);
+
+impl Spinner {
+    fn start() -> Self {
+        let child = std::process::Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("start the spinning child");
+        Spinner(child)
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `make`'s routine, run while a [`Spinner`] keeps one core busy. The spinner starts
+/// before the routine is made, so the warm-up runs busy too.
+fn busy(make: fn() -> Box<dyn Routine>) -> Box<dyn Routine> {
+    struct Busy {
+        routine: Box<dyn Routine>,
+        _spinner: Spinner,
+    }
+    impl Routine for Busy {
+        fn run(&mut self, iters: u64) -> std::time::Duration {
+            self.routine.run(iters)
+        }
+    }
+    let spinner = Spinner::start();
+    Box::new(Busy {
+        routine: make(),
+        _spinner: spinner,
+    })
+}
+
+fn new_roundtrip_busy() -> Box<dyn Routine> {
+    busy(new_roundtrip)
+}
+
+fn poolside_roundtrip_busy() -> Box<dyn Routine> {
+    busy(poolside_roundtrip)
+}
+
+fn rayon_spawn_roundtrip_busy() -> Box<dyn Routine> {
+    busy(rayon_spawn_roundtrip)
+}
+
+fn mpsc_roundtrip_busy() -> Box<dyn Routine> {
+    busy(mpsc_roundtrip)
+}
+
+fn new_batch_busy() -> Box<dyn Routine> {
+    busy(new_batch)
+}
+
+fn poolside_batch_busy() -> Box<dyn Routine> {
+    busy(poolside_batch)
+}
+
+fn rayon_spawn_batch_busy() -> Box<dyn Routine> {
+    busy(rayon_spawn_batch)
+}
+
 pub(crate) fn register(all: &mut Vec<Case>) {
+    const RT_BUSY: &str = "worker_roundtrip_1k_busy";
+    const BT_BUSY: &str = "worker_batch_1k_busy";
     const RT: &str = "worker_roundtrip_1k";
     const BT: &str = "worker_batch_1k";
     all.extend([
@@ -305,5 +380,12 @@ pub(crate) fn register(all: &mut Vec<Case>) {
         case(BT, "rayon_spawn", true, rayon_spawn_batch),
         case(BT, "rayon_scope", false, rayon_scope_batch),
         case(BT, "mpsc_boxed", false, mpsc_batch),
+        baseline(RT_BUSY, true, new_roundtrip_busy),
+        case(RT_BUSY, "poolside", true, poolside_roundtrip_busy),
+        case(RT_BUSY, "rayon_spawn", true, rayon_spawn_roundtrip_busy),
+        case(RT_BUSY, "mpsc_boxed", false, mpsc_roundtrip_busy),
+        baseline(BT_BUSY, true, new_batch_busy),
+        case(BT_BUSY, "poolside", true, poolside_batch_busy),
+        case(BT_BUSY, "rayon_spawn", true, rayon_spawn_batch_busy),
     ]);
 }
