@@ -9,6 +9,7 @@ mod counters;
 mod kib;
 mod object;
 mod pool_churn;
+mod rebuild;
 mod reset;
 mod seed;
 mod starvation;
@@ -27,6 +28,7 @@ pub(crate) fn register(all: &mut Vec<Case>) {
     when_not::register(all);
     pool_churn::register(all);
     starvation::register(all);
+    rebuild::register(all);
 }
 
 /// Operations each case runs in `make`, before timing, to warm its pool (and, for the
