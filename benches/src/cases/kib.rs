@@ -183,17 +183,15 @@ pub(crate) struct StackHeld(Vec<u8>);
 
 impl StackHeld {
     /// The buffer, which no longer goes back.
-    pub(crate) fn into_inner(mut self) -> Vec<u8> {
-        std::mem::take(&mut self.0)
+    pub(crate) fn into_inner(self) -> Vec<u8> {
+        let mut this = std::mem::ManuallyDrop::new(self);
+        std::mem::take(&mut this.0)
     }
 }
 
 impl Drop for StackHeld {
     fn drop(&mut self) {
         let mut v = std::mem::take(&mut self.0);
-        if v.capacity() == 0 {
-            return; // taken out by `into_inner`
-        }
         v.clear();
         STACK.with(|s| {
             let mut s = s.borrow_mut();

@@ -46,17 +46,21 @@ fn expensive() -> Vec<u8> {
     v
 }
 
+/// Gets between two releases.
+const RELEASE_EVERY: u64 = ROUND as u64 * ROUNDS_PER_RELEASE;
+
 /// `gets` gets in rounds of [`ROUND`], releasing with `release` after every
-/// [`ROUNDS_PER_RELEASE`] rounds; `round` counts rounds across calls.
-fn rounds<H>(take: impl Fn() -> H, release: impl Fn(), round: &mut u64, gets: u64) {
+/// [`RELEASE_EVERY`] gets; `done` counts gets since the last release, across calls.
+fn rounds<H>(take: impl Fn() -> H, release: impl Fn(), done: &mut u64, gets: u64) {
     let mut left = gets;
     while left > 0 {
         let n = left.min(ROUND as u64) as usize;
         let held: [Option<H>; ROUND] = std::array::from_fn(|i| (i < n).then(&take));
         black_box(&held);
         drop(held);
-        *round += 1;
-        if *round % ROUNDS_PER_RELEASE == 0 {
+        *done += n as u64;
+        if *done >= RELEASE_EVERY {
+            *done -= RELEASE_EVERY;
             release();
         }
         left -= n as u64;

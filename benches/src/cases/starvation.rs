@@ -1,6 +1,6 @@
 //! Starvation, after Go's `BenchmarkPoolStarvation`: two threads share one pool, and in
 //! each round each thread takes 100 buffers of 1 KiB, holding them all, then gives back
-//! 67 and detaches 33. So a third of its gets cannot come from its own returns: they
+//! 67 and detaches 33 (every third, so that a shorter last round keeps the share). So a third of its gets cannot come from its own returns: they
 //! come from the shared tier, from the other thread's returns, or from the factory.
 //!
 //! One operation is one get, per thread (as in every two-thread group). A detached
@@ -11,8 +11,9 @@
 //! each, so each buffer made is two allocations there.
 //!
 //! The pools are those of [`kib`](super::kib) that can detach: `poolside` (the object
-//! pool), `poolside_sized`, `poolside_byte`, the hand-written `thread_local_stack`, and
-//! `object_pool` (the crate), whose guards detach too.
+//! pool), `poolside_sized`, `poolside_byte`, `object_pool` (the crate), whose guards
+//! detach too, and the hand-written `thread_local_stack`, which shares nothing between
+//! the threads and keeps 32 buffers, fewer than a round gives back.
 
 use std::sync::Arc;
 
@@ -24,8 +25,8 @@ use crate::{two_threads, Case, Routine};
 
 /// Buffers each thread takes per round.
 const ROUND: usize = 100;
-/// Of which it gives back this many, in the order taken, and detaches the rest.
-const GIVEN_BACK: usize = 67;
+/// Of each three taken, the third is detached: 33 of a round of 100.
+const DETACH_EVERY: usize = 3;
 
 /// A pool whose buffers can leave it for good.
 pub(crate) trait Detach: Buffers + Send + Sync {
@@ -70,7 +71,7 @@ impl Detach for ObjectPoolCrate {
 }
 
 /// `gets` gets, in rounds of [`ROUND`] (a shorter last one), each round holding all it
-/// took, then giving back the first [`GIVEN_BACK`] and detaching the rest.
+/// took, then giving them back but every [`DETACH_EVERY`]th, which it detaches.
 #[inline]
 fn rounds<B: Detach>(pool: &B, gets: u64) {
     // On the stack, so that holding them allocates nothing.
@@ -83,10 +84,10 @@ fn rounds<B: Detach>(pool: &B, gets: u64) {
         }
         for (i, slot) in held[..n].iter_mut().enumerate() {
             if let Some(buf) = slot.take() {
-                if i < GIVEN_BACK {
-                    drop(buf);
-                } else {
+                if i % DETACH_EVERY == DETACH_EVERY - 1 {
                     B::detach(buf);
+                } else {
+                    drop(buf);
                 }
             }
         }

@@ -12,8 +12,8 @@
 //! - `worker_batch_1k`: hand `BATCH` tasks in, then wait for all of them: throughput
 //!   with the queue busy. ns/op is per task.
 //! - `worker_roundtrip_1k_busy` and `worker_batch_1k_busy`: the same, while a child
-//!   process spins on one of the cores, as on a machine whose cores are busy: a pool
-//!   whose threads spin before they sleep takes the core from the work there.
+//!   process spins on one of the cores, as on a machine whose cores are busy, where a
+//!   pool whose threads spin before they sleep may take the core from the work.
 //!
 //! # Cases
 //!
@@ -34,7 +34,7 @@
 //!   on a channel, as for `rayon_spawn`.
 
 use std::hint::black_box;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 
 use poolside_worker::{Handler, WorkerPool};
@@ -294,46 +294,34 @@ fn mpsc_batch() -> Box<dyn Routine> {
     spawn_batch(MpscPool::new())
 }
 
-/// A child process that spins on one core for as long as this lives: the busy machine
+/// Starts, once per process, a child process that spins on one core: the busy machine
 /// of the `_busy` groups, where services run. It is a shell loop, so it needs nothing
-/// built; it is killed and reaped on drop.
-struct Spinner(std::process::Child);
-
-impl Spinner {
-    fn start() -> Self {
-        let child = std::process::Command::new("sh")
-            .args(["-c", "while :; do :; done"])
-            .stdin(std::process::Stdio::null())
+/// built, and it checks on every turn that this process is alive, so it ends with it,
+/// however it ends; its output goes nowhere, so it holds no pipe open. It is not stopped
+/// before: the `_busy` groups are timed in processes of their own (one per group), and
+/// the counting pass, which runs every case in one, counts allocations, not time.
+fn spin_one_core() {
+    static SPINNER: OnceLock<()> = OnceLock::new();
+    SPINNER.get_or_init(|| {
+        use std::process::{Command, Stdio};
+        // Never waited for: it outlives this process, and init reaps it then.
+        #[allow(clippy::zombie_processes)]
+        Command::new("sh")
+            .args(["-c", "while kill -0 $PPID 2>/dev/null; do :; done"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
             .spawn()
             .expect("start the spinning child");
-        Spinner(child)
-    }
+        // Let it start before anything is timed.
+        thread::sleep(std::time::Duration::from_millis(50));
+    });
 }
 
-impl Drop for Spinner {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `make`'s routine, run while a [`Spinner`] keeps one core busy. The spinner starts
-/// before the routine is made, so the warm-up runs busy too.
+/// `make`'s routine, on a machine with one core busy ([`spin_one_core`]).
 fn busy(make: fn() -> Box<dyn Routine>) -> Box<dyn Routine> {
-    struct Busy {
-        routine: Box<dyn Routine>,
-        _spinner: Spinner,
-    }
-    impl Routine for Busy {
-        fn run(&mut self, iters: u64) -> std::time::Duration {
-            self.routine.run(iters)
-        }
-    }
-    let spinner = Spinner::start();
-    Box::new(Busy {
-        routine: make(),
-        _spinner: spinner,
-    })
+    spin_one_core();
+    make()
 }
 
 fn new_roundtrip_busy() -> Box<dyn Routine> {
