@@ -393,7 +393,8 @@ where
         self.shared.tasks.stats()
     }
 
-    /// Tasks that ran to an output so far.
+    /// Tasks that ran to an output so far. A task is counted before its waiter gets
+    /// the output, so a caller that has an output sees it counted.
     pub fn completed(&self) -> u64 {
         self.shared.completed()
     }
@@ -440,15 +441,18 @@ where
     let counters = &shared.counters[index];
     while let Ok(Some(slot)) = shared.rx.recv() {
         counters.busy.store(true, Ordering::Relaxed);
-        let counter = match slot.run(|task| handler.run(task)) {
-            Ran::Completed => Some(&counters.completed),
-            Ran::Panicked => Some(&counters.panicked),
-            Ran::Cancelled => None,
-        };
-        if let Some(counter) = counter {
-            // This worker is the counter's only writer: no read-modify-write needed.
-            counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        }
+        slot.run(
+            |task| handler.run(task),
+            |ran| {
+                let counter = match ran {
+                    Ran::Completed => &counters.completed,
+                    Ran::Panicked => &counters.panicked,
+                    Ran::Cancelled => return, // not run, so never counted
+                };
+                // This worker is the counter's only writer: no read-modify-write needed.
+                counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+            },
+        );
         counters.busy.store(false, Ordering::Relaxed);
     }
 }

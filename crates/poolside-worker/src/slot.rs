@@ -101,8 +101,10 @@ impl<T, O> TaskCell<T, O> {
         Filling { state }
     }
 
-    /// Runs a queued task with `run`, records the outcome and wakes the waiter.
-    pub(crate) fn run(&self, run: impl FnOnce(&mut T) -> O) -> Ran {
+    /// Runs a queued task with `run`, calls `count` with how it ran, then records the
+    /// outcome and wakes the waiter: counted first, so that a waiter that has its output
+    /// sees it counted. A cancelled task is not run, nor counted.
+    pub(crate) fn run(&self, run: impl FnOnce(&mut T) -> O, count: impl FnOnce(Ran)) -> Ran {
         let mut task = {
             let mut state = self.lock();
             if !matches!(state.stage, Stage::Queued) {
@@ -125,6 +127,7 @@ impl<T, O> TaskCell<T, O> {
         } else {
             Ran::Panicked
         };
+        count(ran);
         let mut state = self.lock();
         state.task = Some(task);
         state.tainted |= ran == Ran::Panicked;

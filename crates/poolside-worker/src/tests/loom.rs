@@ -31,7 +31,7 @@ impl Drop for Out {
 fn hand_in(slot: &Arc<TestCell>, input: u64, drops: &Arc<AtomicUsize>) -> thread::JoinHandle<Ran> {
     let filling = slot.begin();
     let (queued, drops) = (slot.clone(), drops.clone());
-    let worker = thread::spawn(move || queued.run(|n| Out(*n * 2, drops)));
+    let worker = thread::spawn(move || queued.run(|n| Out(*n * 2, drops), |_| ()));
     filling.fill(|n| *n = input);
     worker
 }
@@ -108,7 +108,7 @@ fn a_cancelled_fill_is_never_run() {
         let slot = Arc::new(TestCell::new(0));
         let filling = slot.begin();
         let (queued, d) = (slot.clone(), drops.clone());
-        let worker = thread::spawn(move || queued.run(|n| Out(*n, d)));
+        let worker = thread::spawn(move || queued.run(|n| Out(*n, d), |_| ()));
         drop(filling); // neither filled nor abandoned: what a panicking fill leaves
         assert_eq!(worker.join().unwrap(), Ran::Cancelled);
         assert_eq!(
