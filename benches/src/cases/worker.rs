@@ -324,34 +324,6 @@ fn busy(make: fn() -> Box<dyn Routine>) -> Box<dyn Routine> {
     make()
 }
 
-fn new_roundtrip_busy() -> Box<dyn Routine> {
-    busy(new_roundtrip)
-}
-
-fn poolside_roundtrip_busy() -> Box<dyn Routine> {
-    busy(poolside_roundtrip)
-}
-
-fn rayon_spawn_roundtrip_busy() -> Box<dyn Routine> {
-    busy(rayon_spawn_roundtrip)
-}
-
-fn mpsc_roundtrip_busy() -> Box<dyn Routine> {
-    busy(mpsc_roundtrip)
-}
-
-fn new_batch_busy() -> Box<dyn Routine> {
-    busy(new_batch)
-}
-
-fn poolside_batch_busy() -> Box<dyn Routine> {
-    busy(poolside_batch)
-}
-
-fn rayon_spawn_batch_busy() -> Box<dyn Routine> {
-    busy(rayon_spawn_batch)
-}
-
 pub(crate) fn register(all: &mut Vec<Case>) {
     const RT_BUSY: &str = "worker_roundtrip_1k_busy";
     const BT_BUSY: &str = "worker_batch_1k_busy";
@@ -368,12 +340,12 @@ pub(crate) fn register(all: &mut Vec<Case>) {
         case(BT, "rayon_spawn", true, rayon_spawn_batch),
         case(BT, "rayon_scope", false, rayon_scope_batch),
         case(BT, "mpsc_boxed", false, mpsc_batch),
-        baseline(RT_BUSY, true, new_roundtrip_busy),
-        case(RT_BUSY, "poolside", true, poolside_roundtrip_busy),
-        case(RT_BUSY, "rayon_spawn", true, rayon_spawn_roundtrip_busy),
-        case(RT_BUSY, "mpsc_boxed", false, mpsc_roundtrip_busy),
-        baseline(BT_BUSY, true, new_batch_busy),
-        case(BT_BUSY, "poolside", true, poolside_batch_busy),
-        case(BT_BUSY, "rayon_spawn", true, rayon_spawn_batch_busy),
+        baseline(RT_BUSY, true, || busy(new_roundtrip)),
+        case(RT_BUSY, "poolside", true, || busy(poolside_roundtrip)),
+        case(RT_BUSY, "rayon_spawn", true, || busy(rayon_spawn_roundtrip)),
+        case(RT_BUSY, "mpsc_boxed", false, || busy(mpsc_roundtrip)),
+        baseline(BT_BUSY, true, || busy(new_batch)),
+        case(BT_BUSY, "poolside", true, || busy(poolside_batch)),
+        case(BT_BUSY, "rayon_spawn", true, || busy(rayon_spawn_batch)),
     ]);
 }
